@@ -1,0 +1,152 @@
+package output
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// SessionInfo is a finished or running session found on disk.
+type SessionInfo struct {
+	Operation string
+	ID        string
+	Dir       string
+	Manifest  *Manifest
+}
+
+// Ref returns "operation/id", which names the session unambiguously.
+func (si SessionInfo) Ref() string { return si.Operation + "/" + si.ID }
+
+// ReadManifest reads dir/manifest.json.
+func ReadManifest(dir string) (*Manifest, error) {
+	path := filepath.Join(dir, ManifestName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &m, nil
+}
+
+// Sessions lists every session under the root that has a manifest, oldest
+// first (by id, then operation). Folders without a readable manifest are
+// skipped; the error lists unreadable manifests, if any, after the list.
+func (m *Manager) Sessions() ([]SessionInfo, error) {
+	var out []SessionInfo
+	var bad []string
+	for _, op := range Operations {
+		entries, err := os.ReadDir(filepath.Join(m.root, op))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("output: %w", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			dir := filepath.Join(m.root, op, e.Name())
+			man, err := ReadManifest(dir)
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					bad = append(bad, err.Error())
+				}
+				continue
+			}
+			out = append(out, SessionInfo{Operation: op, ID: e.Name(), Dir: dir, Manifest: man})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b SessionInfo) int {
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Operation, b.Operation)
+	})
+	if len(bad) > 0 {
+		return out, fmt.Errorf("output: unreadable manifests: %s", strings.Join(bad, "; "))
+	}
+	return out, nil
+}
+
+// Find resolves "ID" or "operation/ID" (or a session folder path) to a
+// session. An id used by several operations must be qualified.
+func (m *Manager) Find(ref string) (SessionInfo, error) {
+	if fi, err := os.Stat(filepath.Join(ref, ManifestName)); err == nil && !fi.IsDir() {
+		man, err := ReadManifest(ref)
+		if err != nil {
+			return SessionInfo{}, err
+		}
+		return SessionInfo{Operation: man.Operation, ID: man.Session, Dir: ref, Manifest: man}, nil
+	}
+	all, err := m.Sessions()
+	if err != nil && len(all) == 0 {
+		return SessionInfo{}, err
+	}
+	op, id, qualified := strings.Cut(ref, "/")
+	if !qualified {
+		id, op = ref, ""
+	}
+	var hits []SessionInfo
+	for _, s := range all {
+		if s.ID == id && (op == "" || s.Operation == op) {
+			hits = append(hits, s)
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0], nil
+	case 0:
+		msg := fmt.Sprintf("no session %q under %s", ref, m.root)
+		if len(all) > 0 {
+			msg += fmt.Sprintf(" (latest: %s; `dafscript sessions` lists them)", all[len(all)-1].Ref())
+		} else {
+			msg += " (it has no sessions yet)"
+		}
+		return SessionInfo{}, errors.New(msg)
+	default:
+		refs := make([]string, len(hits))
+		for i, h := range hits {
+			refs[i] = h.Ref()
+		}
+		return SessionInfo{}, fmt.Errorf("session id %q is ambiguous: write one of %s", ref, strings.Join(refs, ", "))
+	}
+}
+
+// Stale reports whether a session still marked running belongs to a
+// process of this host that no longer exists (it was killed).
+func (m *Manifest) Stale() bool {
+	if m.Status != StatusRunning || m.PID <= 0 {
+		return false
+	}
+	if host, _ := os.Hostname(); host != m.Host {
+		return false
+	}
+	err := syscall.Kill(m.PID, 0)
+	return errors.Is(err, syscall.ESRCH)
+}
+
+// Verify re-hashes the files of a session and returns one line per file
+// whose size or hash differs from the manifest, or that is missing.
+func Verify(dir string, man *Manifest) []string {
+	var problems []string
+	for _, f := range man.Files {
+		e, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.Name)))
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: %v", f.Name, err))
+		case e.Size != f.Size || e.SHA256 != f.SHA256:
+			problems = append(problems, fmt.Sprintf("%s: changed since it was written (size %d, recorded %d)", f.Name, e.Size, f.Size))
+		}
+	}
+	return problems
+}
