@@ -33,8 +33,8 @@ func (f *refFloat) UnmarshalJSON(b []byte) error {
 }
 
 type reference struct {
-	SciPy       string                          `json:"scipy"`
-	Samples     map[string][]float64            `json:"samples"`
+	SciPy       string                         `json:"scipy"`
+	Samples     map[string][]float64           `json:"samples"`
 	Descriptive map[string]map[string]refFloat `json:"descriptive"`
 	Pairs       []struct {
 		A, B            string
