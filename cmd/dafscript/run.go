@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/dafscript/dafscript/interp"
+)
+
+// ScriptFlags are the flags of every command that runs Starlark: run,
+// repl and test. Commands of other capabilities may register them too.
+type ScriptFlags struct {
+	Vars       map[string]string
+	Seed       uint64
+	Out        string
+	Jobs       int
+	MaxSteps   uint64
+	AllowClock bool
+	Verbose    bool
+	Quiet      bool
+}
+
+// Register adds the script flags to fs; defaults come from st.
+func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
+	f.Vars = map[string]string{}
+	fs.Func("var", "set `name=value` in daf.vars (repeatable)", func(s string) error {
+		name, value, ok := strings.Cut(s, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		if _, dup := f.Vars[name]; dup {
+			return fmt.Errorf("%s given twice", name)
+		}
+		f.Vars[name] = value
+		return nil
+	})
+	fs.Uint64Var(&f.Seed, "seed", 0, "default `seed` of every daf call that takes one")
+	fs.StringVar(&f.Out, "out", "daf_output", "output `directory` for sessions, results and reports")
+	fs.IntVar(&f.Jobs, "jobs", st.NumCPU, "goroutines for episode work (`N`)")
+	fs.Uint64Var(&f.MaxSteps, "max-steps", 0, "limit on Starlark computation steps per thread (`N`, 0: no limit)")
+	fs.BoolVar(&f.AllowClock, "allow-clock", false, "let time.now() read the wall clock (results may no longer be reproducible)")
+	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
+	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
+}
+
+func (f *ScriptFlags) check() error {
+	if f.Jobs < 1 {
+		return fmt.Errorf("-jobs must be at least 1, got %d", f.Jobs)
+	}
+	if f.Verbose && f.Quiet {
+		return errors.New("-v and -q exclude each other")
+	}
+	if f.Out == "" {
+		return errors.New("-out must name a directory")
+	}
+	return nil
+}
+
+// Logger returns the logger the flags ask for, writing to st.Stderr.
+func (f *ScriptFlags) Logger(st *State) *slog.Logger {
+	level := slog.LevelInfo
+	if f.Verbose {
+		level = slog.LevelDebug
+	} else if f.Quiet {
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(st.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// sortedVars returns the names of vars in order, for messages.
+func sortedVars(vars map[string]string) []string {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func init() {
+	register(Command{
+		Name:    "run",
+		Usage:   "dafscript run [flags] FILE.star",
+		Summary: "run a Starlark experiment script",
+		Help: `Run executes FILE.star. The script calls the daf module (daf.episode,
+daf.compare, ...); daf.vars holds the --var values as strings.
+'dafscript FILE.star' is the same as 'dafscript run FILE.star'.
+
+Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
+130 interrupted (Ctrl-C).`,
+		Run: runCommand,
+	})
+}
+
+func runCommand(st *State, args []string) int {
+	c := commands["run"]
+	var sf ScriptFlags
+	fs := newFlagSet(c)
+	sf.Register(fs, st)
+	pos, code, ok := parseFlags(st, c, fs, args)
+	if !ok {
+		return code
+	}
+	if err := sf.check(); err != nil {
+		return usageError(st, c, "%v", err)
+	}
+	switch len(pos) {
+	case 0:
+		return usageError(st, c, "no script given")
+	case 1:
+	default:
+		return usageError(st, c, "one script at a time, got %d (%s); pass values with --var name=value", len(pos), strings.Join(pos, " "))
+	}
+	return runScript(st, &sf, pos[0])
+}
+
+// scriptContext returns a context cancelled by the first interrupt (or
+// st.Ctx), and whether that interrupt came.
+func scriptContext(st *State) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(st.Ctx)
+	if st.Interrupt != nil {
+		go func() {
+			select {
+			case <-st.Interrupt:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// absPath resolves name against the State's working directory.
+func absPath(st *State, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return filepath.Clean(name), nil
+	}
+	wd, err := st.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, name), nil
+}
+
+func runScript(st *State, sf *ScriptFlags, script string) int {
+	c := commands["run"]
+	path, err := absPath(st, script)
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
+		return ExitError
+	}
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return usageError(st, c, "%s: no such file", script)
+	}
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
+		return ExitError
+	}
+	sum := sha256.Sum256(src)
+
+	ctx, cancel := scriptContext(st)
+	defer cancel()
+	wd, _ := st.Getwd()
+	host := newHost(st, sf, hostParams{
+		ctx:        ctx,
+		root:       filepath.Dir(path),
+		workDir:    wd,
+		scriptPath: path,
+		scriptSHA:  hex.EncodeToString(sum[:]),
+	})
+	_, err = host.ExecFile(ctx, path)
+	return reportError(st, host, ctx, err)
+}
+
+// reportError prints err (if any) and returns the exit code it maps to.
+func reportError(st *State, host *interp.Host, ctx context.Context, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(st.Stderr, "dafscript: interrupted")
+		return ExitCancelled
+	}
+	fmt.Fprint(st.Stderr, host.FormatError(err))
+	var ec ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	var ie *interp.InternalError
+	if errors.As(err, &ie) && st.Getenv("DAFSCRIPT_TRACEBACK") != "" {
+		fmt.Fprintln(st.Stderr, ie.Stack)
+	}
+	return ExitError
+}
+
+// hostParams are the per-run facts newHost needs besides the flags.
+type hostParams struct {
+	ctx        context.Context
+	root       string // load() may not leave it
+	workDir    string
+	scriptPath string
+	scriptSHA  string
+}
+
