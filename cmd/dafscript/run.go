@@ -213,4 +213,3 @@ type hostParams struct {
 	scriptPath string
 	scriptSHA  string
 }
-
