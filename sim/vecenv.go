@@ -1,0 +1,136 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+)
+
+// ConfigFunc returns the configuration of environment env; it is called
+// once per environment when a VecEnv is built.
+type ConfigFunc func(env int, seed uint64) (*GameConfig, error)
+
+// VecEnv steps several environments together into caller-owned buffers
+// and resets each one as soon as its episode ends.
+type VecEnv struct {
+	seed     uint64
+	envs     []*Env
+	lo       []int // first agent of each env
+	episode  []uint64
+	total    int
+	pending  []snapshot
+	npending int
+}
+
+// EpisodeSeed is the seed of episode k of environment env in a VecEnv
+// built with seed.
+func EpisodeSeed(seed uint64, env int, episode uint64) uint64 {
+	return DeriveSeed(seed, "env", uint64(env)<<32|episode)
+}
+
+// NewVecEnv builds numEnvs environments; env i starts its episode 0 with
+// EpisodeSeed(seed, i, 0).
+func NewVecEnv(numEnvs int, seed uint64, config ConfigFunc) (*VecEnv, error) {
+	if numEnvs < 1 {
+		return nil, fmt.Errorf("vecenv: numEnvs must be >= 1, got %d", numEnvs)
+	}
+	v := &VecEnv{seed: seed, episode: make([]uint64, numEnvs)}
+	for i := 0; i < numEnvs; i++ {
+		s := EpisodeSeed(seed, i, 0)
+		cfg, err := config(i, s)
+		if err != nil {
+			return nil, fmt.Errorf("vecenv: env %d: %w", i, err)
+		}
+		e, err := NewEnv(cfg, s)
+		if err != nil {
+			return nil, fmt.Errorf("vecenv: env %d: %w", i, err)
+		}
+		v.envs = append(v.envs, e)
+		v.lo = append(v.lo, v.total)
+		v.total += e.NumAgents()
+	}
+	v.lo = append(v.lo, v.total)
+	return v, nil
+}
+
+// NumEnvs returns the number of environments.
+func (v *VecEnv) NumEnvs() int { return len(v.envs) }
+
+// NumAgents returns the number of agents over all environments.
+func (v *VecEnv) NumAgents() int { return v.total }
+
+// AgentRange returns the agents [lo, hi) of environment env.
+func (v *VecEnv) AgentRange(env int) (lo, hi int) { return v.lo[env], v.lo[env+1] }
+
+// Env returns environment i (for rendering or inspection).
+func (v *VecEnv) Env(i int) *Env { return v.envs[i] }
+
+// Reset restarts every environment at its next episode's seed and writes
+// the first observations into obs (NumAgents*ObsSize bytes).
+func (v *VecEnv) Reset(obs []uint8) {
+	v.checkObs(obs)
+	for i, e := range v.envs {
+		e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
+		copy(obs[v.lo[i]*ObsSize:], e.obs)
+	}
+}
+
+func (v *VecEnv) checkObs(obs []uint8) {
+	if len(obs) < v.total*ObsSize {
+		panic(fmt.Sprintf("sim: VecEnv obs buffer holds %d bytes, needs %d", len(obs), v.total*ObsSize))
+	}
+}
+
+// Step applies actions (one per agent, NumAgents) and writes the
+// observations, rewards and terminals. An environment whose episode ends
+// marks its agents terminal, records its stats for DrainEpisodes and
+// resets at once, so obs then holds the next episode's first observation.
+func (v *VecEnv) Step(actions []int32, obs []uint8, rewards []float32, terminals []bool) {
+	v.checkObs(obs)
+	if len(actions) < v.total || len(rewards) < v.total || len(terminals) < v.total {
+		panic(fmt.Sprintf("sim: VecEnv.Step needs %d actions, rewards and terminals; got %d, %d, %d",
+			v.total, len(actions), len(rewards), len(terminals)))
+	}
+	for i, e := range v.envs {
+		lo, hi := v.lo[i], v.lo[i+1]
+		done := e.Step(actions[lo:hi])
+		copy(rewards[lo:hi], e.rewards)
+		for k := lo; k < hi; k++ {
+			terminals[k] = done
+		}
+		if done {
+			if v.npending == len(v.pending) {
+				v.pending = append(v.pending, snapshot{})
+			}
+			e.snapshotInto(&v.pending[v.npending])
+			v.pending[v.npending].env = i
+			v.pending[v.npending].episode = v.episode[i]
+			v.npending++
+			v.episode[i]++
+			e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
+		}
+		copy(obs[lo*ObsSize:hi*ObsSize], e.obs)
+	}
+}
+
+// DrainEpisodes returns the episodes finished since the last call, in
+// (env, episode) order.
+func (v *VecEnv) DrainEpisodes() []EpisodeStats {
+	idx := make([]int, v.npending)
+	for k := range idx {
+		idx[k] = k
+	}
+	p := v.pending
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := &p[idx[a]], &p[idx[b]]
+		if x.env != y.env {
+			return x.env < y.env
+		}
+		return x.episode < y.episode
+	})
+	out := make([]EpisodeStats, 0, v.npending)
+	for _, k := range idx {
+		out = append(out, p[k].build())
+	}
+	v.npending = 0
+	return out
+}
