@@ -121,7 +121,12 @@ func (h *Host) newThread(ctx context.Context, name, fromFile string, cc *cycleCh
 		},
 	}
 	t.Load = func(t *starlark.Thread, module string) (starlark.StringDict, error) {
-		return h.loads.load(ctx, cc, fromFile, module)
+		// The REPL replaces the context for each statement.
+		lctx, ok := t.Local("context").(context.Context)
+		if !ok {
+			lctx = ctx
+		}
+		return h.loads.load(lctx, cc, fromFile, module)
 	}
 	if h.cfg.MaxSteps > 0 {
 		t.SetMaxExecutionSteps(h.cfg.MaxSteps)
@@ -266,7 +271,7 @@ func (h *Host) Help(x starlark.Value) string {
 			if d, ok := h.doc(x.Name + "." + n); ok {
 				first, _, _ = strings.Cut(d, "\n")
 			}
-			fmt.Fprintf(&b, "\n  %s.%-24s %s", x.Name, n, first)
+			b.WriteString(strings.TrimRight(fmt.Sprintf("\n  %s.%-24s %s", x.Name, n, first), " "))
 		}
 		return b.String()
 	}

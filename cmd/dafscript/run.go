@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/dafscript/dafscript/interp"
+	"github.com/dafscript/dafscript/runtime/logging"
 )
 
 // ScriptFlags are the flags of every command that runs Starlark: run,
@@ -69,13 +70,13 @@ func (f *ScriptFlags) check() error {
 
 // Logger returns the logger the flags ask for, writing to st.Stderr.
 func (f *ScriptFlags) Logger(st *State) *slog.Logger {
-	level := slog.LevelInfo
+	level := logging.LevelNormal
 	if f.Verbose {
-		level = slog.LevelDebug
+		level = logging.LevelVerbose
 	} else if f.Quiet {
-		level = slog.LevelWarn
+		level = logging.LevelQuiet
 	}
-	return slog.New(slog.NewTextHandler(st.Stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(logging.NewTextHandler(st.Stderr, level))
 }
 
 // sortedVars returns the names of vars in order, for messages.
