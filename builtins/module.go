@@ -1,0 +1,209 @@
+// Package builtins is the `daf` module of dafscript: it converts Starlark
+// values to Go types, validates them, calls runtime/ and returns frozen
+// Starlark results. Each capability registers its builtins from init() in
+// its own file (compare.go, train.go, ...); NewModule gathers them.
+package builtins
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// Env holds the per-run settings every builtin sees; interp attaches it to
+// each Starlark thread with SetEnv.
+type Env struct {
+	Ctx          context.Context // cancelled on Ctrl-C
+	Seed         uint64          // default seed of every daf call
+	Jobs         int             // goroutines for episode work
+	OutDir       string          // default ./daf_output
+	Vars         map[string]string
+	Stdout       io.Writer
+	Stderr       io.Writer
+	Logger       *slog.Logger
+	Interactive  bool // stderr is a terminal: show progress bars
+	AllowClock   bool
+	ScriptPath   string
+	ScriptSHA256 string
+	Version      string
+	// MaxSteps, when > 0, overrides every mission's episode length
+	// (the --max-steps flag).
+	MaxSteps int
+}
+
+// DefaultOutDir is where results go unless --out says otherwise.
+const DefaultOutDir = "daf_output"
+
+const envKey = "daf.env"
+
+// SetEnv attaches e to t.
+func SetEnv(t *starlark.Thread, e *Env) { t.SetLocal(envKey, e) }
+
+// EnvOf returns the Env attached to t, with its zero fields filled in
+// (background context, one job, ./daf_output, discarded output). A thread
+// without an Env gets those defaults, so builtins never see nil.
+func EnvOf(t *starlark.Thread) *Env {
+	var e *Env
+	if t != nil {
+		e, _ = t.Local(envKey).(*Env)
+	}
+	if e == nil {
+		e = &Env{}
+		if t != nil {
+			t.SetLocal(envKey, e)
+		}
+	}
+	e.fillDefaults()
+	return e
+}
+
+func (e *Env) fillDefaults() {
+	if e.Ctx == nil {
+		e.Ctx = context.Background()
+	}
+	if e.Jobs < 1 {
+		e.Jobs = 1
+	}
+	if e.OutDir == "" {
+		e.OutDir = DefaultOutDir
+	}
+	if e.Stdout == nil {
+		e.Stdout = io.Discard
+	}
+	if e.Stderr == nil {
+		e.Stderr = io.Discard
+	}
+	if e.Logger == nil {
+		e.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Context returns the run's context: builtins pass it to long work so that
+// Ctrl-C stops it.
+func (e *Env) Context() context.Context {
+	if e.Ctx == nil {
+		return context.Background()
+	}
+	return e.Ctx
+}
+
+// Func is the Go implementation of a builtin. b.Name() is "daf.<name>".
+type Func func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+
+type registered struct {
+	doc string
+	fn  Func
+}
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]registered{}
+)
+
+// Register adds the builtin daf.<name>. Call it from init() in
+// builtins/<capability>.go. doc starts with the signature line, then a
+// blank line and the description (help(daf.name) prints it). A duplicate
+// or malformed registration is a programming error and panics.
+func Register(name, doc string, fn Func) {
+	if name == "" || strings.HasPrefix(name, "daf.") || strings.ContainsAny(name, ". ") || fn == nil {
+		panic(fmt.Sprintf("builtins.Register: bad builtin %q (want a bare name such as \"compare\" and a function)", name))
+	}
+	if name == "vars" {
+		panic("builtins.Register: daf.vars is reserved")
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("builtins.Register: daf." + name + " registered twice")
+	}
+	registry[name] = registered{doc: strings.TrimSpace(doc), fn: fn}
+}
+
+// Names returns the registered builtin names (without "daf."), sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Docs returns the documentation of every builtin, keyed "daf.<name>",
+// plus "daf.vars".
+func Docs() map[string]string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	docs := make(map[string]string, len(registry)+1)
+	for n, r := range registry {
+		docs["daf."+n] = r.doc
+	}
+	docs["daf.vars"] = varsDoc
+	return docs
+}
+
+const varsDoc = `daf.vars
+
+A frozen dict of the --var NAME=VALUE pairs given on the command line
+(values are strings): daf.vars.get("episodes", "10").`
+
+// NewModule returns the daf module: every registered builtin (named
+// "daf.<name>" so that errors say which one failed) and daf.vars, a frozen
+// dict of e.Vars.
+func NewModule(e *Env) *starlarkstruct.Module {
+	regMu.RLock()
+	members := make(starlark.StringDict, len(registry)+1)
+	for n, r := range registry {
+		members[n] = starlark.NewBuiltin("daf."+n, guard(r.fn))
+	}
+	regMu.RUnlock()
+
+	vars := starlark.NewDict(0)
+	if e != nil {
+		keys := make([]string, 0, len(e.Vars))
+		for k := range e.Vars {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			_ = vars.SetKey(starlark.String(k), starlark.String(e.Vars[k]))
+		}
+	}
+	vars.Freeze()
+	members["vars"] = vars
+	return &starlarkstruct.Module{Name: "daf", Members: members}
+}
+
+// guard makes every builtin error start with its name and turns a Go
+// panic into an error instead of a crash.
+func guard(fn Func) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				EnvOf(t).Logger.Error("panic in builtin", "builtin", b.Name(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				v, err = nil, fmt.Errorf("%s: internal error: %v (this is a bug in dafscript; please report it with the script that triggered it)", b.Name(), r)
+			}
+		}()
+		v, err = fn(t, b, args, kwargs)
+		if err != nil {
+			if _, ok := err.(*starlark.EvalError); !ok && !strings.HasPrefix(err.Error(), b.Name()+":") {
+				err = fmt.Errorf("%s: %w", b.Name(), err)
+			}
+			return nil, err
+		}
+		if v == nil {
+			v = starlark.None
+		}
+		return v, nil
+	}
+}
