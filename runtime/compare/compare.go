@@ -1,0 +1,310 @@
+package compare
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/runtime/stats"
+	"github.com/dafscript/dafscript/sim"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/suggest"
+)
+
+// Metrics are the metric names Options.Metric accepts.
+var Metrics = []string{"reward", "hearts", "performance_score"}
+
+// CheckMetric returns an error naming the metrics when name is not one.
+func CheckMetric(name string) error {
+	for _, m := range Metrics {
+		if m == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown metric %q%s (metrics: %s)", name, suggest.Hint(name, Metrics, 1), strings.Join(Metrics, ", "))
+}
+
+// Options configures Run.
+type Options struct {
+	// Policies are the contestants. Each is a whole team (one member) or a
+	// fixed team mix; in Mixed mode each must be a single policy.
+	Policies           []eval.Entry
+	Missions           []*mission.Mission
+	EpisodesPerMission int
+	Seed               uint64
+	Alpha              float64 // significance level, in (0, 1)
+	Metric             string  // one of Metrics
+	// Mixed puts all policies in one team (equal shares, agents assigned
+	// by eval.Assign) instead of giving each its own episodes.
+	Mixed    bool
+	MaxSteps int
+	Jobs     int
+	Batch    int
+	Progress *progress.Bar
+}
+
+func (o *Options) check() error {
+	if len(o.Policies) == 0 {
+		return fmt.Errorf("no policies given")
+	}
+	if len(o.Missions) == 0 {
+		return fmt.Errorf("no missions given")
+	}
+	if o.EpisodesPerMission < 1 {
+		return fmt.Errorf("episodes_per_mission must be >= 1, got %d", o.EpisodesPerMission)
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return fmt.Errorf("alpha must be in (0, 1), got %v", o.Alpha)
+	}
+	if err := CheckMetric(o.Metric); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i, p := range o.Policies {
+		if seen[p.Name] {
+			return fmt.Errorf("policies[%d]: %q is listed twice; give the entries distinct names", i, p.Name)
+		}
+		seen[p.Name] = true
+		if o.Mixed && len(p.Members) != 1 {
+			return fmt.Errorf("policies[%d]: %s is a team mix; mixed mode takes single policies", i, p.Name)
+		}
+	}
+	if o.Mixed {
+		for _, m := range o.Missions {
+			if m.NumAgents < len(o.Policies) {
+				return fmt.Errorf("mixed mode needs an agent per policy: mission %s has %d agents for %d policies", m.Name, m.NumAgents, len(o.Policies))
+			}
+		}
+	}
+	return nil
+}
+
+// Run plays the episodes and builds the report; it also returns the
+// episodes themselves.
+func Run(ctx context.Context, opts Options) (*Report, *eval.Results, error) {
+	if err := opts.check(); err != nil {
+		return nil, nil, err
+	}
+	ev := eval.Options{
+		Entries: opts.Policies, Missions: opts.Missions, Episodes: opts.EpisodesPerMission,
+		Seed: opts.Seed, MaxSteps: opts.MaxSteps, Jobs: opts.Jobs, Batch: opts.Batch, Progress: opts.Progress,
+	}
+	if opts.Mixed {
+		team := eval.Entry{Name: "mixed"}
+		for _, p := range opts.Policies {
+			team.Members = append(team.Members, eval.Member{Spec: p.Members[0].Spec, Proportion: 1})
+		}
+		ev.Entries = []eval.Entry{team}
+	}
+	res, err := eval.Run(ctx, ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := Build(res, opts)
+	return rep, res, err
+}
+
+// agentsOf returns the agents of episode e that policy p played: all of
+// them in separate mode, those assigned its spec in mixed mode.
+func agentsOf(e *eval.Episode, spec string, mixed bool) []int {
+	var out []int
+	for a, s := range e.Assignment {
+		if !mixed || s == spec {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// MetricValue is the metric of the given agents in one episode.
+//
+//	reward: mean of their episode rewards.
+//	hearts: hearts deposited into chests: the game's count when the agents
+//	  are the whole team, else the sum of what they deposited.
+//	performance_score: mean over the agents of resources gained (carbon,
+//	  oxygen, germanium, silicon) + 10 x inventory diversity + 0.1 x
+//	  successful moves - 0.05 x failed actions - 0.1 x steps without motion.
+func MetricValue(metric string, e *eval.Episode, agents []int) float64 {
+	if len(agents) == 0 {
+		return math.NaN()
+	}
+	switch metric {
+	case "reward":
+		s := 0.0
+		for _, a := range agents {
+			s += e.Rewards[a]
+		}
+		return s / float64(len(agents))
+	case "hearts":
+		if len(agents) == len(e.AgentStats) {
+			return e.GameStats["chest.heart.deposited"]
+		}
+		s := 0.0
+		for _, a := range agents {
+			s += e.AgentStats[a]["chest.heart.deposited_by_agent"]
+		}
+		return s
+	case "performance_score":
+		s := 0.0
+		for _, a := range agents {
+			s += PerformanceScore(e.AgentStats[a])
+		}
+		return s / float64(len(agents))
+	}
+	return math.NaN()
+}
+
+// PerformanceScore scores one agent's stats (see MetricValue).
+func PerformanceScore(st map[string]float64) float64 {
+	res := 0.0
+	for _, r := range []sim.Resource{sim.Carbon, sim.Oxygen, sim.Germanium, sim.Silicon} {
+		res += st[r.String()+".gained"]
+	}
+	return res + 10*st["inventory.diversity"] + 0.1*st["action.move.success"] -
+		0.05*st["action.failed"] - 0.1*st["status.max_steps_without_motion"]
+}
+
+// Build computes the report from played episodes: res must come from
+// eval.Run with opts' policies (or the single "mixed" team) and missions.
+func Build(res *eval.Results, opts Options) (*Report, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(opts.Policies))
+	for i, p := range opts.Policies {
+		names[i] = p.Name
+	}
+	mode := "separate"
+	if opts.Mixed {
+		mode = "mixed"
+	}
+	r := &Report{
+		Policies: names, Missions: res.Missions, EpisodesPerMission: res.Episodes,
+		Seed: opts.Seed, Alpha: opts.Alpha, Metric: opts.Metric, Mode: mode, MaxSteps: opts.MaxSteps,
+		PolicyMissionRewards: map[string]map[string][]float64{},
+		SummaryStatistics:    map[string]stats.Summary{},
+		PerMission:           map[string]map[string]stats.Summary{},
+		PairwiseComparisons:  []Pairwise{},
+		DetailedMetrics:      map[string]map[string]map[string]float64{},
+		Warnings:             []string{},
+	}
+	// values[p][m] holds the metric per episode.
+	values := make([][][]float64, len(names))
+	for pi, name := range names {
+		values[pi] = make([][]float64, len(res.Missions))
+		r.PolicyMissionRewards[name] = map[string][]float64{}
+		r.PerMission[name] = map[string]stats.Summary{}
+		r.DetailedMetrics[name] = map[string]map[string]float64{}
+		spec := opts.Policies[pi].Members[0].Spec.String()
+		for mi, mname := range res.Missions {
+			entry := pi
+			if opts.Mixed {
+				entry = 0
+			}
+			eps := res.Of(entry, mi)
+			vals := make([]float64, len(eps))
+			detail := map[string]float64{}
+			for k := range eps {
+				agents := agentsOf(&eps[k], spec, opts.Mixed)
+				vals[k] = MetricValue(opts.Metric, &eps[k], agents)
+				addDetail(detail, &eps[k], agents)
+			}
+			for key := range detail {
+				detail[key] /= float64(len(eps))
+			}
+			values[pi][mi] = vals
+			r.PolicyMissionRewards[name][mname] = vals
+			r.PerMission[name][mname] = stats.Summarize([][]float64{vals}, sim.DeriveSeed(opts.Seed, "compare.ci."+name, uint64(mi)))
+			r.DetailedMetrics[name][mname] = detail
+		}
+		r.SummaryStatistics[name] = stats.Summarize(values[pi], sim.DeriveSeed(opts.Seed, "compare.ci."+name, math.MaxUint64))
+	}
+
+	pooled := func(pi int) []float64 {
+		var all []float64
+		for _, v := range values[pi] {
+			all = append(all, v...)
+		}
+		return all
+	}
+	var welch []float64
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			a, b := pooled(i), pooled(j)
+			_, _, wp := stats.WelchTTest(a, b)
+			_, up := stats.MannWhitneyU(a, b)
+			pi := 0.0
+			for m := range res.Missions {
+				pi += stats.ProbImprovement(values[i][m], values[j][m])
+			}
+			r.PairwiseComparisons = append(r.PairwiseComparisons, Pairwise{
+				A: names[i], B: names[j], MeanDiff: stats.Mean(a) - stats.Mean(b),
+				WelchP: wp, MannWhitneyP: up, CohensD: stats.CohensD(a, b),
+				ProbImprovement: pi / float64(len(res.Missions)),
+			})
+			welch = append(welch, wp)
+		}
+	}
+	holm := stats.Holm(welch)
+	for k := range r.PairwiseComparisons {
+		pw := &r.PairwiseComparisons[k]
+		pw.HolmP = holm[k]
+		pw.Significant = holm[k] <= opts.Alpha
+		if math.IsNaN(pw.WelchP) {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s vs %s: Welch's test is undefined (both samples constant and equal, or fewer than 2 episodes); p is null and the pair is not significant", pw.A, pw.B))
+		}
+	}
+	r.Warnings = append(r.Warnings, sampleWarnings(res.Episodes*len(res.Missions), len(names), opts.Alpha)...)
+	return r, nil
+}
+
+func sampleWarnings(n, policies int, alpha float64) []string {
+	var w []string
+	pairs := policies * (policies - 1) / 2
+	if pairs > 0 {
+		if s := stats.SampleWarning(n, n, alpha, pairs); s != "" {
+			w = append(w, "episodes per policy: "+s)
+		}
+	}
+	if n < 2 {
+		w = append(w, "one episode per policy: standard deviations and tests are undefined")
+	}
+	return w
+}
+
+// addDetail adds one episode's stats to detail: "agent.<stat>" the mean
+// over agents, "game.<stat>" the game's, and the headline numbers.
+func addDetail(detail map[string]float64, e *eval.Episode, agents []int) {
+	if len(agents) == 0 {
+		return
+	}
+	keys := map[string]bool{}
+	for _, a := range agents {
+		for k := range e.AgentStats[a] {
+			keys[k] = true
+		}
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted) // fixed summation order
+	for _, k := range sorted {
+		s := 0.0
+		for _, a := range agents {
+			s += e.AgentStats[a][k]
+		}
+		detail["agent."+k] += s / float64(len(agents))
+	}
+	for k, v := range e.GameStats {
+		detail["game."+k] += v
+	}
+	for _, m := range Metrics {
+		detail[m] += MetricValue(m, e, agents)
+	}
+	detail["steps"] += float64(e.Steps)
+}

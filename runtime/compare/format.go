@@ -1,0 +1,206 @@
+package compare
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// NewTable returns a plain ASCII table on w with right-aligned numbers
+// (left-aligned first column) and headers as given.
+func NewTable(w io.Writer, header []string) *tablewriter.Table {
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0] = tw.AlignLeft
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignCenter),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	hdr := make([]any, len(header))
+	for i, h := range header {
+		hdr[i] = h
+	}
+	t.Header(hdr...)
+	return t
+}
+
+// Num formats a statistic: 4 significant decimals, "-" when undefined.
+func Num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		if math.IsInf(v, 1) {
+			return "+inf"
+		}
+		if math.IsInf(v, -1) {
+			return "-inf"
+		}
+		return "-"
+	}
+	return fmt.Sprintf("%.4g", v)
+}
+
+// P formats a p-value.
+func P(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case v < 1e-4:
+		return fmt.Sprintf("%.1e", v)
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// Ranking returns the policies by decreasing mean (undefined last, ties
+// in the report's order).
+func (r *Report) Ranking() []string {
+	names := append([]string(nil), r.Policies...)
+	key := func(n string) float64 {
+		m := r.SummaryStatistics[n].Mean
+		if math.IsNaN(m) {
+			return math.Inf(-1)
+		}
+		return m
+	}
+	sort.SliceStable(names, func(i, j int) bool { return key(names[i]) > key(names[j]) })
+	return names
+}
+
+// Pair returns the comparison of a with b and whether a came first (so
+// that the signs are as stored).
+func (r *Report) Pair(a, b string) (Pairwise, bool, bool) {
+	for _, p := range r.PairwiseComparisons {
+		if p.A == a && p.B == b {
+			return p, true, true
+		}
+		if p.A == b && p.B == a {
+			return p, false, true
+		}
+	}
+	return Pairwise{}, false, false
+}
+
+// Marks returns the significance marks of an adjusted p-value: "***"
+// below 0.001, "**" below 0.01, "*" at or below alpha, "" otherwise.
+func Marks(holmP, alpha float64) string {
+	switch {
+	case math.IsNaN(holmP) || holmP > alpha:
+		return ""
+	case holmP < 0.001:
+		return "***"
+	case holmP < 0.01:
+		return "**"
+	}
+	return "*"
+}
+
+const (
+	green = "\x1b[32m"
+	red   = "\x1b[31m"
+	bold  = "\x1b[1m"
+	reset = "\x1b[0m"
+)
+
+// WriteText writes the ranked summary, the per-mission means, the
+// pairwise matrix and the warnings. color adds ANSI colours (only for a
+// terminal): green where the row policy is significantly better, red
+// where it is worse.
+func (r *Report) WriteText(w io.Writer, color bool) error {
+	paint := func(s, c string) string {
+		if !color || c == "" {
+			return s
+		}
+		return c + s + reset
+	}
+	fmt.Fprintf(w, "Comparison of %d policies on %d missions, %d episodes each, metric %s (%s mode), seed %d\n\n",
+		len(r.Policies), len(r.Missions), r.EpisodesPerMission, r.Metric, r.Mode, r.Seed)
+	rank := r.Ranking()
+	t := NewTable(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"})
+	for i, name := range rank {
+		s := r.SummaryStatistics[name]
+		t.Append([]string{fmt.Sprint(i + 1), name, fmt.Sprint(s.N), paint(Num(s.Mean), bold),
+			"[" + Num(s.CILow) + ", " + Num(s.CIHigh) + "]", Num(s.Std), Num(s.Median), Num(s.IQM)})
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if len(r.Missions) > 1 {
+		fmt.Fprintln(w)
+		t = NewTable(w, append([]string{"mean by mission"}, r.Missions...))
+		for _, name := range rank {
+			row := []string{name}
+			for _, m := range r.Missions {
+				s := r.PerMission[name][m]
+				row = append(row, Num(s.Mean)+" ± "+Num(s.Std))
+			}
+			t.Append(row)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	if len(rank) > 1 {
+		fmt.Fprintf(w, "\nPairwise: row minus column, Holm-adjusted Welch p (* <= %g, ** < 0.01, *** < 0.001)\n", r.Alpha)
+		t = NewTable(w, append([]string{"row - column"}, rank...))
+		for _, a := range rank {
+			row := []string{a}
+			for _, b := range rank {
+				if a == b {
+					row = append(row, "")
+					continue
+				}
+				p, fwd, _ := r.Pair(a, b)
+				d := p.MeanDiff
+				if !fwd {
+					d = -d
+				}
+				cell := fmt.Sprintf("%+.4g p=%s%s", d, P(p.HolmP), Marks(p.HolmP, r.Alpha))
+				c := ""
+				if p.Significant {
+					c = red
+					if d > 0 {
+						c = green
+					}
+				}
+				row = append(row, paint(cell, c))
+			}
+			t.Append(row)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		t = NewTable(w, []string{"pair", "mean diff", "Welch p", "MWU p", "Holm p", "Cohen's d", "P(A>B)", "significant"})
+		for _, p := range r.PairwiseComparisons {
+			sig := "no"
+			if p.Significant {
+				sig = "yes"
+			}
+			t.Append([]string{p.A + " vs " + p.B, Num(p.MeanDiff), P(p.WelchP), P(p.MannWhitneyP), P(p.HolmP),
+				Num(p.CohensD), Num(p.ProbImprovement), sig})
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintln(w, paint("warning: "+warn, bold))
+	}
+	return nil
+}
+
+// String is the report as plain text.
+func (r *Report) String() string {
+	var b strings.Builder
+	r.WriteText(&b, false)
+	return b.String()
+}

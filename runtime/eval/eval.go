@@ -1,0 +1,479 @@
+// Package eval plays episodes: policies x missions x episodes, expanded
+// into jobs and run on a pool of goroutines. Every episode's seed derives
+// from (seed, mission, episode) alone, and results are stored by job id
+// and reduced in job order, so the output is byte-identical for any
+// number of workers.
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/sim"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+// Member is one policy of a team and its share of the agents.
+type Member struct {
+	Spec       policy.Spec
+	Proportion float64 // > 0; shares are relative
+}
+
+// Entry is what plays one episode: a whole team under one policy (one
+// member) or a mix of policies sharing the agents.
+type Entry struct {
+	Name    string // shown in results; by default the specs joined with "+"
+	Members []Member
+}
+
+// Single is an entry where spec plays every agent.
+func Single(spec policy.Spec) Entry {
+	return Entry{Name: spec.String(), Members: []Member{{Spec: spec, Proportion: 1}}}
+}
+
+// ParseEntry reads "CLASS[:DATA][:PROPORTION]" specs (policy.ParseSpec);
+// one spec is a whole team, several a team mix.
+func ParseEntry(specs ...string) (Entry, error) {
+	var e Entry
+	for _, s := range specs {
+		spec, p, err := policy.ParseSpec(s)
+		if err != nil {
+			return Entry{}, err
+		}
+		e.Members = append(e.Members, Member{Spec: spec, Proportion: p})
+	}
+	if len(e.Members) == 0 {
+		return Entry{}, errors.New("no policy given")
+	}
+	e.Name = e.defaultName()
+	return e, nil
+}
+
+func (e Entry) defaultName() string {
+	name := ""
+	for i, m := range e.Members {
+		if i > 0 {
+			name += "+"
+		}
+		name += m.Spec.String()
+	}
+	return name
+}
+
+// Options configures Run.
+type Options struct {
+	Entries  []Entry
+	Missions []*mission.Mission
+	Episodes int    // per entry and mission, >= 1
+	Seed     uint64 // base seed of every episode
+	MaxSteps int    // > 0 overrides each mission's episode length
+	Jobs     int    // worker goroutines; < 1 means 1
+	// Batch is how many episodes of the same entry and mission one worker
+	// plays in lockstep through one controller per policy (so a neural
+	// policy evaluates one batch of observations per step). 0 picks the
+	// policy's preference (see Batcher), else 1. Results do not depend on
+	// it: every slot is reset with its own seed.
+	Batch int
+	// Progress, if not nil, advances by one per finished episode.
+	Progress *progress.Bar
+}
+
+// Batcher is implemented by policies that prefer to serve several
+// episodes per controller (neural policies: one forward pass per step for
+// all of them).
+type Batcher interface {
+	PreferredBatch() int
+}
+
+// Episode is the outcome of one episode.
+type Episode struct {
+	Policy  string `json:"policy"`
+	Mission string `json:"mission"`
+	Episode int    `json:"episode"`
+	Seed    uint64 `json:"seed"`
+	Steps   int    `json:"steps"`
+	// Assignment names the policy (member spec) of each agent.
+	Assignment []string  `json:"assignment"`
+	Rewards    []float64 `json:"rewards"` // cumulative, per agent
+	// Reward is the mean of Rewards.
+	Reward          float64 `json:"reward"`
+	HeartsMade      float64 `json:"hearts_made"`      // heart.gained, summed over agents
+	HeartsDeposited float64 `json:"hearts_deposited"` // chest.heart.deposited
+	// ResourcesGained sums <resource>.gained over agents, by resource.
+	ResourcesGained map[string]float64 `json:"resources_gained"`
+	ActionSuccess   float64            `json:"action_success"` // over agents and handlers
+	ActionFailed    float64            `json:"action_failed"`
+	// AgentStats and GameStats are the engine's full statistics.
+	AgentStats []map[string]float64 `json:"agent_stats"`
+	GameStats  map[string]float64   `json:"game_stats"`
+}
+
+// Results holds every episode in job order: entry-major, then mission,
+// then episode.
+type Results struct {
+	Policies []string  `json:"policies"`
+	Missions []string  `json:"missions"`
+	Episodes int       `json:"episodes"`
+	Seed     uint64    `json:"seed"`
+	MaxSteps int       `json:"max_steps,omitempty"`
+	Results  []Episode `json:"results"`
+}
+
+// Of returns the episodes of entry i on mission j, in episode order.
+func (r *Results) Of(i, j int) []Episode {
+	base := (i*len(r.Missions) + j) * r.Episodes
+	return r.Results[base : base+r.Episodes]
+}
+
+// EpisodeSeed is the seed of episode ep of mission name: the same for
+// every policy, so that policies meet the same maps and draws.
+func EpisodeSeed(seed uint64, missionName string, ep int) uint64 {
+	return sim.DeriveSeed(seed, missionName, uint64(ep))
+}
+
+// EpisodeError is the failure of one episode; Seed replays it.
+type EpisodeError struct {
+	Policy, Mission string
+	Episode         int
+	Seed            uint64
+	Err             error
+}
+
+func (e *EpisodeError) Error() string {
+	return fmt.Sprintf("policy %s on mission %s, episode %d (seed %d): %v", e.Policy, e.Mission, e.Episode, e.Seed, e.Err)
+}
+
+func (e *EpisodeError) Unwrap() error { return e.Err }
+
+// batch is one unit of work: episodes [first, first+n) of an entry on a
+// mission.
+type batch struct {
+	entry, mission, first, n int
+}
+
+// Run plays every episode and returns the results in job order. The first
+// failure (or the context's cancellation) stops the work and is returned.
+func Run(parent context.Context, opts Options) (*Results, error) {
+	if len(opts.Entries) == 0 {
+		return nil, errors.New("no policies given")
+	}
+	if len(opts.Missions) == 0 {
+		return nil, errors.New("no missions given")
+	}
+	if opts.Episodes < 1 {
+		return nil, fmt.Errorf("episodes must be >= 1, got %d", opts.Episodes)
+	}
+	if opts.MaxSteps < 0 {
+		return nil, fmt.Errorf("max_steps must be >= 0, got %d", opts.MaxSteps)
+	}
+	pols := make([][]policy.Policy, len(opts.Entries))
+	res := &Results{Episodes: opts.Episodes, Seed: opts.Seed, MaxSteps: opts.MaxSteps}
+	for i, e := range opts.Entries {
+		if len(e.Members) == 0 {
+			return nil, fmt.Errorf("policy %d (%s) has no members", i, e.Name)
+		}
+		for _, m := range e.Members {
+			if !(m.Proportion > 0) || math.IsInf(m.Proportion, 0) {
+				return nil, fmt.Errorf("policy %s: proportion of %s must be a positive number, got %v", e.Name, m.Spec, m.Proportion)
+			}
+			p, err := policy.New(m.Spec)
+			if err != nil {
+				return nil, err
+			}
+			pols[i] = append(pols[i], p)
+		}
+		name := e.Name
+		if name == "" {
+			name = e.defaultName()
+		}
+		res.Policies = append(res.Policies, name)
+	}
+	for _, m := range opts.Missions {
+		res.Missions = append(res.Missions, m.Name)
+	}
+
+	var batches []batch
+	for i := range opts.Entries {
+		k := opts.Batch
+		if k < 1 {
+			k = 1
+			for _, p := range pols[i] {
+				if b, ok := p.(Batcher); ok && b.PreferredBatch() > k {
+					k = b.PreferredBatch()
+				}
+			}
+		}
+		for j := range opts.Missions {
+			for first := 0; first < opts.Episodes; first += k {
+				batches = append(batches, batch{i, j, first, min(k, opts.Episodes-first)})
+			}
+		}
+	}
+
+	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	jobs := max(1, min(opts.Jobs, len(batches)))
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		firstErr error
+		errJob   = -1
+		wg       sync.WaitGroup
+	)
+	done := make(chan int, len(batches))
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= len(batches) || ctx.Err() != nil {
+					return
+				}
+				b := batches[bi]
+				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
+				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				if err != nil {
+					mu.Lock()
+					// Keep the failure of the earliest job; a worker stopped by
+					// our own cancellation has nothing to report.
+					if !errors.Is(err, context.Canceled) && (errJob < 0 || base < errJob) {
+						firstErr, errJob = err, base
+					}
+					mu.Unlock()
+					cancel()
+					return
+				}
+				done <- b.n
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	for n := range done {
+		opts.Progress.Add(int64(n))
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Assign gives each of n agents a member index: counts by largest
+// remainder of n*share (ties to the earlier member), then the agents
+// shuffled by the episode's seed so that no member always gets the same
+// spawn.
+func Assign(members []Member, n int, seed uint64) []int {
+	out := make([]int, 0, n)
+	if len(members) == 1 {
+		for range n {
+			out = append(out, 0)
+		}
+		return out
+	}
+	total := 0.0
+	for _, m := range members {
+		total += m.Proportion
+	}
+	counts := make([]int, len(members))
+	rem := make([]float64, len(members))
+	left := n
+	for i, m := range members {
+		q := float64(n) * m.Proportion / total
+		counts[i] = int(math.Floor(q))
+		rem[i] = q - float64(counts[i])
+		left -= counts[i]
+	}
+	for ; left > 0; left-- {
+		best := 0
+		for i := range rem {
+			if rem[i] > rem[best] {
+				best = i
+			}
+		}
+		counts[best]++
+		rem[best] = -1
+	}
+	for i, c := range counts {
+		for range c {
+			out = append(out, i)
+		}
+	}
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	sim.NewRNG(sim.DeriveSeed(seed, "eval.assign", 0)).Shuffle(perm)
+	shuffled := make([]int, n)
+	for i, p := range perm {
+		shuffled[i] = out[p]
+	}
+	return shuffled
+}
+
+// slotSeed seeds agent i's controller slot in an episode.
+func slotSeed(episodeSeed uint64, agent int) uint64 {
+	return sim.DeriveSeed(episodeSeed, "eval.agent", uint64(agent))
+}
+
+// runBatch plays the batch's episodes in lockstep, one controller per
+// member policy serving that member's agents of every episode.
+func runBatch(ctx context.Context, opts *Options, name string, pols []policy.Policy, b batch, out []Episode) (err error) {
+	m := opts.Missions[b.mission]
+	entry := opts.Entries[b.entry]
+	cur := b.first
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+		if err != nil {
+			err = &EpisodeError{Policy: name, Mission: m.Name, Episode: cur, Seed: EpisodeSeed(opts.Seed, m.Name, cur), Err: err}
+		}
+	}()
+
+	type slotRef struct{ env, agent int }
+	envs := make([]*sim.Env, b.n)
+	assign := make([][]int, b.n)
+	slots := make([][]slotRef, len(pols)) // member -> its slots, in (env, agent) order
+	for k := range envs {
+		cur = b.first + k
+		seed := EpisodeSeed(opts.Seed, m.Name, cur)
+		cfg, err := m.Build(seed)
+		if err != nil {
+			return err
+		}
+		if opts.MaxSteps > 0 {
+			cfg.MaxSteps = opts.MaxSteps
+		}
+		env, err := sim.NewEnv(cfg, seed)
+		if err != nil {
+			return err
+		}
+		envs[k] = env
+		assign[k] = Assign(entry.Members, env.NumAgents(), seed)
+		for a, mi := range assign[k] {
+			slots[mi] = append(slots[mi], slotRef{k, a})
+		}
+	}
+	cur = b.first
+	ctrls := make([]policy.Controller, len(pols))
+	defer func() {
+		for _, c := range ctrls {
+			if c != nil {
+				if cerr := c.Close(); cerr != nil && err == nil {
+					err = cerr
+				}
+			}
+		}
+	}()
+	obs := make([][]uint8, len(pols))
+	acts := make([][]int32, len(pols))
+	for mi, p := range pols {
+		if len(slots[mi]) == 0 {
+			continue
+		}
+		c, err := p.NewController(len(slots[mi]))
+		if err != nil {
+			return err
+		}
+		ctrls[mi] = c
+		for s, ref := range slots[mi] {
+			c.Reset(s, slotSeed(EpisodeSeed(opts.Seed, m.Name, b.first+ref.env), ref.agent))
+		}
+		obs[mi] = make([]uint8, len(slots[mi])*sim.ObsSize)
+		acts[mi] = make([]int32, len(slots[mi]))
+	}
+	envActs := make([][]int32, b.n)
+	for k, env := range envs {
+		envActs[k] = make([]int32, env.NumAgents())
+	}
+	for step := 0; ; step++ {
+		if step%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		running := false
+		for _, env := range envs {
+			if !env.Done() {
+				running = true
+			}
+		}
+		if !running {
+			break
+		}
+		for mi, c := range ctrls {
+			if c == nil {
+				continue
+			}
+			for s, ref := range slots[mi] {
+				src := envs[ref.env].Observations()[ref.agent*sim.ObsSize : (ref.agent+1)*sim.ObsSize]
+				copy(obs[mi][s*sim.ObsSize:], src)
+			}
+			if err := c.Act(obs[mi], acts[mi]); err != nil {
+				return err
+			}
+			for s, ref := range slots[mi] {
+				envActs[ref.env][ref.agent] = acts[mi][s]
+			}
+		}
+		for k, env := range envs {
+			if !env.Done() {
+				cur = b.first + k
+				env.Step(envActs[k])
+			}
+		}
+		cur = b.first
+	}
+	for k, env := range envs {
+		names := make([]string, len(assign[k]))
+		for a, mi := range assign[k] {
+			names[a] = entry.Members[mi].Spec.String()
+		}
+		out[k] = summarize(name, m.Name, b.first+k, EpisodeSeed(opts.Seed, m.Name, b.first+k), names, env)
+	}
+	return nil
+}
+
+// summarize turns a finished episode into an Episode.
+func summarize(pol, mis string, ep int, seed uint64, assignment []string, env *sim.Env) Episode {
+	st := env.Stats()
+	e := Episode{
+		Policy: pol, Mission: mis, Episode: ep, Seed: seed, Steps: st.Steps,
+		Assignment:      assignment,
+		Rewards:         append([]float64(nil), env.EpisodeRewards()...),
+		ResourcesGained: map[string]float64{},
+		AgentStats:      st.Agents,
+		GameStats:       st.Game,
+		HeartsDeposited: st.Game["chest.heart.deposited"],
+	}
+	for _, r := range e.Rewards {
+		e.Reward += r
+	}
+	if len(e.Rewards) > 0 {
+		e.Reward /= float64(len(e.Rewards))
+	}
+	for _, a := range st.Agents {
+		e.HeartsMade += a["heart.gained"]
+		for _, r := range sim.ResourceNames() {
+			if v := a[r+".gained"]; v != 0 {
+				e.ResourcesGained[r] += v
+			}
+		}
+		for _, h := range []string{"noop", "move", "change_vibe"} {
+			e.ActionSuccess += a["action."+h+".success"]
+			e.ActionFailed += a["action."+h+".failed"]
+		}
+	}
+	return e
+}
