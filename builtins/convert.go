@@ -386,4 +386,3 @@ func fromAttrs(x starlark.HasAttrs, names []string, depth int) (map[string]any, 
 	}
 	return out, nil
 }
-
