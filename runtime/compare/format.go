@@ -12,14 +12,17 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// NewTable returns a plain ASCII table on w with right-aligned numbers
-// (left-aligned first column) and headers as given.
-func NewTable(w io.Writer, header []string) *tablewriter.Table {
+// NewTable returns a plain ASCII table on w with the given headers, its
+// first left columns left-aligned (names) and the rest right-aligned
+// (numbers).
+func NewTable(w io.Writer, header []string, left int) *tablewriter.Table {
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
+		if i < left {
+			align[i] = tw.AlignLeft
+		}
 	}
-	align[0] = tw.AlignLeft
 	t := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -124,7 +127,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	fmt.Fprintf(w, "Comparison of %d policies on %d missions, %d episodes each, metric %s (%s mode), seed %d\n\n",
 		len(r.Policies), len(r.Missions), r.EpisodesPerMission, r.Metric, r.Mode, r.Seed)
 	rank := r.Ranking()
-	t := NewTable(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"})
+	t := NewTable(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"}, 2)
 	for i, name := range rank {
 		s := r.SummaryStatistics[name]
 		t.Append([]string{fmt.Sprint(i + 1), name, fmt.Sprint(s.N), paint(Num(s.Mean), bold),
@@ -135,7 +138,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	}
 	if len(r.Missions) > 1 {
 		fmt.Fprintln(w)
-		t = NewTable(w, append([]string{"mean by mission"}, r.Missions...))
+		t = NewTable(w, append([]string{"mean by mission"}, r.Missions...), 1)
 		for _, name := range rank {
 			row := []string{name}
 			for _, m := range r.Missions {
@@ -150,7 +153,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	}
 	if len(rank) > 1 {
 		fmt.Fprintf(w, "\nPairwise: row minus column, Holm-adjusted Welch p (* <= %g, ** < 0.01, *** < 0.001)\n", r.Alpha)
-		t = NewTable(w, append([]string{"row - column"}, rank...))
+		t = NewTable(w, append([]string{"row - column"}, rank...), 1)
 		for _, a := range rank {
 			row := []string{a}
 			for _, b := range rank {
@@ -179,7 +182,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			return err
 		}
 		fmt.Fprintln(w)
-		t = NewTable(w, []string{"pair", "mean diff", "Welch p", "MWU p", "Holm p", "Cohen's d", "P(A>B)", "significant"})
+		t = NewTable(w, []string{"pair", "mean diff", "Welch p", "MWU p", "Holm p", "Cohen's d", "P(A>B)", "significant"}, 1)
 		for _, p := range r.PairwiseComparisons {
 			sig := "no"
 			if p.Significant {
