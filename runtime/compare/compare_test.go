@@ -54,8 +54,8 @@ func reportJSON(t *testing.T, r *Report) []byte {
 // text rendering is pinned by a golden file.
 func TestDeterministicAcrossJobs(t *testing.T) {
 	opts := Options{
-		Policies: entries(t, "baseline", "random", "noop"),
-		Missions: missions(t, "training_facility_1", "training_facility.harvest"),
+		Policies:           entries(t, "baseline", "random", "noop"),
+		Missions:           missions(t, "training_facility_1", "training_facility.harvest"),
 		EpisodesPerMission: 4, Seed: 7, Alpha: 0.05, Metric: "performance_score", MaxSteps: 300,
 	}
 	var want []byte
@@ -158,7 +158,10 @@ func TestOptionErrors(t *testing.T) {
 		{func(o *Options) { o.Alpha = 1.5 }, "alpha must be in (0, 1)"},
 		{func(o *Options) { o.EpisodesPerMission = 0 }, "episodes_per_mission must be >= 1"},
 		{func(o *Options) { o.Policies = entries(t, "noop", "noop") }, "listed twice"},
-		{func(o *Options) { o.Mixed = true; o.Policies = entries(t, "noop", "random", "baseline", "noop:x", "random:y") }, "mixed mode needs an agent per policy"},
+		{func(o *Options) {
+			o.Mixed = true
+			o.Policies = entries(t, "noop", "random", "baseline", "noop:x", "random:y")
+		}, "mixed mode needs an agent per policy"},
 	} {
 		o := base
 		c.edit(&o)
