@@ -174,7 +174,18 @@ func (h *Host) ExecFile(ctx context.Context, path string) (starlark.StringDict, 
 // ExecSource runs src as a file named name (used by tests and the fuzzer).
 // Loads resolve relative to the directory of name.
 func (h *Host) ExecSource(ctx context.Context, name string, src []byte) (globals starlark.StringDict, err error) {
-	t, stop := h.NewThread(ctx, name, name)
+	from := name
+	if !filepath.IsAbs(from) {
+		wd := h.cfg.WorkDir
+		if wd == "" {
+			wd, _ = os.Getwd()
+		}
+		from = filepath.Join(wd, name)
+	}
+	if h.cfg.Root == "" {
+		h.cfg.Root = filepath.Dir(from)
+	}
+	t, stop := h.NewThread(ctx, name, from)
 	defer stop()
 	defer recoverPanic(&err, name)
 	h.remember(name, src)
