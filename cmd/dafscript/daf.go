@@ -1,29 +1,61 @@
 package main
 
 import (
-	"context"
 
+	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
+	"go.starlark.net/starlark"
 )
 
-// hostConfig returns the Starlark host configuration for one run, with the
-// daf module.
+// hostConfig returns the Starlark host configuration for one run: the daf
+// module over an Env built from the flags, attached to every thread.
 func hostConfig(st *State, sf *ScriptFlags, p hostParams) interp.Config {
+	env := dafEnv(st, sf, p)
 	return interp.Config{
-		Root:       p.root,
-		MaxSteps:   sf.MaxSteps,
-		AllowClock: sf.AllowClock,
-		Stdout:     st.Stdout,
-		WorkDir:    p.workDir,
+		Root:        p.root,
+		MaxSteps:    sf.MaxSteps,
+		AllowClock:  sf.AllowClock,
+		Stdout:      st.Stdout,
+		WorkDir:     p.workDir,
+		Predeclared: starlark.StringDict{"daf": builtins.NewModule(env)},
+		InitThread:  func(t *starlark.Thread) { builtins.SetEnv(t, env) },
+		Docs:        builtins.Docs(),
 	}
 }
 
-func newHost(st *State, sf *ScriptFlags, p hostParams) *interp.Host {
-	return interp.New(hostConfig(st, sf, p))
+// dafEnv returns the Env the daf builtins see for one run.
+func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
+	out := sf.Out
+	if abs, err := absPath(st, out); err == nil {
+		out = abs
+	}
+	return &builtins.Env{
+		Ctx:          p.ctx,
+		Seed:         sf.Seed,
+		Jobs:         sf.Jobs,
+		OutDir:       out,
+		Vars:         sf.Vars,
+		Stdout:       st.Stdout,
+		Stderr:       st.Stderr,
+		Logger:       sf.Logger(st),
+		Interactive:  st.IsTerminal && !sf.Quiet,
+		AllowClock:   sf.AllowClock,
+		ScriptPath:   p.scriptPath,
+		ScriptSHA256: p.scriptSHA,
+		Version:      st.Version,
+		MaxSteps:     sf.EpisodeSteps,
+	}
 }
 
-// hostStatementHook returns what the REPL calls before each statement: the
-// daf Env must see that statement's context so Ctrl-C stops its work.
-func hostStatementHook(h *interp.Host) func(context.Context) {
-	return nil
+func newHost(st *State, sf *ScriptFlags, p hostParams) (*interp.Host, *builtins.Env) {
+	cfg := hostConfig(st, sf, p)
+	env := builtins.EnvOf(threadWith(cfg))
+	return interp.New(cfg), env
+}
+
+// threadWith returns a bare thread carrying cfg's Env, to read it back.
+func threadWith(cfg interp.Config) *starlark.Thread {
+	t := new(starlark.Thread)
+	cfg.InitThread(t)
+	return t
 }

@@ -49,7 +49,7 @@ func replCommand(st *State, args []string) int {
 	}
 	ctx, cancel := context.WithCancel(st.Ctx)
 	defer cancel()
-	host := newHost(st, &sf, hostParams{
+	host, env := newHost(st, &sf, hostParams{
 		ctx:        ctx,
 		root:       wd,
 		workDir:    wd,
@@ -80,7 +80,7 @@ func replCommand(st *State, args []string) int {
 	err = host.REPL(ctx, in, interp.REPLOptions{
 		Stderr:          st.Stderr,
 		Interrupt:       st.Interrupt,
-		BeforeStatement: hostStatementHook(host),
+		BeforeStatement: func(ctx context.Context) { env.Ctx = ctx },
 	})
 	if err != nil {
 		fmt.Fprintf(st.Stderr, "dafscript repl: %v\n", err)

@@ -21,14 +21,16 @@ import (
 // ScriptFlags are the flags of every command that runs Starlark: run,
 // repl and test. Commands of other capabilities may register them too.
 type ScriptFlags struct {
-	Vars       map[string]string
-	Seed       uint64
-	Out        string
-	Jobs       int
-	MaxSteps   uint64
-	AllowClock bool
-	Verbose    bool
-	Quiet      bool
+	Vars     map[string]string
+	Seed     uint64
+	Out      string
+	Jobs     int
+	MaxSteps uint64
+	// EpisodeSteps, when > 0, caps the length of every episode.
+	EpisodeSteps int
+	AllowClock   bool
+	Verbose      bool
+	Quiet        bool
 }
 
 // Register adds the script flags to fs; defaults come from st.
@@ -50,6 +52,7 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.StringVar(&f.Out, "out", "daf_output", "output `directory` for sessions, results and reports")
 	fs.IntVar(&f.Jobs, "jobs", st.NumCPU, "goroutines for episode work (`N`)")
 	fs.Uint64Var(&f.MaxSteps, "max-steps", 0, "limit on Starlark computation steps per thread (`N`, 0: no limit)")
+	fs.IntVar(&f.EpisodeSteps, "episode-steps", 0, "cap every episode at `N` simulator steps (0: each mission's own length)")
 	fs.BoolVar(&f.AllowClock, "allow-clock", false, "let time.now() read the wall clock (results may no longer be reproducible)")
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
@@ -58,6 +61,9 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 func (f *ScriptFlags) check() error {
 	if f.Jobs < 1 {
 		return fmt.Errorf("-jobs must be at least 1, got %d", f.Jobs)
+	}
+	if f.EpisodeSteps < 0 {
+		return fmt.Errorf("-episode-steps must be 0 or more, got %d", f.EpisodeSteps)
 	}
 	if f.Verbose && f.Quiet {
 		return errors.New("-v and -q exclude each other")
@@ -174,7 +180,7 @@ func runScript(st *State, sf *ScriptFlags, script string) int {
 	ctx, cancel := scriptContext(st)
 	defer cancel()
 	wd, _ := st.Getwd()
-	host := newHost(st, sf, hostParams{
+	host, _ := newHost(st, sf, hostParams{
 		ctx:        ctx,
 		root:       filepath.Dir(path),
 		workDir:    wd,
