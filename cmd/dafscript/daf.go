@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
 	"go.starlark.net/starlark"
