@@ -105,6 +105,9 @@ func Run(ctx context.Context, opts Options) (*Report, *eval.Results, error) {
 		return nil, nil, err
 	}
 	rep, err := Build(res, opts)
+	if rep != nil {
+		rep.Episodes = res
+	}
 	return rep, res, err
 }
 

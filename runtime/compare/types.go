@@ -8,6 +8,7 @@ package compare
 import (
 	"encoding/json"
 
+	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
 )
 
@@ -41,6 +42,10 @@ type Report struct {
 	// (of the per-agent mean for agent stats, prefixed "agent.").
 	DetailedMetrics map[string]map[string]map[string]float64 `json:"detailed_metrics"`
 	Warnings        []string                                 `json:"warnings"`
+
+	// Episodes are the played episodes behind the report (not written to
+	// JSON; daf.analyze_performance reads them).
+	Episodes *eval.Results `json:"-"`
 }
 
 // Pairwise compares policy A with policy B on the metric, all missions
