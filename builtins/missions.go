@@ -98,11 +98,11 @@ func Missions(fnName, argName string, v starlark.Value) ([]*mission.Mission, err
 		case *Result:
 			info, ok := x.goValue.(MissionInfo)
 			if !ok {
-				return nil, fmt.Errorf("%s: %s: got %s, want a mission name or a daf.mission(...)", fnName, where, x.Type())
+				return nil, wrongMission(fnName, where, it)
 			}
 			name = info.Name
 		default:
-			return nil, fmt.Errorf("%s: %s: got %s, want a mission name such as \"training_facility_1\", a daf.mission(...) or a list of them", fnName, where, it.Type())
+			return nil, wrongMission(fnName, where, it)
 		}
 		m, err := mission.Get(name)
 		if err != nil {
@@ -111,4 +111,8 @@ func Missions(fnName, argName string, v starlark.Value) ([]*mission.Mission, err
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func wrongMission(fnName, where string, v starlark.Value) error {
+	return fmt.Errorf("%s: %s: got %s, want a mission name such as \"training_facility_1\", a daf.mission(...) or a list of them", fnName, where, v.Type())
 }
