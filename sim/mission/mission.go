@@ -24,6 +24,7 @@ const DefaultMaxSteps = 1000
 // Mission is a named, buildable game.
 type Mission struct {
 	Name, Description string
+	Map               string // the map file ("evals/extractor_hub_30x30") or generator ("BaseHub")
 	NumAgents         int
 	MaxSteps          int
 	Width, Height     int      // of the built grid, border included
@@ -36,6 +37,7 @@ type Mission struct {
 // base is a catalog entry before suffixes and variants.
 type base struct {
 	name, doc     string
+	mapName       string
 	agents        int // 0: every agent cell of the map
 	maxSteps      int
 	variants      []string
@@ -124,11 +126,11 @@ func buildCatalog() (map[string]*base, error) {
 	}
 	for i, m := range []string{"open_1", "open_2", "open_3", "tight_4", "tight_5", "clipped"} {
 		mapName := "training_facility_" + m
-		add(&base{name: fmt.Sprintf("training_facility_%d", i+1),
+		add(&base{name: fmt.Sprintf("training_facility_%d", i+1), mapName: "training_facility/" + mapName,
 			doc:    "Map " + mapName + " with every cog its spawn cells hold.",
 			source: fileSource(mapName)})
 	}
-	add(&base{name: "assembler_2", agents: 4, variants: []string{"vibe_check_min_2"},
+	add(&base{name: "assembler_2", agents: 4, mapName: "Assembler2", variants: []string{"vibe_check_min_2"},
 		doc: "A seeded 10x10 room with one assembler, chest, charger and extractor of each kind; " +
 			"hearts need two cogs vibing heart_a.",
 		source: generated(func(s uint64) (*sim.Map, error) { return maps.Assembler2(s), nil })})
@@ -136,33 +138,33 @@ func buildCatalog() (map[string]*base, error) {
 	hub := func(n int) func(uint64) (*maps.File, error) {
 		return generated(func(s uint64) (*sim.Map, error) { return maps.BaseHub(s, n), nil })
 	}
-	add(&base{name: "training_facility.harvest", agents: 1,
+	add(&base{name: "training_facility.harvest", agents: 1, mapName: "BaseHub",
 		variants: []string{"extractor_heart_tune(10)", "pack_rat", "lonely_heart"},
 		doc:      "One cog in a generated hub; the extractors hold exactly ten hearts' worth.",
 		source:   hub(1)})
-	add(&base{name: "training_facility.vibe_check", agents: 4, variants: []string{"vibe_check_min_2"},
+	add(&base{name: "training_facility.vibe_check", agents: 4, mapName: "BaseHub", variants: []string{"vibe_check_min_2"},
 		doc:    "Four cogs in a generated hub; hearts need two or more cogs vibing heart_a.",
 		source: hub(4)})
-	add(&base{name: "training_facility.repair", agents: 2, variants: []string{"clip_period_on", "clip_base_except_carbon"},
+	add(&base{name: "training_facility.repair", agents: 2, mapName: "BaseHub", variants: []string{"clip_period_on", "clip_base_except_carbon"},
 		doc: "Two cogs in a generated hub with the clipper on; the oxygen, germanium and silicon " +
 			"extractors start clipped, carbon is left to make decoders with.",
 		source: hub(2)})
-	add(&base{name: "training_facility.easy_hearts_training_facility", agents: 4, variants: slices.Clone(easyHearts),
+	add(&base{name: "training_facility.easy_hearts_training_facility", agents: 4, mapName: "BaseHub", variants: slices.Clone(easyHearts),
 		doc:    "Four cogs in a generated hub; cheap hearts, shaped reward, large inventories.",
 		source: hub(4)})
 	arena := func(cfg maps.ArenaConfig) func(uint64) (*maps.File, error) {
 		return generated(func(s uint64) (*sim.Map, error) { return maps.Arena(s, cfg) })
 	}
-	add(&base{name: "hello_world.open_world", agents: maps.HelloWorld.NumAgents,
+	add(&base{name: "hello_world.open_world", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world",
 		doc:    "Four cogs in a 100x100 generated world: a hub in the middle, walls and stations scattered around.",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "hello_world.easy_hearts_hello_world", agents: maps.HelloWorld.NumAgents, variants: slices.Clone(easyHearts),
+	add(&base{name: "hello_world.easy_hearts_hello_world", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world", variants: slices.Clone(easyHearts),
 		doc:    "hello_world.open_world with cheap hearts, shaped reward and large inventories.",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "hello_world.hello_world_unclip", agents: maps.HelloWorld.NumAgents, variants: []string{"clip_period_on(50)"}, // the default period, spelt out
+	add(&base{name: "hello_world.hello_world_unclip", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world", variants: []string{"clip_period_on(50)"}, // the default period, spelt out
 		doc:    "hello_world.open_world with the clipper on (period 50).",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "machina_1.open_world", agents: maps.Machina1.NumAgents,
+	add(&base{name: "machina_1.open_world", agents: maps.Machina1.NumAgents, mapName: "Arena machina_1",
 		doc:    "Four cogs in a 200x200 generated world: a hub in the middle, walls and stations scattered around.",
 		source: arena(maps.Machina1)})
 
@@ -170,13 +172,13 @@ func buildCatalog() (map[string]*base, error) {
 		folder, file := path.Split(long)
 		switch folder {
 		case "evals/":
-			add(&base{name: "evals." + file, doc: "Evaluation map " + long + ".", source: fileSource(long)})
+			add(&base{name: "evals." + file, mapName: long, doc: "Evaluation map " + long + ".", source: fileSource(long)})
 		case "diagnostic_evals/":
 			steps, ok := diagnosticSteps[file]
 			if !ok {
 				steps = DiagnosticMaxSteps
 			}
-			add(&base{name: "diagnostics." + file, maxSteps: steps, doc: "Diagnostic map " + long + ".", source: fileSource(long)})
+			add(&base{name: "diagnostics." + file, mapName: long, maxSteps: steps, doc: "Diagnostic map " + long + ".", source: fileSource(long)})
 		}
 	}
 
@@ -289,6 +291,7 @@ func Get(name string) (*Mission, error) {
 	m := &Mission{
 		Name:        canon,
 		Description: b.doc,
+		Map:         b.mapName,
 		NumAgents:   b.agents,
 		MaxSteps:    b.maxSteps,
 		Width:       b.width,
