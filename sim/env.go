@@ -123,13 +123,17 @@ type Env struct {
 	epRewards []float64
 	obs       []byte
 
-	// observation caches, rebuilt at most once per observation pass
-	epoch    uint32
+	// per-object observation tokens, rebuilt when dirty
 	tok      []byte
 	tokN     []uint8
-	tokStamp []uint32
+	tokDirty []bool
+	tokTimed []bool  // a station cooling down: its countdown changes each step
+	tokStep  []int32 // step the tokens were built at
 	visit    []visitCell
-	visitOff []int32 // grid offsets of visit cells, for windows inside the map
+	slot     [128]int32 // window cell contents by visit index, scratch
+	occ      []uint64   // occupancy bitset, occWords words per row
+	initOcc  []uint64
+	occWords int
 
 	gs        gameStats
 	objCounts [numTypes]int
@@ -259,8 +263,11 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 	e.obs = make([]byte, e.numAgents*ObsSize)
 	e.tok = make([]byte, len(e.objs)*tokStride)
 	e.tokN = make([]uint8, len(e.objs))
-	e.tokStamp = make([]uint32, len(e.objs))
+	e.tokDirty = make([]bool, len(e.objs))
+	e.tokTimed = make([]bool, len(e.objs))
+	e.tokStep = make([]int32, len(e.objs))
 	e.buildVisit()
+	e.buildOcc()
 	e.buildClipper()
 	e.Reset(seed)
 	return e, nil
@@ -302,6 +309,10 @@ func (e *Env) Reset(seed uint64) {
 	e.step = 0
 	e.done = false
 	copy(e.grid, e.initGrid)
+	copy(e.occ, e.initOcc)
+	for i := range e.tokDirty {
+		e.tokDirty[i] = true
+	}
 	e.gs = gameStats{}
 	for i := range e.agents {
 		a := &e.agents[i]
@@ -451,7 +462,11 @@ func (e *Env) act(i int, action int32) {
 		ok = e.move(i, moveDelta[action])
 	case action >= ActionVibeBase && action < NumActions:
 		h, ok = handlerVibe, true
-		a.vibe = action - ActionVibeBase
+		if v := action - ActionVibeBase; v != a.vibe {
+			a.vibe = v
+			e.tokDirty[a.obj] = true
+			e.touchAround(a.row, a.col)
+		}
 	default:
 		h = handlerNoop
 	}
@@ -487,8 +502,12 @@ func (e *Env) move(i int, d [2]int32) bool {
 	switch {
 	case id == cellEmpty:
 		e.grid[a.row*e.width+a.col] = cellEmpty
+		clearBit(e.occ, e.occBit(a.row, a.col))
+		e.touchAround(a.row, a.col)
 		e.grid[cell] = a.obj
+		setBit(e.occ, e.occBit(r, c))
 		a.row, a.col = r, c
+		e.touchAround(r, c)
 	case id == cellWall:
 		return false
 	default:
@@ -550,6 +569,9 @@ func (e *Env) update(i int, r Resource, delta int32) int32 {
 	}
 	a.inv[r] = n
 	d := n - old
+	if d != 0 {
+		e.tokDirty[a.obj] = true
+	}
 	if d > 0 {
 		a.st.gained[r] += float64(d)
 	} else if d < 0 {
@@ -599,6 +621,7 @@ func (e *Env) useChest(i, ci int) bool {
 		return false
 	}
 	c := &e.chests[ci]
+	e.tokDirty[c.obj] = true
 	any := false
 	for r := Resource(0); r < NumResources; r++ {
 		d := e.chestXfer[v][r]

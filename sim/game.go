@@ -275,7 +275,7 @@ func (c *GameConfig) Validate() error {
 		}
 	}
 	if agents != c.NumAgents {
-		return fmt.Errorf("%s: %s has %d agent cells but num_agents is %d", name, mname, agents, c.NumAgents)
+		return fmt.Errorf("%s: map has %d agent cells but num_agents is %d (map %s)", name, agents, c.NumAgents, mname)
 	}
 	if c.NumAgents < 1 {
 		return fmt.Errorf("%s: num_agents must be >= 1, got %d", name, c.NumAgents)

@@ -1,9 +1,53 @@
 package sim
 
+import "math/bits"
+
 // Observations: 200 tokens of [location, feature, value] per agent, built
 // from an 11x11 window visited by increasing Manhattan distance.
 
 const obsRadius = ObsWindow / 2
+
+// unusedTokens fills the tail of an observation.
+var unusedTokens = func() (b [ObsSize]byte) {
+	for i := range b {
+		b[i] = 0xFF
+	}
+	return
+}()
+
+// visitIndex maps a window cell (dr+5, dc+5) to its place in visit order.
+var visitIndex = func() (v [ObsWindow][ObsWindow]uint8) {
+	var e Env
+	e.buildVisit()
+	for k, c := range e.visit {
+		v[c.dr+obsRadius][c.dc+obsRadius] = uint8(k)
+	}
+	return
+}()
+
+// occPad is the number of always-empty bits left of column 0 in each row
+// of the occupancy bitset, so a window never starts at a negative bit.
+const occPad = 8
+
+// buildOcc sizes the occupancy bitset and marks every non-empty cell of
+// the initial grid.
+func (e *Env) buildOcc() {
+	e.occWords = (int(e.width)+2*occPad+63)/64 + 1
+	e.initOcc = make([]uint64, int(e.height)*e.occWords+1)
+	for r := int32(0); r < e.height; r++ {
+		for c := int32(0); c < e.width; c++ {
+			if e.initGrid[r*e.width+c] != cellEmpty {
+				setBit(e.initOcc, e.occBit(r, c))
+			}
+		}
+	}
+	e.occ = make([]uint64, len(e.initOcc))
+}
+
+func (e *Env) occBit(r, c int32) int { return int(r)*e.occWords*64 + int(c) + occPad }
+
+func setBit(b []uint64, i int)   { b[i>>6] |= 1 << uint(i&63) }
+func clearBit(b []uint64, i int) { b[i>>6] &^= 1 << uint(i&63) }
 
 // buildVisit precomputes the window cells in visit order: for d = 0, 1,
 // ...; dr from -d to d; dc = d-|dr|, (dr, -dc) before (dr, +dc).
@@ -25,28 +69,42 @@ func (e *Env) buildVisit() {
 			}
 		}
 	}
-	e.visitOff = make([]int32, len(e.visit))
-	for k, v := range e.visit {
-		e.visitOff[k] = v.dr*e.width + v.dc
+	if len(e.visit) > 128 {
+		panic("sim: observation window larger than the visit mask")
 	}
 }
 
 func (e *Env) computeObservations() {
-	e.epoch++
 	for i := range e.agents {
 		e.observeAgent(i, e.obs[i*ObsSize:(i+1)*ObsSize:(i+1)*ObsSize])
 	}
 }
 
-// objTokens returns the feature/value pairs of object id, rebuilding them
-// at most once per observation pass.
+// objTokens returns the feature/value pairs of object id. They are
+// rebuilt only when the object (or, for a station, its neighbourhood)
+// changed, or when a cooling-down station's countdown moved on.
 func (e *Env) objTokens(id int32) []byte {
 	base := int(id) * tokStride
-	if e.tokStamp[id] != e.epoch {
-		e.tokStamp[id] = e.epoch
+	if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
+		e.tokDirty[id] = false
+		e.tokStep[id] = int32(e.step)
 		e.tokN[id] = uint8(e.buildTokens(id, e.tok[base:base+tokStride:base+tokStride]) / 2)
 	}
 	return e.tok[base : base+2*int(e.tokN[id])]
+}
+
+// touchAround marks the stations around (r, c) for a token rebuild: the
+// protocol they show depends on the agents next to them.
+func (e *Env) touchAround(r, c int32) {
+	for _, d := range around {
+		rr, cc := r+d[0], c+d[1]
+		if rr < 0 || cc < 0 || rr >= e.height || cc >= e.width {
+			continue
+		}
+		if id := e.grid[rr*e.width+cc]; id >= 0 {
+			e.tokDirty[id] = true
+		}
+	}
 }
 
 // buildTokens writes the object's feature/value pairs into b and returns
@@ -83,6 +141,7 @@ func (e *Env) buildTokens(id int32, b []byte) int {
 		put(FeatTag, tagChest)
 	case kindStation:
 		s := &e.stations[o.idx]
+		e.tokTimed[id] = s.cooldownEnd > uint32(e.step)
 		if now := uint32(e.step); s.cooldownEnd > now {
 			put(FeatCooldownRemaining, byte(min(s.cooldownEnd-now, 255)))
 		}
@@ -100,7 +159,10 @@ func (e *Env) buildTokens(id int32, b []byte) int {
 	return n
 }
 
-// observeAgent fills one agent's observation.
+// observeAgent fills one agent's observation. It finds the occupied
+// cells of the window from the occupancy bitset, row by row, marks them in
+// a mask indexed by visit order, then emits them in that order, so empty
+// cells cost nothing.
 func (e *Env) observeAgent(i int, dst []byte) {
 	a := &e.agents[i]
 	pct := 0
@@ -116,52 +178,73 @@ func (e *Env) observeAgent(i int, dst []byte) {
 	dst[0], dst[1], dst[2] = ObsCenter, FeatEpisodeCompletion, byte(pct)
 	dst[3], dst[4], dst[5] = ObsCenter, FeatLastAction, byte(a.lastAction)
 	dst[6], dst[7], dst[8] = ObsCenter, FeatLastReward, lr
+
+	var m0, m1 uint64
+	slot := &e.slot
+	w, h := e.width, e.height
+	rowWords := e.occWords
+	for dr := int32(-obsRadius); dr <= obsRadius; dr++ {
+		r := a.row + dr
+		if r < 0 || r >= h {
+			continue
+		}
+		bit := int(r)*rowWords*64 + int(a.col) - obsRadius + occPad
+		wi, sh := bit>>6, uint(bit&63)
+		row := e.occ[wi] >> sh
+		if sh > 64-ObsWindow {
+			row |= e.occ[wi+1] << (64 - sh)
+		}
+		row &= 1<<ObsWindow - 1
+		rowK := &visitIndex[dr+obsRadius]
+		gbase := r*w + a.col - obsRadius
+		for row != 0 {
+			j := int32(bits.TrailingZeros64(row))
+			row &= row - 1
+			k := rowK[j]
+			slot[k] = e.grid[gbase+j]
+			if k < 64 {
+				m0 |= 1 << k
+			} else {
+				m1 |= 1 << (k - 64)
+			}
+		}
+	}
+
 	p := 9
 	const limit = ObsSize
 	dropped := 0
-	w, h := e.width, e.height
-	grid := e.grid
-	inside := a.row >= obsRadius && a.col >= obsRadius && a.row+obsRadius < h && a.col+obsRadius < w
-	centre := a.row*w + a.col
-	for k := range e.visit {
-		var id int32
-		if inside {
-			id = grid[centre+e.visitOff[k]]
-		} else {
-			v := &e.visit[k]
-			r, c := a.row+v.dr, a.col+v.dc
-			if r < 0 || c < 0 || r >= h || c >= w {
+	for half := 0; half < 2; half++ {
+		m, base := m0, uint(0)
+		if half == 1 {
+			m, base = m1, 64
+		}
+		for m != 0 {
+			k := uint(bits.TrailingZeros64(m)) + base
+			m &= m - 1
+			id := slot[k]
+			loc := e.visit[k].loc
+			if id == cellWall {
+				if p < limit {
+					dst[p], dst[p+1], dst[p+2] = loc, FeatTag, tagWall
+					p += 3
+				} else {
+					dropped++
+				}
 				continue
 			}
-			id = grid[r*w+c]
-		}
-		if id == cellEmpty {
-			continue
-		}
-		loc := e.visit[k].loc
-		if id == cellWall {
-			if p < limit {
-				dst[p], dst[p+1], dst[p+2] = loc, FeatTag, tagWall
-				p += 3
-			} else {
-				dropped++
-			}
-			continue
-		}
-		t := e.objTokens(id)
-		for j := 0; j < len(t); j += 2 {
-			if p < limit {
-				dst[p], dst[p+1], dst[p+2] = loc, t[j], t[j+1]
-				p += 3
-			} else {
-				dropped++
+			t := e.objTokens(id)
+			for j := 0; j < len(t); j += 2 {
+				if p < limit {
+					dst[p], dst[p+1], dst[p+2] = loc, t[j], t[j+1]
+					p += 3
+				} else {
+					dropped++
+				}
 			}
 		}
 	}
 	written := p / 3
-	for j := p; j < limit; j++ {
-		dst[j] = 0xFF
-	}
+	copy(dst[p:], unusedTokens[:])
 	e.gs.tokensWritten += float64(written)
 	e.gs.tokensDropped += float64(dropped)
 	e.gs.tokensFree += float64(ObsTokens - written)

@@ -179,6 +179,7 @@ func (e *Env) useStation(i, si int) bool {
 	}
 	s.cooldownDur = p.cooldown
 	s.cooldownEnd = uint32(e.step) + p.cooldown
+	e.tokDirty[s.obj] = true
 	if s.clipped {
 		e.unclipStation(si)
 	} else {
@@ -306,6 +307,7 @@ func (e *Env) clip(si int) {
 		e.stations[j].infection += e.infection(s, &e.stations[j])
 	}
 	s.clipped = true
+	e.tokDirty[s.obj] = true
 	s.unclip = int32(e.rng.Intn(len(e.unclipProtos)))
 	s.cooldownEnd = uint32(e.step)
 	s.cooldownDur = 0
@@ -315,6 +317,7 @@ func (e *Env) clip(si int) {
 func (e *Env) unclipStation(si int) {
 	s := &e.stations[si]
 	s.clipped = false
+	e.tokDirty[s.obj] = true
 	for _, j := range s.adj {
 		e.stations[j].infection -= e.infection(s, &e.stations[j])
 	}

@@ -1,0 +1,70 @@
+package sim
+
+import "testing"
+
+// randomActions fills a table of random actions so that drawing them
+// costs the benchmark nothing.
+func randomActions(n int, seed uint64) []int32 {
+	rng := NewRNG(seed)
+	a := make([]int32, n)
+	for i := range a {
+		a[i] = int32(rng.Intn(NumActions))
+	}
+	return a
+}
+
+func benchEnv(b *testing.B, e *Env) {
+	n := e.NumAgents()
+	table := randomActions(n*4096, 7)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		k := (it % 4096) * n
+		if e.Step(table[k : k+n]) {
+			e.Reset(uint64(it))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
+}
+
+// BenchmarkStepTrainingFacility1: 4 agents on the 31x31 grid, random
+// actions, observations built every step.
+func BenchmarkStepTrainingFacility1(b *testing.B) {
+	benchEnv(b, newTestEnv(b, trainingFacility1(b), 1))
+}
+
+// BenchmarkStepNoObs: the same without building observations.
+func BenchmarkStepNoObs(b *testing.B) {
+	e := newTestEnv(b, trainingFacility1(b), 1)
+	e.SetObserve(false)
+	benchEnv(b, e)
+}
+
+// BenchmarkVecEnv64: 64 training_facility_1 environments stepped together.
+func BenchmarkVecEnv64(b *testing.B) {
+	cfg := trainingFacility1(b)
+	v, err := NewVecEnv(64, 1, func(int, uint64) (*GameConfig, error) { return cfg, nil })
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := v.NumAgents()
+	obs := make([]uint8, n*ObsSize)
+	rew := make([]float32, n)
+	term := make([]bool, n)
+	table := randomActions(n*64, 7)
+	v.Reset(obs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		k := (it % 64) * n
+		v.Step(table[k:k+n], obs, rew, term)
+		if it%1024 == 1023 {
+			b.StopTimer()
+			v.DrainEpisodes()
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
+}
