@@ -124,8 +124,9 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 		}
 		return c + s + reset
 	}
-	fmt.Fprintf(w, "Comparison of %d policies on %d missions, %d episodes each, metric %s (%s mode), seed %d\n\n",
-		len(r.Policies), len(r.Missions), r.EpisodesPerMission, r.Metric, r.Mode, r.Seed)
+	fmt.Fprintf(w, "Comparison of %s on %s, %s each, metric %s (%s mode), seed %d\n\n",
+		plural(len(r.Policies), "policy", "policies"), plural(len(r.Missions), "mission", "missions"),
+		plural(r.EpisodesPerMission, "episode", "episodes"), r.Metric, r.Mode, r.Seed)
 	rank := r.Ranking()
 	t := NewTable(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"}, 2)
 	for i, name := range rank {
@@ -164,7 +165,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 				p, fwd, _ := r.Pair(a, b)
 				d := p.MeanDiff
 				if !fwd {
-					d = -d
+					d = 0 - d // never -0
 				}
 				cell := fmt.Sprintf("%+.4g p=%s%s", d, P(p.HolmP), Marks(p.HolmP, r.Alpha))
 				c := ""
@@ -206,4 +207,11 @@ func (r *Report) String() string {
 	var b strings.Builder
 	r.WriteText(&b, false)
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
