@@ -42,10 +42,13 @@ func (h *Host) FormatError(err error) string {
 		}
 		b.WriteString(inner.Backtrace())
 		b.WriteString("\n")
-		if n := len(inner.CallStack); n > 0 {
-			pos := inner.CallStack[n-1].Pos
+		// Show the innermost line of Starlark source (a builtin's frame
+		// has none).
+		for i := len(inner.CallStack) - 1; i >= 0; i-- {
+			pos := inner.CallStack[i].Pos
 			if line, ok := h.line(pos); ok {
 				writeLine(&b, pos, line)
+				break
 			}
 		}
 		if inner != eerr {

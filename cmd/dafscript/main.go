@@ -58,7 +58,7 @@ func Main(st *State, args []string) (code int) {
 		printMainUsageTo(st, true)
 		return ExitOK
 	case name == "--version" || name == "-version":
-		name = "version"
+		name, args = "version", args[1:]
 	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-"):
 		// `dafscript FILE.star` and `dafscript --seed 3 FILE.star` mean run.
 		return commands["run"].Run(st, args)

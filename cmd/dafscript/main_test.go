@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
+
+// TestScripts runs the CLI transcripts in testdata/script. The dafscript
+// command runs in-process through a State; `exitcode N` checks the exit
+// code of the last dafscript command; `feed FILE` makes FILE the standard
+// input of the next one.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"dafscript": cmdDafscript,
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: exitcode N")
+				}
+				if got := ts.Getenv("EXITCODE"); (got == args[0]) == neg {
+					ts.Fatalf("exit code %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
+				}
+			},
+			"feed": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: feed FILE")
+				}
+				ts.Setenv("FEED", ts.MkAbs(args[0]))
+			},
+		},
+	})
+}
+
+func cmdDafscript(ts *testscript.TestScript, neg bool, args []string) {
+	var stdin []byte
+	if f := ts.Getenv("FEED"); f != "" {
+		stdin = []byte(ts.ReadFile(f))
+		ts.Setenv("FEED", "")
+	}
+	st := &State{
+		Stdin:        bytes.NewReader(stdin),
+		Stdout:       ts.Stdout(),
+		Stderr:       ts.Stderr(),
+		Getwd:        func() (string, error) { return ts.MkAbs("."), nil },
+		Getenv:       ts.Getenv,
+		Ctx:          context.Background(),
+		NumCPU:       4,
+		UserCacheDir: func() (string, error) { return ts.MkAbs("cache"), nil },
+		Version:      "dafscript test-version",
+	}
+	code := Main(st, args)
+	ts.Setenv("EXITCODE", strconv.Itoa(code))
+	if neg && code == 0 {
+		ts.Fatalf("dafscript succeeded, want a failure")
+	}
+	if !neg && code != 0 {
+		ts.Fatalf("dafscript failed with exit code %d", code)
+	}
+}
+
+// testState returns a State for in-process runs in dir.
+func testState(dir string) (*State, *bytes.Buffer, *bytes.Buffer) {
+	var out, errs bytes.Buffer
+	return &State{
+		Stdout: &out,
+		Stderr: &errs,
+		Getwd:  func() (string, error) { return dir, nil },
+		Ctx:    context.Background(),
+		NumCPU: 2,
+	}, &out, &errs
+}
+
+func TestInterruptStopsScript(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "loop.star"), []byte("while True:\n    pass\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	sig := make(chan os.Signal, 1)
+	st.Interrupt = sig
+	done := make(chan int)
+	go func() { done <- Main(st, []string{"loop.star"}) }()
+	time.Sleep(50 * time.Millisecond)
+	sig <- os.Interrupt
+	select {
+	case code := <-done:
+		if code != ExitCancelled {
+			t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitCancelled, errs)
+		}
+		if !strings.Contains(errs.String(), "interrupted") {
+			t.Fatalf("stderr %q", errs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the script did not stop on interrupt")
+	}
+}
+
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("disk on fire") }
+
+func TestPanicBecomesInternalError(t *testing.T) {
+	st, _, errs := testState(t.TempDir())
+	st.Stdout = panicWriter{}
+	if code := Main(st, []string{"version"}); code != ExitError {
+		t.Fatalf("exit code %d, want %d", code, ExitError)
+	}
+	if !strings.Contains(errs.String(), "internal error: disk on fire") {
+		t.Fatalf("stderr %q", errs)
+	}
+}
+
+func TestVersionString(t *testing.T) {
+	v := versionString()
+	if !strings.HasPrefix(v, "dafscript ") || !strings.Contains(v, runtime.Version()) {
+		t.Fatalf("version %q", v)
+	}
+}
+
+func TestParseFlagsInterleaved(t *testing.T) {
+	tests := []struct {
+		args []string
+		pos  string
+		seed uint64
+	}{
+		{[]string{"x.star", "--seed", "3"}, "x.star", 3},
+		{[]string{"--seed=4", "x.star"}, "x.star", 4},
+		{[]string{"--seed", "5", "--", "-odd.star"}, "-odd.star", 5},
+	}
+	for _, tc := range tests {
+		st, _, _ := testState(t.TempDir())
+		c := commands["run"]
+		var sf ScriptFlags
+		fs := newFlagSet(c)
+		sf.Register(fs, st)
+		pos, _, ok := parseFlags(st, c, fs, tc.args)
+		if !ok || strings.Join(pos, " ") != tc.pos || sf.Seed != tc.seed {
+			t.Errorf("%q: got %q seed %d ok %v; want %q seed %d", tc.args, pos, sf.Seed, ok, tc.pos, tc.seed)
+		}
+	}
+}
