@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,8 @@ import (
 var data embed.FS
 
 // index maps every accepted spelling of a name ("evals/extractor_hub_30x30",
-// "extractor_hub_30x30") to the embedded path.
+// "extractor_hub_30x30") to the embedded path; a short name that two
+// folders share maps to "" (ambiguous).
 var index = sync.OnceValue(func() map[string]string {
 	idx := map[string]string{}
 	_ = fs.WalkDir(data, "data", func(p string, d fs.DirEntry, err error) error {
@@ -33,8 +35,11 @@ var index = sync.OnceValue(func() map[string]string {
 		}
 		long := strings.TrimSuffix(strings.TrimPrefix(p, "data/"), ".map")
 		idx[long] = p
-		if _, dup := idx[path.Base(long)]; !dup {
-			idx[path.Base(long)] = p
+		short := path.Base(long)
+		if _, dup := idx[short]; dup {
+			idx[short] = ""
+		} else {
+			idx[short] = p
 		}
 		return nil
 	})
@@ -67,16 +72,34 @@ func Open(name string) (*File, error) {
 		sort.Strings(all)
 		return nil, fmt.Errorf("%w %q%s", ErrNotFound, name, suggest.Hint(key, all, 3))
 	}
-	b, err := data.ReadFile(p)
+	if p == "" {
+		return nil, fmt.Errorf("map name %q is ambiguous: give the folder too (folder/%s)", name, key)
+	}
+	f, err := parsed(p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := ParseFile(strings.TrimPrefix(p, "data/"), b)
-	if err != nil {
-		return nil, err
-	}
-	f.Map.Name = path.Base(key)
-	return f, nil
+	return &File{Map: Clone(f.Map), ClippedCells: slices.Clone(f.ClippedCells)}, nil
+}
+
+// cache holds each embedded file parsed once (the files never change);
+// Open hands out copies.
+var cache sync.Map // embedded path -> func() (*File, error)
+
+func parsed(p string) (*File, error) {
+	once, _ := cache.LoadOrStore(p, sync.OnceValues(func() (*File, error) {
+		b, err := data.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		f, err := ParseFile(strings.TrimPrefix(p, "data/"), b)
+		if err != nil {
+			return nil, err
+		}
+		f.Map.Name = strings.TrimSuffix(path.Base(p), ".map")
+		return f, nil
+	}))
+	return once.(func() (*File, error))()
 }
 
 // Load is Open without the start-clipped cells.

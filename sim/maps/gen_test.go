@@ -263,3 +263,13 @@ func BenchmarkParseExtractorHub100(b *testing.B) {
 		}
 	}
 }
+
+// Open serves a parsed copy from its cache: compare with
+// BenchmarkParseExtractorHub100, the same file parsed each time.
+func BenchmarkOpenExtractorHub100(b *testing.B) {
+	for b.Loop() {
+		if _, err := Open("evals/extractor_hub_100x100"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
