@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -454,4 +455,55 @@ func BenchmarkBuildHarvest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Missions are shared between goroutines (one Build per environment).
+func TestConcurrentBuild(t *testing.T) {
+	names := []string{"training_facility_1", "training_facility.harvest+mined_out", "assembler_2:easy", "evals.extractor_hub_30x30"}
+	var wg sync.WaitGroup
+	results := make([][]*sim.GameConfig, len(names))
+	for i, n := range names {
+		m, err := Get(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results[i] = make([]*sim.GameConfig, 8)
+		for j := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cfg, err := m.Build(uint64(j % 2))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results[i][j] = cfg
+			}()
+		}
+	}
+	wg.Wait()
+	for i, n := range names {
+		for j := 2; j < 8; j++ {
+			if !cmp.Equal(results[i][j], results[i][j%2]) {
+				t.Errorf("%s: concurrent builds with seed %d differ", n, j%2)
+			}
+		}
+	}
+}
+
+func FuzzGet(f *testing.F) {
+	for _, s := range []string{"training_facility_1", "training_facility_1:easy+dark_side", "x+clip_period_on(5)",
+		"assembler_2+extractor_heart_tune(999999999999999999999)", "a:b:c+(+)", "training_facility.harvest+pack_rat("} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		m, err := Get(name)
+		if err != nil {
+			return
+		}
+		again, err := Get(m.Name)
+		if err != nil || again.Name != m.Name || !slices.Equal(again.Variants, m.Variants) {
+			t.Fatalf("%q: canonical name %q does not round-trip: %v", name, m.Name, err)
+		}
+	})
 }
