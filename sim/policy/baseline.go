@@ -18,11 +18,13 @@ const (
 	rechargeBelow   = 35 // start recharging under this energy
 	rechargeUntil   = 85 // stop recharging at this energy
 	scarceBonus     = 15 // prefer single-use extractors by this many steps
-	rendezvousWait  = 25 // steps to wait at a single-use extractor for more agents
+	rendezvousWait  = 60 // steps to wait at a single-use extractor for more agents
 	rendezvousAgent = 4  // stop waiting when this many agents are adjacent
 	failLimit       = 3  // failed uses of a station before it is avoided for a while
 	failBackoff     = 15 // steps a failing station is avoided
 	initialSide     = 64 // side of the first map, grown as the agent explores
+	groupWait       = 400 // steps a group member waits at the assembler for the others
+	maxGroup        = 4   // the largest heart protocol takes four agents
 )
 
 const cellUnknown uint8 = 255
@@ -94,6 +96,14 @@ type agentState struct {
 	blocked     int  // consecutive failed plain moves
 	waitSt      int  // station the agent is waiting at, -1 if none
 	waitSince   int
+	// Group assembly: when a resource runs out for good and the agents
+	// holding it cannot all make hearts alone, they pool it in one
+	// multi-agent heart protocol of groupK agents.
+	groupK       int
+	groupRes     sim.Resource
+	groupChecked [sim.NumResources]bool
+	// teamSize estimates the number of agents: 1 + the most seen at once.
+	teamSize int
 	agentsHere  []int32 // cells holding an agent in the current observation
 	agentsStamp []uint32
 }
@@ -162,6 +172,9 @@ func (s *agentState) start() {
 	s.pending, s.pendingUse, s.pendingSt = 0, false, -1
 	s.blocked = 0
 	s.waitSt = -1
+	s.groupK = 0
+	s.teamSize = 1
+	s.groupChecked = [sim.NumResources]bool{}
 }
 
 // grow doubles the map, keeping the agent's surroundings in the middle.
@@ -328,6 +341,54 @@ func (s *agentState) learnRecipe(v *view) {
 	}
 }
 
+// groupCost is what heart protocol k-1 (k agents vibing heart_a) asks of
+// resource r, per GAME.md: the single-agent amount plus half of it per
+// extra agent.
+func groupCost(r sim.Resource, k int) int { return defaultRecipe[r] + (k-1)*defaultRecipe[r]/2 }
+
+// planGroup decides, once per resource, whether to assemble in a group:
+// when every extractor of r is spent, the agents in view that hold r
+// (the observer included) pool it in the largest heart protocol they can
+// pay for, if that makes more hearts than they would make alone.
+func (s *agentState) planGroup(v *view) {
+	if s.groupK > 0 || s.recipe != defaultRecipe {
+		return
+	}
+	for _, r := range cargo {
+		if s.groupChecked[r] || v.inv[r] == 0 {
+			continue
+		}
+		seen, spent := false, true
+		for i := range s.stations {
+			st := &s.stations[i]
+			if st.kind == extractorOf[r] {
+				seen = true
+				if st.uses != 0 {
+					spent = false
+				}
+			}
+		}
+		if !seen || !spent {
+			continue
+		}
+		s.groupChecked[r] = true
+		holders, total := 1, v.inv[r]
+		for i := range v.objs {
+			if o := &v.objs[i]; o.kind == kindAgent && o.inv[r] > 0 {
+				holders++
+				total += o.inv[r]
+			}
+		}
+		solo := min(total/s.recipe[r], holders)
+		for k := min(holders, maxGroup); k >= 2; k-- {
+			if groupCost(r, k) <= total && k > solo {
+				s.groupK, s.groupRes = k, r
+				return
+			}
+		}
+	}
+}
+
 // heartAAround counts the agents vibing heart_a on the 8 cells around
 // (dr, dc), the observer included.
 func heartAAround(v *view, dr, dc int) int {
@@ -380,6 +441,17 @@ func (c *baselineController) act(s *agentState, v *view) int {
 	}
 	s.see(v)
 	s.learnRecipe(v)
+	if s.groupK > 0 && v.inv[s.groupRes] == 0 {
+		s.groupK = 0 // the group's heart is made (or the share given away)
+	}
+	s.planGroup(v)
+	seen := 1
+	for i := range v.objs {
+		if v.objs[i].kind == kindAgent {
+			seen++
+		}
+	}
+	s.teamSize = max(s.teamSize, seen)
 	c.markAgents(s, v)
 	c.bfs(s)
 	a := c.decide(s, v)
@@ -548,7 +620,15 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 	var need [sim.NumResources]int
 	missing := false
 	for _, r := range cargo {
-		if n := s.recipe[r] - v.inv[r]; n > 0 {
+		if s.groupK > 0 && r == s.groupRes {
+			continue // the group pools what its members hold
+		}
+		want := s.recipe[r]
+		if s.groupK > 0 {
+			// A member brings its share of the group's recipe.
+			want = (groupCost(r, s.groupK) + s.groupK - 1) / s.groupK
+		}
+		if n := want - v.inv[r]; n > 0 {
 			need[r] = n
 			missing = true
 		}
@@ -600,6 +680,12 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 	if stuck && c.hasFrontier(s) {
 		// Look for what is missing before spending anything else.
 		return goal{st: goalExplore}
+	}
+	if stuck && s.groupK > 0 {
+		// What the member lacks may be in the others' hands: meet them.
+		if i, _ := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 {
+			return goal{st: i, vibe: vibeHeartA}
+		}
 	}
 	if stuck {
 		// Some resource is out of reach for good: give what we carry to
@@ -679,8 +765,8 @@ func (c *baselineController) pursue(s *agentState, v *view, g goal) int {
 		if st.uses == 1 {
 			// A last use pays more with more agents around: wait a
 			// little for the others.
-			around, visible := agentsAround(v, dr, dc)
-			if around < min(rendezvousAgent, visible+1) && s.step-s.waitSince < rendezvousWait {
+			around, _ := agentsAround(v, dr, dc)
+			if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < rendezvousWait {
 				return sim.ActionNoop
 			}
 		}
@@ -703,9 +789,12 @@ func (c *baselineController) pursue(s *agentState, v *view, g goal) int {
 				}
 			}
 		}
+		if s.groupK > 0 && heartAAround(v, dr, dc) < s.groupK && s.step-s.waitSince < groupWait {
+			return sim.ActionNoop // wait for the whole group
+		}
 		for _, r := range cargo {
 			if pool[r] < o.protoIn[r] {
-				if heartAAround(v, dr, dc) == 1 {
+				if heartAAround(v, dr, dc) == 1 && s.groupK == 0 {
 					// Alone and short: the recipe was learnt above; go
 					// gather the rest.
 					return c.wander(s)

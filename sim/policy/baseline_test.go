@@ -281,3 +281,57 @@ func TestBaselineBadBuffers(t *testing.T) {
 		t.Fatal("short action buffer accepted")
 	}
 }
+
+func TestBaselineGroupAssembly(t *testing.T) {
+	c := newBaselineController(1)
+	c.Reset(0, 1)
+	holder := func(b *obsBuilder, dr, dc, germanium int) *obsBuilder {
+		b.tok(dr, dc, sim.FeatGroup, 0).tok(dr, dc, sim.FeatFrozen, 0)
+		b.tok(dr, dc, sim.FeatInventory+uint8(sim.Germanium), germanium)
+		return b.tok(dr, dc, sim.FeatTag, 0)
+	}
+	// Just after a four-agent use of the last germanium: 2 + 1 + 1 + 1.
+	b := newObs().self(0, 100, "germanium_a", map[sim.Resource]int{sim.Germanium: 2}).room().
+		tok(0, 1, sim.FeatRemainingUses, 0).object(0, 1, "germanium_extractor").
+		object(4, -4, "carbon_extractor").object(4, 4, "oxygen_extractor").object(-4, -4, "silicon_extractor").object(-3, 0, "assembler")
+	holder(b, 1, 1, 1)
+	holder(b, -1, 1, 1)
+	holder(b, 1, 0, 1)
+	step(t, c, b)
+	s := &c.slots[0]
+	if s.groupK != 4 || s.groupRes != sim.Germanium {
+		t.Fatalf("group of %d on %s, want 4 on germanium", s.groupK, s.groupRes)
+	}
+	// A member's share of protocol 3 (25, 25, 5, 75) is 7, 7, -, 19.
+	share := map[sim.Resource]int{sim.Carbon: 7, sim.Oxygen: 7, sim.Germanium: 2, sim.Silicon: 19}
+	// At the assembler alone it has enough for a heart of its own, but
+	// waits for the group.
+	at := func(partners int) *obsBuilder {
+		b := newObs().self(0, 100, "heart_a", share).room().
+			tok(-4, 4, sim.FeatRemainingUses, 0).object(-4, 4, "germanium_extractor").
+			object(4, -4, "carbon_extractor").object(4, 4, "oxygen_extractor").object(-4, -4, "silicon_extractor")
+		for _, r := range cargo {
+			b.tok(1, 0, sim.FeatProtocolInput+uint8(r), groupCost(r, partners+1))
+		}
+		b.tok(1, 0, sim.FeatProtocolOutput+uint8(sim.Heart), partners+1).object(1, 0, "assembler")
+		for i := 0; i < partners; i++ {
+			dc := []int{-1, 1, 0}[i]
+			dr := []int{1, 1, 2}[i]
+			b.tok(dr, dc, sim.FeatGroup, 0).tok(dr, dc, sim.FeatFrozen, 0).tok(dr, dc, sim.FeatVibe, int(vibeHeartA))
+			for r, n := range share {
+				if r == sim.Germanium {
+					n = 1
+				}
+				b.tok(dr, dc, sim.FeatInventory+uint8(r), n)
+			}
+			b.tok(dr, dc, sim.FeatTag, 0)
+		}
+		return b
+	}
+	if a := step(t, c, at(0)); a != sim.ActionNoop {
+		t.Fatalf("alone: %s, want to wait for the group", sim.ActionName(int(a)))
+	}
+	if a := step(t, c, at(3)); a != sim.ActionMoveSouth {
+		t.Fatalf("with the group: %s, want to assemble", sim.ActionName(int(a)))
+	}
+}
