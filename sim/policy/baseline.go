@@ -15,14 +15,14 @@ func init() {
 
 // Thresholds of the baseline's strategy.
 const (
-	rechargeBelow   = 35 // start recharging under this energy
-	rechargeUntil   = 85 // stop recharging at this energy
-	scarceBonus     = 15 // prefer single-use extractors by this many steps
-	rendezvousWait  = 60 // steps to wait at a single-use extractor for more agents
-	rendezvousAgent = 4  // stop waiting when this many agents are adjacent
-	failLimit       = 3  // failed uses of a station before it is avoided for a while
-	failBackoff     = 15 // steps a failing station is avoided
-	initialSide     = 64 // side of the first map, grown as the agent explores
+	rechargeBelow   = 35  // start recharging under this energy
+	rechargeUntil   = 85  // stop recharging at this energy
+	scarceBonus     = 15  // prefer single-use extractors by this many steps
+	rendezvousWait  = 60  // steps to wait at a single-use extractor for more agents
+	rendezvousAgent = 4   // stop waiting when this many agents are adjacent
+	failLimit       = 3   // failed uses of a station before it is avoided for a while
+	failBackoff     = 15  // steps a failing station is avoided
+	initialSide     = 64  // side of the first map, grown as the agent explores
 	groupWait       = 400 // steps a group member waits at the assembler for the others
 	maxGroup        = 4   // the largest heart protocol takes four agents
 )
@@ -88,14 +88,14 @@ type agentState struct {
 	minR, maxR int
 	minC, maxC int
 
-	recharging  bool
-	recipe      [sim.NumResources]int
-	pending     int  // action sent last step
-	pendingUse  bool // it was a move into an object (a use, not a move)
-	pendingSt   int  // station it used, -1 if none
-	blocked     int  // consecutive failed plain moves
-	waitSt      int  // station the agent is waiting at, -1 if none
-	waitSince   int
+	recharging bool
+	recipe     [sim.NumResources]int
+	pending    int  // action sent last step
+	pendingUse bool // it was a move into an object (a use, not a move)
+	pendingSt  int  // station it used, -1 if none
+	blocked    int  // consecutive failed plain moves
+	waitSt     int  // station the agent is waiting at, -1 if none
+	waitSince  int
 	// Group assembly: when a resource runs out for good and the agents
 	// holding it cannot all make hearts alone, they pool it in one
 	// multi-agent heart protocol of groupK agents.
@@ -103,7 +103,7 @@ type agentState struct {
 	groupRes     sim.Resource
 	groupChecked [sim.NumResources]bool
 	// teamSize estimates the number of agents: 1 + the most seen at once.
-	teamSize int
+	teamSize    int
 	agentsHere  []int32 // cells holding an agent in the current observation
 	agentsStamp []uint32
 }
