@@ -61,8 +61,20 @@ func EnvOf(t *starlark.Thread) *Env {
 			t.SetLocal(envKey, e)
 		}
 	}
-	e.fillDefaults()
+	envMu.Lock()
+	if !e.complete() {
+		e.fillDefaults()
+	}
+	envMu.Unlock()
 	return e
+}
+
+// envMu serialises the first EnvOf of an Env, which fills its defaults;
+// later calls only read.
+var envMu sync.Mutex
+
+func (e *Env) complete() bool {
+	return e.Ctx != nil && e.Jobs >= 1 && e.OutDir != "" && e.Stdout != nil && e.Stderr != nil && e.Logger != nil
 }
 
 func (e *Env) fillDefaults() {

@@ -373,20 +373,20 @@ func checkMissions(o *Options) []Check {
 		}
 		loaded = append(loaded, name)
 	}
+	if len(out) > 0 {
+		return out // one failed check per mission that does not load
+	}
 	c := Check{Name: "missions", Status: OK}
 	switch {
 	case len(names) == 0:
 		c.Status = Fail
 		c.Detail = "no missions to check"
-	case all && len(out) == 0:
+	case all:
 		c.Detail = fmt.Sprintf("all %d missions load", len(loaded))
-	case len(out) == 0:
-		c.Detail = strings.Join(loaded, ", ") + " load"
 	default:
-		c.Status = Fail
-		c.Detail = fmt.Sprintf("%d of %d missions do not load", len(out), len(names))
+		c.Detail = strings.Join(loaded, ", ") + " load"
 	}
-	return append([]Check{c}, out...)
+	return []Check{c}
 }
 
 func loadMission(name string) (err error) {
