@@ -1,7 +1,5 @@
 package sim
 
-import "strconv"
-
 // Action handlers, for the action.<handler>.success|failed stats.
 const (
 	handlerNoop = iota
@@ -74,53 +72,96 @@ func (e *Env) snapshotInto(s *snapshot) {
 // chestResources are always reported in the game stats.
 var chestResources = []Resource{Carbon, Oxygen, Germanium, Silicon, Heart}
 
+// Stat names, built once.
+var (
+	actStatNames = func() (n [numHandlers*2 + 1]string) {
+		for h := 0; h < numHandlers; h++ {
+			n[h*2] = "action." + handlerNames[h] + ".success"
+			n[h*2+1] = "action." + handlerNames[h] + ".failed"
+		}
+		n[statActionFailed] = "action.failed"
+		return
+	}()
+	resStatNames = func() (n [NumResources][7]string) {
+		for r, name := range resourceNames {
+			n[r] = [7]string{name + ".gained", name + ".lost", name + ".amount",
+				"chest." + name + ".deposited_by_agent", "chest." + name + ".withdrawn_by_agent",
+				"chest." + name + ".deposited", "chest." + name + ".withdrawn"}
+		}
+		return
+	}()
+	chestAmountNames = func() (n [NumResources]string) {
+		for r, name := range resourceNames {
+			n[r] = "chest." + name + ".amount"
+		}
+		return
+	}()
+	diversityNames = [4]string{"inventory.diversity.ge.2", "inventory.diversity.ge.3", "inventory.diversity.ge.4", "inventory.diversity.ge.5"}
+	objectNames    = func() (n [numTypes]string) {
+		for t, name := range typeNames {
+			n[t] = "objects." + name
+		}
+		return
+	}()
+)
+
+// AgentStatNames lists the per-agent stats every episode reports, in a
+// fixed order (the chest.*_by_agent ones appear only when non-zero).
+func AgentStatNames() []string {
+	var out []string
+	out = append(out, actStatNames[:]...)
+	for r := range resStatNames {
+		out = append(out, resStatNames[r][:3]...)
+	}
+	out = append(out, "inventory.diversity")
+	out = append(out, diversityNames[:]...)
+	return append(out, "status.max_steps_without_motion")
+}
+
 func (s *snapshot) build() EpisodeStats {
 	out := EpisodeStats{Steps: s.steps, Rewards: append([]float64(nil), s.rewards...)}
+	out.Agents = make([]map[string]float64, len(s.agents))
 	for i := range s.agents {
 		st := &s.agents[i]
-		m := make(map[string]float64, 64)
-		for h := 0; h < numHandlers; h++ {
-			m["action."+handlerNames[h]+".success"] = st.act[h*2]
-			m["action."+handlerNames[h]+".failed"] = st.act[h*2+1]
+		m := make(map[string]float64, 48)
+		for k, name := range actStatNames {
+			m[name] = st.act[k]
 		}
-		m["action.failed"] = st.act[statActionFailed]
 		for r := 0; r < NumResources; r++ {
-			n := resourceNames[r]
-			m[n+".gained"] = st.gained[r]
-			m[n+".lost"] = st.lost[r]
-			m[n+".amount"] = float64(s.inv[i][r])
+			n := &resStatNames[r]
+			m[n[0]] = st.gained[r]
+			m[n[1]] = st.lost[r]
+			m[n[2]] = float64(s.inv[i][r])
 			if st.chestDeposited[r] != 0 {
-				m["chest."+n+".deposited_by_agent"] = st.chestDeposited[r]
+				m[n[3]] = st.chestDeposited[r]
 			}
 			if st.chestWithdrawn[r] != 0 {
-				m["chest."+n+".withdrawn_by_agent"] = st.chestWithdrawn[r]
+				m[n[4]] = st.chestWithdrawn[r]
 			}
 		}
 		m["inventory.diversity"] = st.diversity
-		for t := 0; t < 4; t++ {
-			m["inventory.diversity.ge."+strconv.Itoa(t+2)] = st.diversityGE[t]
+		for t, name := range diversityNames {
+			m[name] = st.diversityGE[t]
 		}
 		m["status.max_steps_without_motion"] = st.maxStill
-		out.Agents = append(out.Agents, m)
+		out.Agents[i] = m
 	}
 	g := make(map[string]float64, 32)
 	for r := 0; r < NumResources; r++ {
-		res := Resource(r)
 		always := false
 		for _, c := range chestResources {
-			always = always || c == res
+			always = always || int(c) == r
 		}
 		if !always && s.game.chestAmount[r] == 0 && s.game.chestDeposited[r] == 0 && s.game.chestWithdrawn[r] == 0 {
 			continue
 		}
-		n := resourceNames[r]
-		g["chest."+n+".deposited"] = s.game.chestDeposited[r]
-		g["chest."+n+".withdrawn"] = s.game.chestWithdrawn[r]
-		g["chest."+n+".amount"] = float64(s.game.chestAmount[r])
+		g[resStatNames[r][5]] = s.game.chestDeposited[r]
+		g[resStatNames[r][6]] = s.game.chestWithdrawn[r]
+		g[chestAmountNames[r]] = float64(s.game.chestAmount[r])
 	}
 	for t, c := range s.objects {
 		if c > 0 {
-			g["objects."+typeNames[t]] = float64(c)
+			g[objectNames[t]] = float64(c)
 		}
 	}
 	g["tokens_written"] = s.game.tokensWritten

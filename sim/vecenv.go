@@ -69,8 +69,8 @@ func (v *VecEnv) Env(i int) *Env { return v.envs[i] }
 func (v *VecEnv) Reset(obs []uint8) {
 	v.checkObs(obs)
 	for i, e := range v.envs {
+		e.obs = obs[v.lo[i]*ObsSize : v.lo[i+1]*ObsSize : v.lo[i+1]*ObsSize]
 		e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
-		copy(obs[v.lo[i]*ObsSize:], e.obs)
 	}
 }
 
@@ -92,6 +92,8 @@ func (v *VecEnv) Step(actions []int32, obs []uint8, rewards []float32, terminals
 	}
 	for i, e := range v.envs {
 		lo, hi := v.lo[i], v.lo[i+1]
+		// The env writes its observations straight into the caller's buffer.
+		e.obs = obs[lo*ObsSize : hi*ObsSize : hi*ObsSize]
 		done := e.Step(actions[lo:hi])
 		copy(rewards[lo:hi], e.rewards)
 		for k := lo; k < hi; k++ {
@@ -108,7 +110,6 @@ func (v *VecEnv) Step(actions []int32, obs []uint8, rewards []float32, terminals
 			v.episode[i]++
 			e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
 		}
-		copy(obs[lo*ObsSize:hi*ObsSize], e.obs)
 	}
 }
 
