@@ -1,0 +1,162 @@
+package builtins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.starlark.net/starlark"
+
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/sim/mission"
+)
+
+func init() {
+	Register("evaluate", `daf.evaluate(policies, missions, episodes=10, seed=None, max_steps=None) -> EvaluationResult
+
+Plays every policy on every mission for the given number of episodes and
+returns a summary per (policy, mission) plus every episode. policies is a
+policy ("baseline", daf.policy(...)) or a list of them; an item that is
+itself a list is a team mix, its policies sharing the agents by the
+proportions of "CLASS:DATA:P" specs (["lstm:ckpt/v1.pt:0.75",
+"baseline::0.25"]). missions is a name, daf.mission(...) or a list.
+
+Episode e of a mission has seed derived from (seed, mission, e) only: every
+policy meets the same maps and draws, and the numbers do not depend on
+--jobs. seed=None uses the run's --seed; max_steps=None the run's
+--max-steps, else each mission's own length. A failing episode stops the
+call with an error naming its seed (replay it with daf.episode).
+
+Result fields: policies, missions, episodes, seed, summary (per policy and
+mission: reward (n, mean, std, median, iqm, ci_low, ci_high, min, max),
+hearts_made, hearts_deposited, steps, success_rate, action_failure_rate,
+resources_gained) and results (every episode, as daf.episode returns it).
+The result is also written to <out>/evaluations/<session>/evaluation.json.
+
+  r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
+  for row in r.summary:
+      print(row.policy, row.mission, row.reward.mean, row.hearts_deposited)`, builtinEvaluate)
+}
+
+// EvaluationKind is the Starlark type name of daf.evaluate's result.
+const EvaluationKind = "EvaluationResult"
+
+// policyEntries reads a policies argument into eval entries: each item a
+// policy for the whole team, or a list of policies forming a team mix.
+func policyEntries(fnName, argName string, v starlark.Value) ([]eval.Entry, error) {
+	items, isList := elements(v)
+	if isList && len(items) == 0 {
+		return nil, fmt.Errorf("%s: %s is empty; give at least one policy, e.g. \"baseline\"", fnName, argName)
+	}
+	var out []eval.Entry
+	for i, it := range items {
+		where := indexed(argName, i, isList)
+		if _, nested := elements(it); nested && isList {
+			pas, err := PolicyArgs(fnName, where, it)
+			if err != nil {
+				return nil, err
+			}
+			var e eval.Entry
+			for _, pa := range pas {
+				e.Members = append(e.Members, eval.Member{Spec: pa.Spec, Proportion: pa.Proportion})
+				if e.Name != "" {
+					e.Name += "+"
+				}
+				e.Name += pa.Spec.String()
+			}
+			out = append(out, e)
+			continue
+		}
+		pas, err := PolicyArgs(fnName, where, it)
+		if err != nil {
+			return nil, err
+		}
+		if pas[0].Proportion != 1 {
+			return nil, fmt.Errorf("%s: %s: a proportion (\"CLASS:DATA:P\") only makes sense in a team mix; put the mixed policies in a list of their own, e.g. [[\"lstm:ckpt.pt:0.5\", \"baseline::0.5\"]]", fnName, where)
+		}
+		out = append(out, eval.Single(pas[0].Spec))
+	}
+	return out, nil
+}
+
+// runInfo describes the run for a session manifest.
+func runInfo(env *Env, seed uint64, args map[string]any) output.RunInfo {
+	return output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256,
+		Vars: env.Vars, Seed: seed, Args: args}
+}
+
+func names(ms []*mission.Mission) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Name
+	}
+	return out
+}
+
+func entryNames(es []eval.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Name
+	}
+	return out
+}
+
+// callError words a runtime failure for the user.
+func callError(fnName string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: cancelled", fnName)
+	}
+	return fmt.Errorf("%s: %v", fnName, err)
+}
+
+func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var pol, mis, epV, seedV, maxV starlark.Value = nil, nil, starlark.None, starlark.None, starlark.None
+	if err := UnpackArgs(b.Name(), args, kwargs, "policies", &pol, "missions", &mis, "episodes?", &epV,
+		"seed?", &seedV, "max_steps?", &maxV); err != nil {
+		return nil, err
+	}
+	env := EnvOf(t)
+	entries, err := policyEntries(b.Name(), "policies", pol)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := Missions(b.Name(), "missions", mis)
+	if err != nil {
+		return nil, err
+	}
+	episodes, err := IntArg("episodes", epV, 10, 1, 1<<20)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	seed, err := SeedArg(t, seedV)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	maxSteps, err := IntArg("max_steps", maxV, env.MaxSteps, 1, 1<<30)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	info := runInfo(env, seed, map[string]any{"function": b.Name(), "policies": entryNames(entries),
+		"missions": names(ms), "episodes": episodes, "max_steps": maxSteps})
+	var ev *eval.Evaluation
+	dir, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
+		bar := progress.New(env.Stderr, env.Interactive, int64(len(entries)*len(ms)*episodes), b.Name()).Units("episodes")
+		res, err := eval.Run(env.Context(), eval.Options{Entries: entries, Missions: ms, Episodes: episodes,
+			Seed: seed, MaxSteps: maxSteps, Jobs: env.Jobs, Progress: bar})
+		if err != nil {
+			bar.Stop()
+			return err
+		}
+		bar.Finish()
+		ev = eval.Summarize(res)
+		_, err = s.WriteJSON("evaluation.json", ev)
+		return err
+	})
+	if err != nil {
+		return nil, callError(b.Name(), err)
+	}
+	env.Logger.Info("evaluation written", "dir", dir)
+	return NewResult(EvaluationKind, ev)
+}
