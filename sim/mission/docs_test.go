@@ -45,13 +45,13 @@ func TestDocsTables(t *testing.T) {
 
 func catalogTable() string {
 	var sb strings.Builder
-	sb.WriteString("| mission | map | grid | cogs | max steps | variants |\n|---|---|---|---|---|---|\n")
+	sb.WriteString("| mission | map | grid | cogs (most) | max steps | variants |\n|---|---|---|---|---|---|\n")
 	for _, m := range Catalog() {
 		v := strings.Join(m.Variants, ", ")
 		if v == "" {
 			v = "-"
 		}
-		fmt.Fprintf(&sb, "| `%s` | %s | %dx%d | %d | %d | %s |\n", m.Name, m.Map, m.Width, m.Height, m.NumAgents, m.MaxSteps, v)
+		fmt.Fprintf(&sb, "| `%s` | %s | %dx%d | %d (%d) | %d | %s |\n", m.Name, m.Map, m.Width, m.Height, m.NumAgents, m.MaxAgents, m.MaxSteps, v)
 	}
 	return sb.String()
 }

@@ -26,6 +26,7 @@ type Mission struct {
 	Name, Description string
 	Map               string // the map file ("evals/extractor_hub_30x30") or generator ("BaseHub")
 	NumAgents         int
+	MaxAgents         int // the most cogs a "+cogs(N)" may ask for
 	MaxSteps          int
 	Width, Height     int      // of the built grid, border included
 	Variants          []string // applied variant names, in order, with their argument if any: "extractor_heart_tune(10)"
@@ -39,12 +40,13 @@ type base struct {
 	name, doc     string
 	mapName       string
 	agents        int // 0: every agent cell of the map
+	maxAgents     int // the most cogs(N) may ask for; 0: every agent cell of the map
 	maxSteps      int
 	variants      []string
 	width, height int
 	// source makes the map (without border for files; generators add
 	// theirs) and says which stations start clipped.
-	source func(seed uint64) (*maps.File, error)
+	source func(seed uint64, agents int) (*maps.File, error)
 }
 
 var (
@@ -59,8 +61,8 @@ func catalog() (map[string]*base, error) {
 }
 
 // fileSource serves an embedded map file with the CoGames border.
-func fileSource(name string) func(uint64) (*maps.File, error) {
-	return func(uint64) (*maps.File, error) {
+func fileSource(name string) func(uint64, int) (*maps.File, error) {
+	return func(uint64, int) (*maps.File, error) {
 		f, err := maps.Open(name)
 		if err != nil {
 			return nil, err
@@ -81,9 +83,10 @@ func bordered(f *maps.File) *maps.File {
 	return out
 }
 
-func generated(gen func(seed uint64) (*sim.Map, error)) func(uint64) (*maps.File, error) {
-	return func(seed uint64) (*maps.File, error) {
-		m, err := gen(seed)
+// generated serves a generator's map for a number of agents.
+func generated(gen func(seed uint64, agents int) (*sim.Map, error)) func(uint64, int) (*maps.File, error) {
+	return func(seed uint64, agents int) (*maps.File, error) {
+		m, err := gen(seed, agents)
 		if err != nil {
 			return nil, err
 		}
@@ -130,41 +133,43 @@ func buildCatalog() (map[string]*base, error) {
 			doc:    "Map " + mapName + " with every cog its spawn cells hold.",
 			source: fileSource(mapName)})
 	}
-	add(&base{name: "assembler_2", agents: 4, mapName: "Assembler2", variants: []string{"vibe_check_min_2"},
+	add(&base{name: "assembler_2", agents: 4, maxAgents: 4, mapName: "Assembler2", variants: []string{"vibe_check_min_2"},
 		doc: "A seeded 10x10 room with one assembler, chest, charger and extractor of each kind; " +
 			"hearts need two cogs vibing heart_a.",
-		source: generated(func(s uint64) (*sim.Map, error) { return maps.Assembler2(s), nil })})
+		source: generated(func(s uint64, _ int) (*sim.Map, error) { return maps.Assembler2(s), nil })})
 
-	hub := func(n int) func(uint64) (*maps.File, error) {
-		return generated(func(s uint64) (*sim.Map, error) { return maps.BaseHub(s, n), nil })
-	}
-	add(&base{name: "training_facility.harvest", agents: 1, mapName: "BaseHub",
+	hub := generated(func(s uint64, n int) (*sim.Map, error) { return maps.BaseHub(s, n), nil })
+	add(&base{name: "training_facility.harvest", agents: 1, maxAgents: maps.MaxHubAgents, mapName: "BaseHub",
 		variants: []string{"extractor_heart_tune(10)", "pack_rat", "lonely_heart"},
 		doc:      "One cog in a generated hub; the extractors hold exactly ten hearts' worth.",
-		source:   hub(1)})
-	add(&base{name: "training_facility.vibe_check", agents: 4, mapName: "BaseHub", variants: []string{"vibe_check_min_2"},
+		source:   hub})
+	add(&base{name: "training_facility.vibe_check", agents: 4, maxAgents: maps.MaxHubAgents, mapName: "BaseHub", variants: []string{"vibe_check_min_2"},
 		doc:    "Four cogs in a generated hub; hearts need two or more cogs vibing heart_a.",
-		source: hub(4)})
-	add(&base{name: "training_facility.repair", agents: 2, mapName: "BaseHub", variants: []string{"clip_period_on", "clip_base_except_carbon"},
+		source: hub})
+	add(&base{name: "training_facility.repair", agents: 2, maxAgents: maps.MaxHubAgents, mapName: "BaseHub", variants: []string{"clip_period_on", "clip_base_except_carbon"},
 		doc: "Two cogs in a generated hub with the clipper on; the oxygen, germanium and silicon " +
 			"extractors start clipped, carbon is left to make decoders with.",
-		source: hub(2)})
-	add(&base{name: "training_facility.easy_hearts_training_facility", agents: 4, mapName: "BaseHub", variants: slices.Clone(easyHearts),
+		source: hub})
+	add(&base{name: "training_facility.easy_hearts_training_facility", agents: 4, maxAgents: maps.MaxHubAgents, mapName: "BaseHub", variants: slices.Clone(easyHearts),
 		doc:    "Four cogs in a generated hub; cheap hearts, shaped reward, large inventories.",
-		source: hub(4)})
-	arena := func(cfg maps.ArenaConfig) func(uint64) (*maps.File, error) {
-		return generated(func(s uint64) (*sim.Map, error) { return maps.Arena(s, cfg) })
+		source: hub})
+	arena := func(cfg maps.ArenaConfig) func(uint64, int) (*maps.File, error) {
+		return generated(func(s uint64, n int) (*sim.Map, error) {
+			c := cfg
+			c.NumAgents = n
+			return maps.Arena(s, c)
+		})
 	}
-	add(&base{name: "hello_world.open_world", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world",
+	add(&base{name: "hello_world.open_world", agents: maps.HelloWorld.NumAgents, maxAgents: maps.MaxHubAgents, mapName: "Arena hello_world",
 		doc:    "Four cogs in a 100x100 generated world: a hub in the middle, walls and stations scattered around.",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "hello_world.easy_hearts_hello_world", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world", variants: slices.Clone(easyHearts),
+	add(&base{name: "hello_world.easy_hearts_hello_world", agents: maps.HelloWorld.NumAgents, maxAgents: maps.MaxHubAgents, mapName: "Arena hello_world", variants: slices.Clone(easyHearts),
 		doc:    "hello_world.open_world with cheap hearts, shaped reward and large inventories.",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "hello_world.hello_world_unclip", agents: maps.HelloWorld.NumAgents, mapName: "Arena hello_world", variants: []string{"clip_period_on(50)"}, // the default period, spelt out
+	add(&base{name: "hello_world.hello_world_unclip", agents: maps.HelloWorld.NumAgents, maxAgents: maps.MaxHubAgents, mapName: "Arena hello_world", variants: []string{"clip_period_on(50)"}, // the default period, spelt out
 		doc:    "hello_world.open_world with the clipper on (period 50).",
 		source: arena(maps.HelloWorld)})
-	add(&base{name: "machina_1.open_world", agents: maps.Machina1.NumAgents, mapName: "Arena machina_1",
+	add(&base{name: "machina_1.open_world", agents: maps.Machina1.NumAgents, maxAgents: maps.MaxHubAgents, mapName: "Arena machina_1",
 		doc:    "Four cogs in a 200x200 generated world: a hub in the middle, walls and stations scattered around.",
 		source: arena(maps.Machina1)})
 
@@ -185,7 +190,7 @@ func buildCatalog() (map[string]*base, error) {
 	// Sizes and agent counts: seed 0 stands for every seed, as no
 	// generator's size depends on it.
 	for _, b := range out {
-		f, err := b.source(0)
+		f, err := b.source(0, b.agents)
 		if err != nil {
 			return nil, fmt.Errorf("mission %s: %w", b.name, err)
 		}
@@ -193,6 +198,9 @@ func buildCatalog() (map[string]*base, error) {
 		cells := len(maps.AgentCells(f.Map))
 		if b.agents == 0 {
 			b.agents = cells
+		}
+		if b.maxAgents == 0 {
+			b.maxAgents = cells
 		}
 		if b.agents > cells || b.agents < 1 {
 			return nil, fmt.Errorf("mission %s: %d cogs but the map has %d spawn cells", b.name, b.agents, cells)
@@ -235,14 +243,21 @@ func Catalog() []*Mission {
 	return out
 }
 
+// CogsOption sets the number of cogs: `+cogs(N)`. It is not a variant
+// (it changes the map, not the rules) and may come anywhere after the base.
+const CogsOption = "cogs"
+
 // Suffixes: `:easy` applies lonely_heart, `:shaped` heart_chorus.
 var suffixes = map[string]string{"easy": "lonely_heart", "shaped": "heart_chorus"}
 
 // Get returns the mission a name selects:
-// `base[:easy|:shaped][+variant[(N)]...]`, e.g. "training_facility_1:easy",
-// "training_facility.harvest+dark_side+rough_terrain",
-// "hello_world.open_world+clip_period_on(20)". Variants apply in order:
-// the base mission's own, then the suffix's, then those after '+'.
+// `base[:easy|:shaped][+variant[(N)]...][+cogs(N)]`, e.g.
+// "training_facility_1:easy", "training_facility.harvest+dark_side+rough_terrain",
+// "hello_world.open_world+clip_period_on(20)", "training_facility_1+cogs(2)".
+// Variants apply in order: the base mission's own, then the suffix's,
+// then those after '+'. cogs(N) runs N cogs instead of the mission's
+// number: generators make N spawn pads, map files keep their first N
+// spawn cells in row-major order.
 func Get(name string) (*Mission, error) {
 	c, err := catalog()
 	if err != nil {
@@ -257,6 +272,7 @@ func Get(name string) (*Mission, error) {
 	}
 	applied := append([]string(nil), b.variants...)
 	canon := baseName
+	agents, cogsSet := b.agents, false
 	if hasSuffix {
 		v, ok := suffixes[suffix]
 		if !ok {
@@ -269,6 +285,21 @@ func Get(name string) (*Mission, error) {
 		p = strings.TrimSpace(p)
 		if p == "" {
 			return nil, fmt.Errorf("mission %q: empty variant after '+'", name)
+		}
+		if opt, argText, _ := strings.Cut(p, "("); strings.TrimSpace(opt) == CogsOption {
+			n, err := parseArg(CogsOption, "N", p, argText)
+			if err == nil && cogsSet {
+				err = fmt.Errorf("cogs(N) given twice")
+			}
+			if err == nil && (n < 1 || n > b.maxAgents) {
+				err = fmt.Errorf("cogs(%d): %s holds 1 to %d cogs", n, baseName, b.maxAgents)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("mission %q: %w", name, err)
+			}
+			agents, cogsSet = n, true
+			canon += fmt.Sprintf("+%s(%d)", CogsOption, n)
+			continue
 		}
 		v, arg, err := parseVariant(p)
 		if err != nil {
@@ -292,18 +323,19 @@ func Get(name string) (*Mission, error) {
 		Name:        canon,
 		Description: b.doc,
 		Map:         b.mapName,
-		NumAgents:   b.agents,
+		NumAgents:   agents,
+		MaxAgents:   b.maxAgents,
 		MaxSteps:    b.maxSteps,
 		Width:       b.width,
 		Height:      b.height,
 		Variants:    applied,
 	}
 	m.Build = func(seed uint64) (*sim.GameConfig, error) {
-		f, err := b.source(sim.DeriveSeed(seed, "map:"+baseName, 0))
+		f, err := b.source(sim.DeriveSeed(seed, "map:"+baseName, 0), agents)
 		if err != nil {
 			return nil, fmt.Errorf("mission %s: %w", canon, err)
 		}
-		cfg, err := newConfig(canon, f, b.agents, b.maxSteps)
+		cfg, err := newConfig(canon, f, agents, b.maxSteps)
 		if err != nil {
 			return nil, fmt.Errorf("mission %s: %w", canon, err)
 		}
@@ -323,7 +355,7 @@ func parseVariant(s string) (*variant, int, error) {
 	name = strings.TrimSpace(name)
 	v, ok := variants[name]
 	if !ok {
-		hint := suggest.Hint(name, VariantNames(), 3)
+		hint := suggest.Hint(name, append(VariantNames(), CogsOption), 3)
 		if hint == "" {
 			hint = " (variants: " + strings.Join(VariantNames(), ", ") + ")"
 		}
@@ -335,15 +367,24 @@ func parseVariant(s string) (*variant, int, error) {
 	if v.param == "" {
 		return nil, 0, fmt.Errorf("variant %s takes no argument, got %q", name, s)
 	}
-	inner, ok := strings.CutSuffix(strings.TrimSpace(argText), ")")
-	arg, err := strconv.Atoi(strings.TrimSpace(inner))
-	if !ok || err != nil {
-		return nil, 0, fmt.Errorf("variant %s: want %s(N) with an integer %s, got %q", name, name, v.param, s)
+	arg, err := parseArg(name, v.param, s, argText)
+	if err != nil {
+		return nil, 0, fmt.Errorf("variant %w", err)
 	}
 	if arg < v.min || arg > v.max {
 		return nil, 0, fmt.Errorf("variant %s: %s must be in [%d, %d], got %d", name, v.param, v.min, v.max, arg)
 	}
 	return v, arg, nil
+}
+
+// parseArg reads the "N)" that follows "name(" in s.
+func parseArg(name, param, s, argText string) (int, error) {
+	inner, ok := strings.CutSuffix(strings.TrimSpace(argText), ")")
+	arg, err := strconv.Atoi(strings.TrimSpace(inner))
+	if !ok || err != nil {
+		return 0, fmt.Errorf("%s: want %s(N) with an integer %s, got %q", name, name, param, s)
+	}
+	return arg, nil
 }
 
 func variantString(v *variant, arg int) string {

@@ -507,3 +507,61 @@ func FuzzGet(f *testing.F) {
 		}
 	})
 }
+
+func TestCogsOption(t *testing.T) {
+	tests := []struct {
+		name  string
+		canon string
+		cogs  int
+	}{
+		{"training_facility_1+cogs(2)", "training_facility_1+cogs(2)", 2},
+		{"training_facility_1:easy + cogs( 1 ) + dark_side", "training_facility_1:easy+cogs(1)+dark_side", 1},
+		{"training_facility.harvest+cogs(3)", "training_facility.harvest+cogs(3)", 3},
+		{"training_facility.vibe_check+cogs(8)", "training_facility.vibe_check+cogs(8)", 8},
+		{"hello_world.open_world+cogs(6)", "hello_world.open_world+cogs(6)", 6},
+		{"assembler_2+cogs(2)", "assembler_2+cogs(2)", 2},
+		{"evals.extractor_hub_30x30+cogs(3)", "evals.extractor_hub_30x30+cogs(3)", 3},
+	}
+	for _, tt := range tests {
+		m, err := Get(tt.name)
+		if err != nil {
+			t.Errorf("Get(%q): %v", tt.name, err)
+			continue
+		}
+		if m.Name != tt.canon || m.NumAgents != tt.cogs {
+			t.Errorf("Get(%q): name %q, %d cogs; want %q, %d", tt.name, m.Name, m.NumAgents, tt.canon, tt.cogs)
+		}
+		cfg, err := m.Build(4)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		env, err := sim.NewEnv(cfg, 1)
+		if err != nil || env.NumAgents() != tt.cogs {
+			t.Errorf("%s: NewEnv: %v", tt.name, err)
+		}
+	}
+	// A map file keeps its first spawn cells in row-major order.
+	full, _ := Get("training_facility_1")
+	two, _ := Get("training_facility_1+cogs(2)")
+	a, _ := full.Build(1)
+	b, _ := two.Build(1)
+	if got, want := maps.AgentCells(b.Map), maps.AgentCells(a.Map)[:2]; !slices.Equal(got, want) {
+		t.Errorf("cogs(2) kept cells %v, want %v", got, want)
+	}
+	errs := []struct{ name, want string }{
+		{"training_facility_1+cogs(5)", "cogs(5): training_facility_1 holds 1 to 4 cogs"},
+		{"training_facility.harvest+cogs(9)", "holds 1 to 8 cogs"},
+		{"training_facility_1+cogs(0)", "holds 1 to 4 cogs"},
+		{"training_facility_1+cogs(2)+cogs(2)", "cogs(N) given twice"},
+		{"training_facility_1+cogs(two)", "want cogs(N) with an integer N"},
+		{"training_facility_1+cogs", "want cogs(N)"},
+		{"training_facility_1+cog(2)", `unknown variant "cog" (did you mean cogs`},
+	}
+	for _, tt := range errs {
+		_, err := Get(tt.name)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Get(%q) error = %v, want it to contain %q", tt.name, err, tt.want)
+		}
+	}
+}
