@@ -1,7 +1,7 @@
 // Package mission is the catalog of Cogs vs Clips missions: a map (a file
 // or a seeded generator), a number of cogs, a step limit and variants
 // (functions from config to config), addressed by name as
-// `base[:easy|:shaped][+variant[(N)]...]`.
+// `base[:easy|:shaped][+variant[(N)]...][+cogs(N)]`.
 package mission
 
 import (
@@ -44,8 +44,9 @@ type base struct {
 	maxSteps      int
 	variants      []string
 	width, height int
-	// source makes the map (without border for files; generators add
-	// theirs) and says which stations start clipped.
+	// source makes the map for a number of agents, border included,
+	// and says which cells start clipped. File maps ignore agents:
+	// newConfig drops their extra spawn cells.
 	source func(seed uint64, agents int) (*maps.File, error)
 }
 
