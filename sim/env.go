@@ -130,10 +130,13 @@ type Env struct {
 	tokTimed []bool  // a station cooling down: its countdown changes each step
 	tokStep  []int32 // step the tokens were built at
 	visit    []visitCell
-	slot     [128]int32 // window cell contents by visit index, scratch
-	occ      []uint64   // occupancy bitset, occWords words per row
-	initOcc  []uint64
-	occWords int
+	slot     [256]int32 // window cell contents by visit index, scratch
+	// stationNear marks the cells next to a station: only an agent there
+	// can change what a station shows.
+	stationNear []bool
+	occ         []uint64 // occupancy bitset, occWords words per row
+	initOcc     []uint64
+	occWords    int
 
 	gs        gameStats
 	objCounts [numTypes]int
@@ -268,6 +271,16 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 	e.tokStep = make([]int32, len(e.objs))
 	e.buildVisit()
 	e.buildOcc()
+	e.stationNear = make([]bool, n)
+	for i := range e.stations {
+		st := &e.stations[i]
+		for _, d := range around {
+			r, c := st.row+d[0], st.col+d[1]
+			if r >= 0 && c >= 0 && r < e.height && c < e.width {
+				e.stationNear[r*e.width+c] = true
+			}
+		}
+	}
 	e.buildClipper()
 	e.Reset(seed)
 	return e, nil

@@ -15,8 +15,18 @@ var unusedTokens = func() (b [ObsSize]byte) {
 	return
 }()
 
+// visitLoc is the location byte of each visit index.
+var visitLoc = func() (v [256]uint8) {
+	var e Env
+	e.buildVisit()
+	for k, c := range e.visit {
+		v[k] = c.loc
+	}
+	return
+}()
+
 // visitIndex maps a window cell (dr+5, dc+5) to its place in visit order.
-var visitIndex = func() (v [ObsWindow][ObsWindow]uint8) {
+var visitIndex = func() (v [ObsWindow][16]uint8) {
 	var e Env
 	e.buildVisit()
 	for k, c := range e.visit {
@@ -84,18 +94,26 @@ func (e *Env) computeObservations() {
 // rebuilt only when the object (or, for a station, its neighbourhood)
 // changed, or when a cooling-down station's countdown moved on.
 func (e *Env) objTokens(id int32) []byte {
-	base := int(id) * tokStride
 	if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
-		e.tokDirty[id] = false
-		e.tokStep[id] = int32(e.step)
-		e.tokN[id] = uint8(e.buildTokens(id, e.tok[base:base+tokStride:base+tokStride]) / 2)
+		e.rebuildTokens(id)
 	}
+	base := int(id) * tokStride
 	return e.tok[base : base+2*int(e.tokN[id])]
+}
+
+func (e *Env) rebuildTokens(id int32) {
+	base := int(id) * tokStride
+	e.tokDirty[id] = false
+	e.tokStep[id] = int32(e.step)
+	e.tokN[id] = uint8(e.buildTokens(id, e.tok[base:base+tokStride:base+tokStride]) / 2)
 }
 
 // touchAround marks the stations around (r, c) for a token rebuild: the
 // protocol they show depends on the agents next to them.
 func (e *Env) touchAround(r, c int32) {
+	if !e.stationNear[r*e.width+c] {
+		return
+	}
 	for _, d := range around {
 		rr, cc := r+d[0], c+d[1]
 		if rr < 0 || cc < 0 || rr >= e.height || cc >= e.width {
@@ -200,7 +218,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 		for row != 0 {
 			j := int32(bits.TrailingZeros64(row))
 			row &= row - 1
-			k := rowK[j]
+			k := rowK[j&15]
 			slot[k] = e.grid[gbase+j]
 			if k < 64 {
 				m0 |= 1 << k
@@ -214,15 +232,15 @@ func (e *Env) observeAgent(i int, dst []byte) {
 	const limit = ObsSize
 	dropped := 0
 	for half := 0; half < 2; half++ {
-		m, base := m0, uint(0)
+		m, base := m0, uint8(0)
 		if half == 1 {
 			m, base = m1, 64
 		}
 		for m != 0 {
-			k := uint(bits.TrailingZeros64(m)) + base
+			k := uint8(bits.TrailingZeros64(m)) + base
 			m &= m - 1
 			id := slot[k]
-			loc := e.visit[k].loc
+			loc := visitLoc[k]
 			if id == cellWall {
 				if p < limit {
 					dst[p], dst[p+1], dst[p+2] = loc, FeatTag, tagWall
@@ -232,7 +250,11 @@ func (e *Env) observeAgent(i int, dst []byte) {
 				}
 				continue
 			}
-			t := e.objTokens(id)
+			if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
+				e.rebuildTokens(id)
+			}
+			base := int(id) * tokStride
+			t := e.tok[base : base+2*int(e.tokN[id])]
 			for j := 0; j < len(t); j += 2 {
 				if p < limit {
 					dst[p], dst[p+1], dst[p+2] = loc, t[j], t[j+1]
