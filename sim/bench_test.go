@@ -1,6 +1,9 @@
 package sim
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // randomActions fills a table of random actions so that drawing them
 // costs the benchmark nothing.
@@ -50,13 +53,21 @@ func BenchmarkStepNoObs(b *testing.B) {
 	benchEnv(b, e)
 }
 
-// BenchmarkVecEnv64: 64 training_facility_1 environments stepped together.
-func BenchmarkVecEnv64(b *testing.B) {
+// BenchmarkVecEnv64: 64 training_facility_1 environments stepped together
+// on one goroutine.
+func BenchmarkVecEnv64(b *testing.B) { benchVec(b, 1) }
+
+// BenchmarkVecEnv64Workers: the same on GOMAXPROCS goroutines.
+func BenchmarkVecEnv64Workers(b *testing.B) { benchVec(b, runtime.GOMAXPROCS(0)) }
+
+func benchVec(b *testing.B, workers int) {
 	cfg := trainingFacility1(b)
 	v, err := NewVecEnv(64, 1, func(int, uint64) (*GameConfig, error) { return cfg, nil })
 	if err != nil {
 		b.Fatal(err)
 	}
+	v.SetWorkers(workers)
+	defer v.Close()
 	n := v.NumAgents()
 	obs := make([]uint8, n*ObsSize)
 	rew := make([]float32, n)

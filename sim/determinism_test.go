@@ -155,3 +155,67 @@ func TestVecEnvStepDoesNotAllocate(t *testing.T) {
 		t.Errorf("VecEnv.Step allocates %v times", a)
 	}
 }
+
+// TestVecEnvWorkersSameResults: stepping on several goroutines gives the
+// same observations, rewards, terminals and episodes as one.
+func TestVecEnvWorkersSameResults(t *testing.T) {
+	run := func(workers int) ([]byte, []EpisodeStats) {
+		v, err := NewVecEnv(5, 3, func(env int, seed uint64) (*GameConfig, error) {
+			c := trainingFacility1(t)
+			c.MaxSteps = 30 + 7*env
+			c.Clip.Period = 10
+			return c, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.SetWorkers(workers)
+		defer v.Close()
+		n := v.NumAgents()
+		obs, rew, term := make([]uint8, n*ObsSize), make([]float32, n), make([]bool, n)
+		acts := make([]int32, n)
+		rng := NewRNG(1)
+		v.Reset(obs)
+		var trace []byte
+		for s := 0; s < 200; s++ {
+			for i := range acts {
+				acts[i] = int32(rng.Intn(NumActions))
+			}
+			v.Step(acts, obs, rew, term)
+			trace = append(trace, obs...)
+			for i := range rew {
+				trace = append(trace, byte(rew[i]*100), map[bool]byte{true: 1}[term[i]])
+			}
+		}
+		return trace, v.DrainEpisodes()
+	}
+	t1, e1 := run(1)
+	t3, e3 := run(3)
+	if string(t1) != string(t3) {
+		t.Fatal("workers changed the observations")
+	}
+	if diff := cmp.Diff(e1, e3); diff != "" {
+		t.Fatalf("workers changed the episodes: %s", diff)
+	}
+	if len(e1) == 0 {
+		t.Fatal("no episode finished")
+	}
+}
+
+func TestVecEnvWorkerPanicReachesCaller(t *testing.T) {
+	v, err := NewVecEnv(2, 1, func(int, uint64) (*GameConfig, error) { return quietConfig(t, "@."), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.SetWorkers(2)
+	defer v.Close()
+	obs := make([]uint8, 2*ObsSize)
+	v.Reset(obs)
+	v.envs[1].agents = nil // sabotage: stepping env 1 panics
+	defer func() {
+		if recover() == nil {
+			t.Error("a panic in a worker must reach the caller")
+		}
+	}()
+	v.Step([]int32{0, 0}, obs, make([]float32, 2), make([]bool, 2))
+}

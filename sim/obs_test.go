@@ -229,3 +229,20 @@ func TestTokensDropped(t *testing.T) {
 		t.Fatal("bad test map")
 	}
 }
+
+func TestRenderGolden(t *testing.T) {
+	cfg := testConfig(t,
+		"#########",
+		"#.c..+..#",
+		"#.@..@..#",
+		"#..&.=..#",
+		"#.G.o.s.#",
+		"#########",
+	)
+	e := newTestEnv(t, cfg, 5)
+	e.Step([]int32{vibeAct(t, "heart_a"), vibeAct(t, "charger")})
+	e.Step([]int32{north, south}) // carbon for agent 0; agent 1 uses the empty chest: fails
+	e.chests[0].inv[Heart] = 3
+	e.gs.chestAmount[Heart] = 3
+	checkGolden(t, "render.golden", e.Render())
+}

@@ -69,6 +69,15 @@ func (e *Env) snapshotInto(s *snapshot) {
 	s.objects = e.objCounts
 }
 
+// copyFrom copies o into s, reusing s's storage.
+func (s *snapshot) copyFrom(o *snapshot) {
+	agents, inv, rewards := s.agents, s.inv, s.rewards
+	*s = *o
+	s.agents = append(agents[:0], o.agents...)
+	s.inv = append(inv[:0], o.inv...)
+	s.rewards = append(rewards[:0], o.rewards...)
+}
+
 // chestResources are always reported in the game stats.
 var chestResources = []Resource{Carbon, Oxygen, Germanium, Silicon, Heart}
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // ConfigFunc returns the configuration of environment env; it is called
@@ -10,15 +11,33 @@ import (
 type ConfigFunc func(env int, seed uint64) (*GameConfig, error)
 
 // VecEnv steps several environments together into caller-owned buffers
-// and resets each one as soon as its episode ends.
+// and resets each one as soon as its episode ends. Results do not depend
+// on the number of workers.
 type VecEnv struct {
 	seed     uint64
 	envs     []*Env
-	lo       []int // first agent of each env
+	lo       []int // first agent of each env; lo[len(envs)] = total
 	episode  []uint64
 	total    int
+	done     []bool     // per env, this step
+	snaps    []snapshot // per env: the episode that just ended
 	pending  []snapshot
 	npending int
+
+	// parallel stepping (SetWorkers)
+	jobs  chan vecJob
+	wg    sync.WaitGroup
+	panic []any // per worker chunk, a recovered panic
+	cur   vecJob
+}
+
+type vecJob struct {
+	from, to int
+	actions  []int32
+	obs      []uint8
+	rewards  []float32
+	terms    []bool
+	slot     int
 }
 
 // EpisodeSeed is the seed of episode k of environment env in a VecEnv
@@ -33,7 +52,7 @@ func NewVecEnv(numEnvs int, seed uint64, config ConfigFunc) (*VecEnv, error) {
 	if numEnvs < 1 {
 		return nil, fmt.Errorf("vecenv: numEnvs must be >= 1, got %d", numEnvs)
 	}
-	v := &VecEnv{seed: seed, episode: make([]uint64, numEnvs)}
+	v := &VecEnv{seed: seed, episode: make([]uint64, numEnvs), done: make([]bool, numEnvs), snaps: make([]snapshot, numEnvs)}
 	for i := 0; i < numEnvs; i++ {
 		s := EpisodeSeed(seed, i, 0)
 		cfg, err := config(i, s)
@@ -50,6 +69,35 @@ func NewVecEnv(numEnvs int, seed uint64, config ConfigFunc) (*VecEnv, error) {
 	}
 	v.lo = append(v.lo, v.total)
 	return v, nil
+}
+
+// SetWorkers steps the environments on n goroutines (n <= 1: on the
+// caller's goroutine, the default). Call Close when done with a VecEnv
+// that has workers.
+func (v *VecEnv) SetWorkers(n int) {
+	v.Close()
+	n = min(n, len(v.envs))
+	if n <= 1 {
+		return
+	}
+	v.jobs = make(chan vecJob, n)
+	v.panic = make([]any, n)
+	for w := 0; w < n; w++ {
+		go func() {
+			for j := range v.jobs {
+				v.runChunk(j)
+				v.wg.Done()
+			}
+		}()
+	}
+}
+
+// Close stops the worker goroutines, if any.
+func (v *VecEnv) Close() {
+	if v.jobs != nil {
+		close(v.jobs)
+		v.jobs = nil
+	}
 }
 
 // NumEnvs returns the number of environments.
@@ -90,23 +138,64 @@ func (v *VecEnv) Step(actions []int32, obs []uint8, rewards []float32, terminals
 		panic(fmt.Sprintf("sim: VecEnv.Step needs %d actions, rewards and terminals; got %d, %d, %d",
 			v.total, len(actions), len(rewards), len(terminals)))
 	}
-	for i, e := range v.envs {
+	job := vecJob{actions: actions, obs: obs, rewards: rewards, terms: terminals}
+	if v.jobs == nil {
+		job.from, job.to = 0, len(v.envs)
+		v.stepEnvs(job)
+	} else {
+		n := len(v.panic)
+		v.wg.Add(n)
+		for w := 0; w < n; w++ {
+			job.from, job.to, job.slot = w*len(v.envs)/n, (w+1)*len(v.envs)/n, w
+			v.jobs <- job
+		}
+		v.wg.Wait()
+		for w, p := range v.panic {
+			if p != nil {
+				v.panic[w] = nil
+				panic(p)
+			}
+		}
+	}
+	// Queue the finished episodes in env order, whoever stepped them.
+	for i, d := range v.done {
+		if !d {
+			continue
+		}
+		if v.npending == len(v.pending) {
+			v.pending = append(v.pending, snapshot{})
+		}
+		v.pending[v.npending].copyFrom(&v.snaps[i])
+		v.npending++
+	}
+}
+
+func (v *VecEnv) runChunk(j vecJob) {
+	defer func() {
+		if p := recover(); p != nil {
+			v.panic[j.slot] = p
+		}
+	}()
+	v.stepEnvs(j)
+}
+
+// stepEnvs steps envs [j.from, j.to).
+func (v *VecEnv) stepEnvs(j vecJob) {
+	for i := j.from; i < j.to; i++ {
+		e := v.envs[i]
 		lo, hi := v.lo[i], v.lo[i+1]
 		// The env writes its observations straight into the caller's buffer.
-		e.obs = obs[lo*ObsSize : hi*ObsSize : hi*ObsSize]
-		done := e.Step(actions[lo:hi])
-		copy(rewards[lo:hi], e.rewards)
+		e.obs = j.obs[lo*ObsSize : hi*ObsSize : hi*ObsSize]
+		done := e.Step(j.actions[lo:hi])
+		copy(j.rewards[lo:hi], e.rewards)
 		for k := lo; k < hi; k++ {
-			terminals[k] = done
+			j.terms[k] = done
 		}
+		v.done[i] = done
 		if done {
-			if v.npending == len(v.pending) {
-				v.pending = append(v.pending, snapshot{})
-			}
-			e.snapshotInto(&v.pending[v.npending])
-			v.pending[v.npending].env = i
-			v.pending[v.npending].episode = v.episode[i]
-			v.npending++
+			e.snapshotInto(&v.snaps[i])
+			v.snaps[i].env = i
+			v.snaps[i].episode = v.episode[i]
 			v.episode[i]++
 			e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
 		}
