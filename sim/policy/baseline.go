@@ -15,16 +15,21 @@ func init() {
 
 // Thresholds of the baseline's strategy.
 const (
-	rechargeBelow   = 35  // start recharging under this energy
-	rechargeUntil   = 85  // stop recharging at this energy
-	scarceBonus     = 15  // prefer single-use extractors by this many steps
-	rendezvousWait  = 60  // steps to wait at a single-use extractor for more agents
-	rendezvousAgent = 4   // stop waiting when this many agents are adjacent
-	failLimit       = 3   // failed uses of a station before it is avoided for a while
-	failBackoff     = 15  // steps a failing station is avoided
-	initialSide     = 64  // side of the first map, grown as the agent explores
-	groupWait       = 400 // steps a group member waits at the assembler for the others
-	maxGroup        = 4   // the largest heart protocol takes four agents
+	rechargeBelow       = 35  // start recharging under this energy
+	rechargeUntil       = 85  // stop recharging at this energy
+	scarceBonus         = 15  // prefer single-use extractors by this many steps
+	rendezvousWait      = 60  // steps to wait at a single-use extractor for more agents
+	rendezvousAgent     = 4   // stop waiting when this many agents are adjacent
+	rendezvousWaitBlind = 60  // the same when no other agent is in sight
+	failLimit           = 3   // failed uses of a station before it is avoided for a while
+	failBackoff         = 15  // steps a failing station is avoided
+	initialSide         = 64  // side of the first map, grown as the agent explores
+	groupWait           = 400 // steps a group member waits at the assembler for the others
+	batchCargo          = 40  // cargo a batch may fill (the default limit is 100)
+	maxBatch            = 10  // hearts' worth per trip at most
+	batchPatience       = 15  // steps an agent that can already make a heart spends on its batch
+	probeDistance       = 20  // an assembler this close is visited first to read its recipe
+	maxGroup            = 4   // the largest heart protocol takes four agents
 )
 
 const cellUnknown uint8 = 255
@@ -102,6 +107,15 @@ type agentState struct {
 	groupK       int
 	groupRes     sim.Resource
 	groupChecked [sim.NumResources]bool
+	// batch is how many hearts' worth the agent gathers per trip: more
+	// than one when the recipe is small against the cargo limit.
+	batch int
+	// heartFull: an assembler use failed while the agent held a heart, so
+	// it can hold no more and must deliver first.
+	heartFull bool
+	// probed: the agent has stood alone at an assembler vibing heart_a
+	// and read the recipe it shows (or seen that it shows none).
+	probed bool
 	// teamSize estimates the number of agents: 1 + the most seen at once.
 	teamSize    int
 	agentsHere  []int32 // cells holding an agent in the current observation
@@ -174,6 +188,9 @@ func (s *agentState) start() {
 	s.waitSt = -1
 	s.groupK = 0
 	s.teamSize = 1
+	s.heartFull = false
+	s.probed = false
+	s.setBatch()
 	s.groupChecked = [sim.NumResources]bool{}
 }
 
@@ -246,6 +263,9 @@ func (s *agentState) track(v *view) {
 	if a >= sim.ActionMoveNorth && a <= sim.ActionMoveEast {
 		if s.pendingSt >= 0 {
 			st := &s.stations[s.pendingSt]
+			if !ok && st.kind == kindAssembler && v.inv[sim.Heart] > 0 {
+				s.heartFull = true
+			}
 			if ok {
 				st.fails = 0
 			} else if st.fails++; st.fails >= failLimit {
@@ -330,14 +350,31 @@ func (s *agentState) learnRecipe(v *view) {
 	}
 	for i := range v.objs {
 		o := &v.objs[i]
-		if o.kind != kindAssembler || !o.hasProto || abs(o.dr)+abs(o.dc) != 1 || o.protoOut[sim.Heart] == 0 {
+		if o.kind != kindAssembler || abs(o.dr)+abs(o.dc) != 1 {
 			continue
 		}
-		if heartAAround(v, o.dr, o.dc) == 1 {
+		// One look is enough: alone, the agent learns the recipe (or
+		// that there is none for one agent); in company it keeps the
+		// rule book's.
+		s.probed = true
+		if o.hasProto && o.protoOut[sim.Heart] > 0 && heartAAround(v, o.dr, o.dc) == 1 {
 			for _, r := range cargo {
 				s.recipe[r] = o.protoIn[r]
 			}
+			s.setBatch()
 		}
+	}
+}
+
+// setBatch sizes the gathering trips to the recipe.
+func (s *agentState) setBatch() {
+	sum := 0
+	for _, r := range cargo {
+		sum += s.recipe[r]
+	}
+	s.batch = 1
+	if sum > 0 {
+		s.batch = min(max(batchCargo/sum, 1), maxBatch)
 	}
 }
 
@@ -605,6 +642,21 @@ func (c *baselineController) decide(s *agentState, v *view) int {
 
 // choose picks the next station to use, or explores.
 func (c *baselineController) choose(s *agentState, v *view) goal {
+	canMake := s.groupK == 0
+	for _, r := range cargo {
+		if v.inv[r] < s.recipe[r] {
+			canMake = false
+		}
+	}
+	assemble := func() goal {
+		if i, _ := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 {
+			return goal{st: i, vibe: vibeHeartA}
+		}
+		return goal{st: goalExplore}
+	}
+	if v.inv[sim.Heart] > 0 && canMake && !s.heartFull && !s.recharging {
+		return assemble() // one more before the walk to the chest
+	}
 	if v.inv[sim.Heart] > 0 {
 		if i, _ := c.nearest(s, kindChest, func(*station) bool { return true }); i >= 0 {
 			return goal{st: i, vibe: sim.VibeDefault}
@@ -623,7 +675,7 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 		if s.groupK > 0 && r == s.groupRes {
 			continue // the group pools what its members hold
 		}
-		want := s.recipe[r]
+		want := s.recipe[r] * s.batch
 		if s.groupK > 0 {
 			// A member brings its share of the group's recipe.
 			want = (groupCost(r, s.groupK) + s.groupK - 1) / s.groupK
@@ -634,10 +686,7 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 		}
 	}
 	if !missing {
-		if i, _ := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 {
-			return goal{st: i, vibe: vibeHeartA}
-		}
-		return goal{st: goalExplore}
+		return assemble()
 	}
 	best, bestCost, bestVibe := -1, 0, 0
 	stuck := false
@@ -677,15 +726,25 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 			stuck = true
 		}
 	}
+	if !s.probed && s.groupK == 0 && !stuck && best >= 0 && bestCost > batchPatience {
+		// Rather than wait, read the recipe off the assembler: it may
+		// ask for less than the rule book's.
+		if i, d := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 && d <= probeDistance {
+			return goal{st: i, vibe: vibeHeartA}
+		}
+	}
+	if canMake && (stuck || best < 0 || bestCost > batchPatience) {
+		// Enough for a heart and the rest of the batch is far or
+		// cooling down: make what we can now.
+		return assemble()
+	}
 	if stuck && c.hasFrontier(s) {
 		// Look for what is missing before spending anything else.
 		return goal{st: goalExplore}
 	}
 	if stuck && s.groupK > 0 {
 		// What the member lacks may be in the others' hands: meet them.
-		if i, _ := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 {
-			return goal{st: i, vibe: vibeHeartA}
-		}
+		return assemble()
 	}
 	if stuck {
 		// Some resource is out of reach for good: give what we carry to
@@ -765,8 +824,12 @@ func (c *baselineController) pursue(s *agentState, v *view, g goal) int {
 		if st.uses == 1 {
 			// A last use pays more with more agents around: wait a
 			// little for the others.
-			around, _ := agentsAround(v, dr, dc)
-			if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < rendezvousWait {
+			around, visible := agentsAround(v, dr, dc)
+			limit := rendezvousWait
+			if visible+1 == around {
+				limit = rendezvousWaitBlind // nobody else in sight
+			}
+			if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < limit {
 				return sim.ActionNoop
 			}
 		}
