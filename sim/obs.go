@@ -197,7 +197,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 	dst[3], dst[4], dst[5] = ObsCenter, FeatLastAction, byte(a.lastAction)
 	dst[6], dst[7], dst[8] = ObsCenter, FeatLastReward, lr
 
-	var m0, m1 uint64
+	var mask [2]uint64 // occupied cells by visit index
 	slot := &e.slot
 	w, h := e.width, e.height
 	rowWords := e.occWords
@@ -220,11 +220,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 			row &= row - 1
 			k := rowK[j&15]
 			slot[k] = e.grid[gbase+j]
-			if k < 64 {
-				m0 |= 1 << k
-			} else {
-				m1 |= 1 << (k - 64)
-			}
+			mask[k>>6&1] |= 1 << (k & 63)
 		}
 	}
 
@@ -232,10 +228,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 	const limit = ObsSize
 	dropped := 0
 	for half := 0; half < 2; half++ {
-		m, base := m0, uint8(0)
-		if half == 1 {
-			m, base = m1, 64
-		}
+		m, base := mask[half], uint8(half*64)
 		for m != 0 {
 			k := uint8(bits.TrailingZeros64(m)) + base
 			m &= m - 1
