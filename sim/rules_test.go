@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -622,5 +623,68 @@ func TestStatsNamesAndValues(t *testing.T) {
 	// tokens written include the observation at reset: 5 passes
 	if s.Game["tokens_written"]+s.Game["tokens_free_space"] != 5*ObsTokens {
 		t.Errorf("tokens written+free %v, want %d", s.Game["tokens_written"]+s.Game["tokens_free_space"], 5*ObsTokens)
+	}
+}
+
+func TestStationTokens(t *testing.T) {
+	e := newTestEnv(t, quietConfig(t, "@o.", "..."), 1)
+	tokens := func() string {
+		s := stationAt(t, e, 0, 1)
+		return fmt.Sprint(e.objTokens(s.obj))
+	}
+	// remaining_uses 5, output oxygen 10, tag oxygen_extractor (6)
+	if got, want := tokens(), fmt.Sprint([]byte{FeatRemainingUses, 5, FeatProtocolOutput + 2, 10, FeatTag, 6}); got != want {
+		t.Errorf("fresh: %s, want %s", got, want)
+	}
+	stepOne(e, 0, east)
+	if got, want := tokens(), fmt.Sprint([]byte{FeatCooldownRemaining, 100, FeatRemainingUses, 4, FeatProtocolOutput + 2, 10, FeatTag, 6}); got != want {
+		t.Errorf("used: %s, want %s", got, want)
+	}
+	stepOne(e, 0, noop)
+	if got := e.objTokens(stationAt(t, e, 0, 1).obj); got[1] != 99 {
+		t.Errorf("cooldown counts down: %v", got)
+	}
+	for k := 0; k < 4; k++ {
+		for e.stations[0].cooldownEnd > uint32(e.StepCount()) {
+			stepOne(e, 0, noop)
+		}
+		stepOne(e, 0, east)
+	}
+	for e.stations[0].cooldownEnd > uint32(e.StepCount()) {
+		stepOne(e, 0, noop)
+	}
+	if got, want := tokens(), fmt.Sprint([]byte{FeatRemainingUses, 0, FeatProtocolOutput + 2, 10, FeatTag, 6}); got != want || inv(e, 0, Oxygen) != 50 {
+		t.Errorf("spent: %s (oxygen %d), want %s", got, inv(e, 0, Oxygen), want)
+	}
+}
+
+func TestChestStats(t *testing.T) {
+	e := newTestEnv(t, quietConfig(t, "@=."), 1)
+	setInv(e, 0, Carbon, 10)
+	e.chests[0].inv[Carbon] = 250
+	e.gs.chestAmount[Carbon] = 250
+	stepOne(e, 0, east)
+	stepOne(e, 0, vibeAct(t, "carbon_a"))
+	stepOne(e, 0, east)
+	g := e.Stats().Game
+	a := e.Stats().Agents[0]
+	if g["chest.carbon.deposited"] != 5 || g["chest.carbon.withdrawn"] != 10 || g["chest.carbon.amount"] != 245 {
+		t.Errorf("game chest stats %v %v %v", g["chest.carbon.deposited"], g["chest.carbon.withdrawn"], g["chest.carbon.amount"])
+	}
+	if a["chest.carbon.deposited_by_agent"] != 5 || a["chest.carbon.withdrawn_by_agent"] != 10 || a["carbon.lost"] != 10 || a["carbon.gained"] != 10 {
+		t.Errorf("agent chest stats %v", a)
+	}
+}
+
+func TestSiliconPoolsEnergy(t *testing.T) {
+	// Two agents next to the extractor pay its 20 energy together.
+	e := newTestEnv(t, quietConfig(t, "@s@"), 1)
+	setInv(e, 0, Energy, 12)
+	setInv(e, 1, Energy, 12)
+	stepOne(e, 0, east)
+	// 20 split: 10 each; outputs 15 split: the actor 8, the other 7;
+	// then the actor's move cost 2.
+	if inv(e, 0, Energy) != 0 || inv(e, 1, Energy) != 2 || inv(e, 0, Silicon) != 8 || inv(e, 1, Silicon) != 7 {
+		t.Errorf("energy %d/%d silicon %d/%d; want 0/2 and 8/7", inv(e, 0, Energy), inv(e, 1, Energy), inv(e, 0, Silicon), inv(e, 1, Silicon))
 	}
 }
