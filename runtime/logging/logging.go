@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/dafscript/dafscript/runtime/progress"
 )
 
 // Levels that -v and -q select.
@@ -26,12 +28,23 @@ const (
 	LevelQuiet   = slog.LevelWarn // -q
 )
 
+// Level maps the -v and -q flags to a level.
+func Level(verbose, quiet bool) slog.Level {
+	switch {
+	case verbose:
+		return LevelVerbose
+	case quiet:
+		return LevelQuiet
+	}
+	return LevelNormal
+}
+
 // New returns a logger writing readable lines at level and above to
 // stderr and, when jsonPath is not empty, JSON lines to jsonPath (created,
 // or appended to; the folder is created). Close the returned Closer at the
 // end of the run to flush the file.
 func New(stderr io.Writer, level slog.Level, jsonPath string) (*slog.Logger, io.Closer, error) {
-	handlers := []slog.Handler{NewTextHandler(stderr, level)}
+	handlers := []slog.Handler{NewTextHandler(progress.LineWriter(stderr), level)}
 	closer := io.Closer(nopCloser{})
 	if jsonPath != "" {
 		if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {

@@ -113,3 +113,14 @@ func TestBadPath(t *testing.T) {
 		t.Error("log under a regular file: no error")
 	}
 }
+
+func TestLevel(t *testing.T) {
+	for _, tc := range []struct {
+		v, q bool
+		want slog.Level
+	}{{false, false, slog.LevelInfo}, {true, false, slog.LevelDebug}, {false, true, slog.LevelWarn}} {
+		if got := Level(tc.v, tc.q); got != tc.want {
+			t.Errorf("Level(%v, %v) = %v, want %v", tc.v, tc.q, got, tc.want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ package progress
 import (
 	"io"
 	"os"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -30,6 +32,7 @@ func New(w io.Writer, enabled bool, total int64, label string) *Bar {
 		total = -1
 	}
 	b := &Bar{w: w}
+	defer setActive(w, b)
 	b.pb = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(label),
@@ -82,6 +85,7 @@ func (b *Bar) Finish() {
 		return
 	}
 	b.pb.Finish()
+	clearActive(b)
 }
 
 // Stop ends the bar where it is (the work was cancelled or failed),
@@ -95,6 +99,7 @@ func (b *Bar) Stop() {
 	progressbar.OptionThrottle(0)(b.pb)
 	b.pb.Add64(0)
 	b.pb.Exit()
+	clearActive(b)
 }
 
 // IsTerminal reports whether w is a terminal, the one case where bars are
@@ -102,4 +107,55 @@ func (b *Bar) Stop() {
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// active holds the bar being drawn on each writer, so that LineWriter
+// can keep other output off the bar's line.
+var (
+	activeMu sync.Mutex
+	active   = map[io.Writer]*Bar{}
+)
+
+func setActive(w io.Writer, b *Bar) {
+	if !reflect.TypeOf(w).Comparable() {
+		return
+	}
+	activeMu.Lock()
+	active[w] = b
+	activeMu.Unlock()
+}
+
+func clearActive(b *Bar) {
+	if !reflect.TypeOf(b.w).Comparable() {
+		return
+	}
+	activeMu.Lock()
+	if active[b.w] == b {
+		delete(active, b.w)
+	}
+	activeMu.Unlock()
+}
+
+// LineWriter returns a writer to w for whole lines (log records) that
+// first erases the line of a bar being drawn on w, so that a log line
+// never lands in the middle of a bar; the bar redraws on its next update.
+func LineWriter(w io.Writer) io.Writer { return lineWriter{w} }
+
+type lineWriter struct{ w io.Writer }
+
+func (lw lineWriter) Write(p []byte) (int, error) {
+	busy := false
+	if reflect.TypeOf(lw.w).Comparable() {
+		activeMu.Lock()
+		_, busy = active[lw.w]
+		activeMu.Unlock()
+	}
+	if busy {
+		// Carriage return and "erase line": the bar is only drawn on
+		// terminals, which understand it.
+		if _, err := io.WriteString(lw.w, "\r\x1b[K"); err != nil {
+			return 0, err
+		}
+	}
+	return lw.w.Write(p)
 }

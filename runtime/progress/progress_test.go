@@ -89,3 +89,29 @@ func TestIsTerminal(t *testing.T) {
 		t.Error("regular file is a terminal")
 	}
 }
+
+func TestLineWriter(t *testing.T) {
+	var buf bytes.Buffer
+	lw := LineWriter(&buf)
+	lw.Write([]byte("before\n"))
+	b := New(&buf, true, 10, "work")
+	b.Add(2)
+	buf.Reset()
+	lw.Write([]byte("log line\n"))
+	if got := buf.String(); got != "\r\x1b[Klog line\n" {
+		t.Errorf("with a bar: %q", got)
+	}
+	b.Finish()
+	buf.Reset()
+	lw.Write([]byte("after\n"))
+	if got := buf.String(); got != "after\n" {
+		t.Errorf("after the bar: %q", got)
+	}
+	// No bar on a disabled writer, and no erasing.
+	var other bytes.Buffer
+	New(&other, false, 10, "x").Add(1)
+	LineWriter(&other).Write([]byte("x\n"))
+	if other.String() != "x\n" {
+		t.Errorf("disabled: %q", other.String())
+	}
+}
