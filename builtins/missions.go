@@ -56,12 +56,12 @@ func builtinMission(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err := UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
+	if _, isList := elements(name); isList {
+		return nil, fmt.Errorf("%s: name: got %s, want one mission name (daf.missions() lists them)", b.Name(), name.Type())
+	}
 	ms, err := Missions(b.Name(), "name", name)
 	if err != nil {
 		return nil, err
-	}
-	if len(ms) != 1 {
-		return nil, fmt.Errorf("%s: name: want one mission, got %d", b.Name(), len(ms))
 	}
 	return NewResult(MissionKind, missionInfo(ms[0]))
 }
