@@ -53,7 +53,9 @@ func TestModuleNamesAndDocs(t *testing.T) {
 }
 
 func TestRegisterRejects(t *testing.T) {
-	fn := func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) { return nil, nil }
+	fn := func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return nil, nil
+	}
 	for _, tc := range []struct {
 		name string
 		fn   Func
