@@ -276,4 +276,3 @@ func TestMeminfo(t *testing.T) {
 		}
 	}
 }
-
