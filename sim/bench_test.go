@@ -46,6 +46,29 @@ func BenchmarkStepTrainingFacility1(b *testing.B) {
 	benchEnv(b, newTestEnv(b, trainingFacility1(b), 1))
 }
 
+// BenchmarkStepTrainingFacility1Moves: actions drawn from noop and the four
+// moves only, so agents walk and use stations far more than under uniform
+// random actions (which are mostly vibe changes).
+func BenchmarkStepTrainingFacility1Moves(b *testing.B) {
+	e := newTestEnv(b, trainingFacility1(b), 1)
+	n := e.NumAgents()
+	table := randomActions(n*4096, 7)
+	for i := range table {
+		table[i] %= 5
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuSeconds()
+	for it := 0; it < b.N; it++ {
+		k := (it % 4096) * n
+		if e.Step(table[k : k+n]) {
+			e.Reset(uint64(it))
+		}
+	}
+	b.StopTimer()
+	report(b, b.N*n, cpuSeconds()-cpu)
+}
+
 // BenchmarkStepNoObs: the same without building observations.
 func BenchmarkStepNoObs(b *testing.B) {
 	e := newTestEnv(b, trainingFacility1(b), 1)

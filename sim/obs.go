@@ -181,7 +181,8 @@ func (e *Env) buildTokens(id int32, b []byte) int {
 // cells of the window from the occupancy bitset, row by row, marks them in
 // a mask indexed by visit order, then emits them in that order, so empty
 // cells cost nothing.
-func (e *Env) observeAgent(i int, dst []byte) {
+func (e *Env) observeAgent(i int, obs []byte) {
+	dst := (*[ObsSize]byte)(obs)
 	a := &e.agents[i]
 	pct := 0
 	if e.maxSteps > 0 {
@@ -224,8 +225,8 @@ func (e *Env) observeAgent(i int, dst []byte) {
 		}
 	}
 
-	p := 9
-	const limit = ObsSize
+	p := uint(9)
+	const limit = ObsSize - ObsTokenSize // last token start
 	dropped := 0
 	for half := 0; half < 2; half++ {
 		m, base := mask[half], uint8(half*64)
@@ -235,7 +236,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 			id := slot[k]
 			loc := visitLoc[k]
 			if id == cellWall {
-				if p < limit {
+				if p <= limit {
 					dst[p], dst[p+1], dst[p+2] = loc, FeatTag, tagWall
 					p += 3
 				} else {
@@ -248,8 +249,8 @@ func (e *Env) observeAgent(i int, dst []byte) {
 			}
 			base := int(id) * tokStride
 			t := e.tok[base : base+2*int(e.tokN[id])]
-			for j := 0; j < len(t); j += 2 {
-				if p < limit {
+			for j := 0; j+1 < len(t); j += 2 {
+				if p <= limit {
 					dst[p], dst[p+1], dst[p+2] = loc, t[j], t[j+1]
 					p += 3
 				} else {
@@ -262,7 +263,7 @@ func (e *Env) observeAgent(i int, dst []byte) {
 	copy(dst[p:], unusedTokens[:])
 	e.gs.tokensWritten += float64(written)
 	e.gs.tokensDropped += float64(dropped)
-	e.gs.tokensFree += float64(ObsTokens - written)
+	e.gs.tokensFree += float64(ObsTokens - int(written))
 }
 
 func roundReward(r float32) byte {
