@@ -18,8 +18,8 @@ func init() {
 
 Writes a self-contained HTML report (inline CSS and SVG charts, nothing
 loaded from the network, printable) of result: a value returned by
-daf.compare, daf.analyze_mission or daf.train, or a list of them for one
-report with every section. Without path it goes to
+daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance or
+daf.train, or a list of them for one report with every section. Without path it goes to
 <out>/visualizations/<session>/<kind>.html, recorded in that session's
 manifest. Returns the path written.
 
@@ -30,7 +30,7 @@ manifest. Returns the path written.
 
 Returns result as Markdown: for daf.compare a leaderboard table (rank,
 policy, mean with its 95% CI, IQM, episodes, and the Holm-adjusted
-comparison with the best), for daf.analyze_mission and daf.train a
+comparison with the best), for the other results of daf.export_html a
 summary table. Paste it into a README or a pull request.`, builtinExportMarkdown)
 }
 
@@ -49,7 +49,7 @@ func reportValues(fnName string, v starlark.Value) ([]any, []string, error) {
 			kind, known = report.KindOf(gv)
 		}
 		if !known {
-			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.analyze_mission or daf.train",
+			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance or daf.train",
 				fnName, indexed("result", i, isList), it.Type())
 		}
 		vals = append(vals, gv)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/analysis"
 	"github.com/dafscript/dafscript/runtime/compare"
+	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
 	"github.com/dafscript/dafscript/runtime/train"
 )
@@ -99,4 +100,26 @@ func fixtureTraining() train.Result {
 		r.Curve = append(r.Curve, p)
 	}
 	return r
+}
+
+func fixtureEvaluation() eval.Evaluation {
+	e := eval.Evaluation{Policies: []string{"baseline", "random"}, Missions: []string{"training_facility_1", "assembler_2"}, Episodes: 3, Seed: 11}
+	for pi, p := range e.Policies {
+		for mi, m := range e.Missions {
+			mean := 3 - 2*float64(pi) + float64(mi)
+			e.Summary = append(e.Summary, eval.Row{Policy: p, Mission: m, Episodes: 3, Reward: summary(3, mean, 0.5, mean-0.6, mean+0.6),
+				HeartsMade: mean / 2, HeartsDeposited: mean / 3, Steps: 1000, SuccessRate: 2.0 / 3, ActionFailureRate: 0.125,
+				ResourcesGained: map[string]float64{"carbon": 10 * mean, "oxygen": 5 * mean}})
+		}
+	}
+	return e
+}
+
+func fixturePerformance() analysis.Performance {
+	return analysis.Performance{Mission: "training_facility_1", Policies: []analysis.PolicyPerformance{
+		{Policy: "baseline", Episodes: 4, SuccessRate: 0.75, HeartsPerEpisode: 1.5, RewardPerEpisode: 1.5, StepsPerEpisode: 1000, ActionFailureRate: 0.1, StepsWithoutMotion: 12,
+			ResourceFlow: map[string]float64{"carbon.gained": 20, "heart.deposited": 1.5}},
+		{Policy: "random", Episodes: 4, SuccessRate: 0, HeartsPerEpisode: 0, RewardPerEpisode: 0, StepsPerEpisode: 1000, ActionFailureRate: 0.6, StepsWithoutMotion: 40,
+			ResourceFlow: map[string]float64{"carbon.gained": 2}},
+	}}
 }

@@ -67,6 +67,14 @@ func pIs(p float64) string {
 	return "p = " + s
 }
 
+// pct formats a fraction as a percentage.
+func pct(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return num(100*x) + "%"
+}
+
 // ci formats a confidence interval.
 func ci(lo, hi float64) string {
 	if math.IsNaN(lo) || math.IsNaN(hi) {
@@ -106,6 +114,7 @@ var funcs = template.FuncMap{
 	"ci":     ci,
 	"color":  policyColor,
 	"add1":   func(i int) int { return i + 1 },
+	"pct":    pct,
 	"css":    func(s string) template.CSS { return template.CSS(s) },
 }
 

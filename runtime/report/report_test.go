@@ -13,6 +13,7 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/analysis"
 	"github.com/dafscript/dafscript/runtime/compare"
+	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
 	"github.com/dafscript/dafscript/runtime/train"
 	"github.com/dafscript/dafscript/sim/maps"
@@ -50,7 +51,7 @@ func render(t *testing.T, v any) []byte {
 
 func TestGoldenOutlines(t *testing.T) {
 	full := NewDocument("All result kinds")
-	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining()} {
+	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining(), fixtureEvaluation(), fixturePerformance()} {
 		if err := full.Add("", v); err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +67,8 @@ func TestGoldenOutlines(t *testing.T) {
 		{"comparison", render(t, fixtureReport())},
 		{"mission", render(t, fixtureAnalysis())},
 		{"training", render(t, fixtureTraining())},
+		{"evaluation", render(t, fixtureEvaluation())},
+		{"performance", render(t, fixturePerformance())},
 		{"document", fullHTML},
 	}
 	for _, tc := range tests {
@@ -91,7 +94,7 @@ func TestDeterministic(t *testing.T) {
 // generic family so no font file is needed.
 func TestSelfContained(t *testing.T) {
 	full := NewDocument("x")
-	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining()} {
+	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining(), fixtureEvaluation(), fixturePerformance()} {
 		full.Add("", v)
 	}
 	data, _ := full.HTML()
@@ -281,7 +284,8 @@ func TestTrainingEmptyCurve(t *testing.T) {
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	for name, v := range map[string]any{"comparison": fixtureReport(), "mission": fixtureAnalysis(), "training": fixtureTraining()} {
+	for name, v := range map[string]any{"comparison": fixtureReport(), "mission": fixtureAnalysis(), "training": fixtureTraining(),
+		"evaluation": fixtureEvaluation(), "performance": fixturePerformance()} {
 		t.Run(name, func(t *testing.T) {
 			md, err := Markdown(v)
 			if err != nil {
@@ -310,6 +314,7 @@ func TestRegistry(t *testing.T) {
 	}{
 		{fixtureReport(), "comparison"}, {new(compare.Report), "comparison"},
 		{analysis.MissionAnalysis{}, "mission_analysis"}, {&train.Result{}, "training"},
+		{&eval.Evaluation{}, "evaluation"}, {analysis.Performance{}, "performance"},
 	} {
 		if got, ok := KindOf(tc.v); !ok || got != tc.want {
 			t.Errorf("KindOf(%T) = %q, %v; want %q", tc.v, got, ok, tc.want)
@@ -320,7 +325,7 @@ func TestRegistry(t *testing.T) {
 	}
 
 	// JSON as the session files hold it decodes to the right kind.
-	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining()} {
+	for _, v := range []any{fixtureReport(), fixtureAnalysis(), fixtureTraining(), fixtureEvaluation(), fixturePerformance()} {
 		data, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
