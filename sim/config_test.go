@@ -113,7 +113,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown object", func(c *GameConfig) { c.Map.Cells[1] = "altar" }, `row 0 col 1: unknown object name "altar"`},
 		{"missing station", func(c *GameConfig) { delete(c.Stations, "charger") }, `"charger" has no station configuration`},
 		{"cells", func(c *GameConfig) { c.Map.Cells = c.Map.Cells[:3] }, "has 3 cells but width*height is 5*2=10"},
-		{"max steps", func(c *GameConfig) { c.MaxSteps = 0 }, "max_steps must be >= 1"},
+		{"max steps", func(c *GameConfig) { c.MaxSteps = 0 }, "max_steps must be in [1, 1073741824], got 0"},
 		{"limit", func(c *GameConfig) { c.Agent.CargoLimit = 300 }, "agent cargo_limit must be in [0, 255]"},
 		{"protocol vibe", func(c *GameConfig) { c.Stations["charger"].Protocols[0].Vibes = []int{999} }, "station charger protocol 0: vibe id 999"},
 		{"unknown station key", func(c *GameConfig) { c.Stations["altar"] = &StationConfig{} }, `unknown station "altar"`},

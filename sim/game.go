@@ -280,8 +280,8 @@ func (c *GameConfig) Validate() error {
 	if c.NumAgents < 1 {
 		return fmt.Errorf("%s: num_agents must be >= 1, got %d", name, c.NumAgents)
 	}
-	if c.MaxSteps < 1 {
-		return fmt.Errorf("%s: max_steps must be >= 1, got %d", name, c.MaxSteps)
+	if c.MaxSteps < 1 || c.MaxSteps > maxCount {
+		return fmt.Errorf("%s: max_steps must be in [1, %d], got %d", name, maxCount, c.MaxSteps)
 	}
 	a := c.Agent
 	for _, f := range []struct {
@@ -307,8 +307,8 @@ func (c *GameConfig) Validate() error {
 		if s == nil {
 			continue
 		}
-		if s.MaxUses < 0 {
-			return fmt.Errorf("%s: station %s: max_uses must be >= 0, got %d", name, k, s.MaxUses)
+		if s.MaxUses < 0 || s.MaxUses > maxCount {
+			return fmt.Errorf("%s: station %s: max_uses must be in [0, %d], got %d", name, k, maxCount, s.MaxUses)
 		}
 		for i, p := range s.Protocols {
 			if err := p.validate(); err != nil {
@@ -346,6 +346,10 @@ func (c *GameConfig) Validate() error {
 	return nil
 }
 
+// maxCount bounds step counts, cooldowns and use limits, so that step
+// arithmetic never overflows.
+const maxCount = 1 << 30
+
 func (p *Protocol) validate() error {
 	if len(p.Vibes) > 8 {
 		return fmt.Errorf("%d vibes; at most 8 agents can stand around a station", len(p.Vibes))
@@ -361,8 +365,8 @@ func (p *Protocol) validate() error {
 	if p.MinAgents < 0 || p.MinAgents > 8 {
 		return fmt.Errorf("min_agents must be in [0, 8], got %d", p.MinAgents)
 	}
-	if p.Cooldown < 0 {
-		return fmt.Errorf("cooldown must be >= 0, got %d", p.Cooldown)
+	if p.Cooldown < 0 || p.Cooldown > maxCount {
+		return fmt.Errorf("cooldown must be in [0, %d], got %d", maxCount, p.Cooldown)
 	}
 	for r := 0; r < NumResources; r++ {
 		if p.Inputs[r] < 0 || p.Inputs[r] > 255 {

@@ -688,3 +688,31 @@ func TestSiliconPoolsEnergy(t *testing.T) {
 		t.Errorf("energy %d/%d silicon %d/%d; want 0/2 and 8/7", inv(e, 0, Energy), inv(e, 1, Energy), inv(e, 0, Silicon), inv(e, 1, Silicon))
 	}
 }
+
+func TestClipperPrefersInfected(t *testing.T) {
+	cfg := quietConfig(t, "@c.o.............................g")
+	cfg.Clip.Period = 1000
+	e := newTestEnv(t, cfg, 1)
+	e.clip(0) // the carbon extractor
+	if e.stations[1].infection == 0 || e.stations[2].infection != 0 {
+		t.Fatalf("infection near %d far %d", e.stations[1].infection, e.stations[2].infection)
+	}
+	for k := 0; k < 50; k++ {
+		if got := e.pickToClip(); got != 1 {
+			t.Fatalf("picked station %d; only the infected one may be picked", got)
+		}
+	}
+	// Unclipping takes the infection back.
+	e.unclipStation(0)
+	if e.stations[1].infection != 0 {
+		t.Errorf("infection after unclip %d", e.stations[1].infection)
+	}
+	// With no infection the choice is uniform over the unclipped ones.
+	seen := map[int]bool{}
+	for k := 0; k < 200; k++ {
+		seen[e.pickToClip()] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("uniform choice reached %v", seen)
+	}
+}
