@@ -31,7 +31,7 @@ func TestMissionsAndPlay(t *testing.T) {
 		{name: "missions extra argument", args: []string{"missions", "x"}, code: 2,
 			stderr: []string{`unexpected argument "x"`}},
 		{name: "play summary only", args: []string{"play", "-m", "training_facility_1", "-p", "baseline", "--seed", "1", "--render", "none"}, code: 0,
-			stdout:    []string{"mission training_facility_1, policy baseline, seed 1", "steps: 1000", "reward per agent: 0.50 0.50 0.50 0.50 (total 2.00)", "hearts deposited: 2", "germanium.gained"},
+			stdout:    []string{"mission training_facility_1, policy baseline, seed 1", "steps: 1000", "reward per agent: 1.00 1.00 1.00 1.00 (total 4.00)", "hearts deposited: 4", "germanium.gained"},
 			notStdout: []string{"step 1/"}},
 		{name: "play frames", args: []string{"play", "-m", "training_facility_1", "-p", "random", "--steps", "3"}, code: 0,
 			stdout: []string{"step 0/3", "step 1/3", "step 3/3", "###", "steps: 3", "hearts deposited: 0"}},
