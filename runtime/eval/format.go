@@ -13,8 +13,9 @@ import (
 // WriteText writes the evaluation's summary as a table, one row per
 // policy and mission.
 func (ev *Evaluation) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "Evaluation of %d policies on %d missions, %d episodes each, seed %d\n\n",
-		len(ev.Policies), len(ev.Missions), ev.Episodes, ev.Seed)
+	fmt.Fprintf(w, "Evaluation of %s on %s, %s each, seed %d\n\n",
+		plural(len(ev.Policies), "policy", "policies"), plural(len(ev.Missions), "mission", "missions"),
+		plural(ev.Episodes, "episode", "episodes"), ev.Seed)
 	header := []any{"policy", "mission", "episodes", "reward", "95% CI", "hearts deposited", "hearts made", "success", "failed actions", "steps"}
 	align := make([]tw.Align, len(header))
 	for i := range align {
@@ -40,4 +41,11 @@ func num(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.4g", v)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/dafscript/dafscript/runtime/analysis"
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/sim/mission"
+)
+
+func init() {
+	c := &Command{
+		Name:    "analyze",
+		Usage:   "dafscript analyze MISSION... [--seed S] [--grid=false] [--format table|json|yaml] [--out DIR]",
+		Summary: "inspect missions: size, objects, reachability, resource budget",
+		Help: `Inspects each MISSION (variants allowed, e.g. training_facility_1:easy)
+without playing it: agents, episode length, map size, objects by type,
+whether an agent on every spawn can reach every station and chest, the
+resources the extractors can yield at most within the episode (given their
+max uses and cooldowns), the hearts that budget pays for, and the map.
+Generated maps depend on --seed. The analyses are written to
+DIR/evaluations/<session>/mission_analysis.json. The exit code is 1 when a
+mission does not load.`,
+	}
+	c.Run = func(st *State, args []string) int {
+		fs := newFlagSet(c)
+		seed := fs.Uint64("seed", 0, "`seed` that builds generated maps")
+		grid := fs.Bool("grid", true, "print the map")
+		format := fs.String("format", "table", "output `format`: table, json or yaml")
+		out := fs.String("out", "daf_output", "output `directory`")
+		pos, code, ok := parseFlags(st, c, fs, args)
+		if !ok {
+			return code
+		}
+		if len(pos) == 0 {
+			return usageError(st, c, "name at least one mission (see dafscript missions)")
+		}
+		if *format != "table" && *format != "json" && *format != "yaml" {
+			return usageError(st, c, "--format %q: want table, json or yaml", *format)
+		}
+		for _, name := range pos {
+			if _, err := mission.Get(name); err != nil {
+				return usageError(st, c, "%v", err)
+			}
+		}
+		var all []*analysis.MissionAnalysis
+		for _, name := range pos {
+			all = append(all, analysis.AnalyzeMissionSeed(name, *seed))
+		}
+		dir, err := absPath(st, *out)
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		info := output.RunInfo{Version: st.Version, Seed: *seed, Args: map[string]any{"command": "analyze", "missions": pos}}
+		dir, err = eval.InSession(dir, "evaluations", info, func(s *output.Session) error {
+			_, err := s.WriteJSON("mission_analysis.json", all)
+			return err
+		})
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		var v any = all
+		if len(all) == 1 {
+			v = all[0]
+		}
+		if *format == "table" {
+			for i, a := range all {
+				if i > 0 {
+					fmt.Fprintln(st.Stdout)
+				}
+				writeAnalysis(st.Stdout, a, *grid)
+			}
+		} else if err := writeStructured(st.Stdout, *format, v); err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		fmt.Fprintf(st.Stderr, "analysis written to %s\n", dir)
+		for _, a := range all {
+			if !a.Loadable {
+				return ExitError
+			}
+		}
+		return ExitOK
+	}
+	register(*c)
+}
+
+func writeAnalysis(w io.Writer, a *analysis.MissionAnalysis, grid bool) {
+	fmt.Fprintf(w, "mission %s\n", a.Name)
+	fmt.Fprintf(w, "  loadable:   %v\n", a.Loadable)
+	for _, e := range a.Errors {
+		fmt.Fprintf(w, "  error:      %s\n", e)
+	}
+	fmt.Fprintf(w, "  agents:     %d\n  max steps:  %d\n  map:        %d x %d\n", a.NumAgents, a.MaxSteps, a.Width, a.Height)
+	keys := make([]string, 0, len(a.ObjectCounts))
+	for k := range a.ObjectCounts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, a.ObjectCounts[k]))
+	}
+	fmt.Fprintf(w, "  objects:    %s\n", strings.Join(parts, ", "))
+	if a.AllReachable {
+		fmt.Fprintf(w, "  reachable:  every station from every spawn\n")
+	} else {
+		fmt.Fprintf(w, "  reachable:  no\n")
+		for _, u := range a.Unreachable {
+			fmt.Fprintf(w, "    %s\n", u)
+		}
+	}
+	parts = parts[:0]
+	for _, r := range []string{"carbon", "oxygen", "germanium", "silicon"} {
+		parts = append(parts, fmt.Sprintf("%s %d", r, a.ResourceBudget[r]))
+	}
+	fmt.Fprintf(w, "  budget:     %s (at most, within max steps)\n", strings.Join(parts, ", "))
+	fmt.Fprintf(w, "  max hearts: %d\n", a.MaxHearts)
+	if grid && len(a.Grid) > 0 {
+		fmt.Fprintln(w)
+		for _, row := range a.Grid {
+			fmt.Fprintf(w, "  %s\n", row)
+		}
+	}
+}

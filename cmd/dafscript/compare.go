@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dafscript/dafscript/runtime/compare"
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/progress"
+)
+
+func init() {
+	c := &Command{
+		Name:    "compare",
+		Usage:   "dafscript compare -m MISSION... -p POLICY... [-e N] [--seed S] [--alpha A] [--metric reward|hearts|performance_score] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
+		Summary: "compare policies statistically",
+		Help: `Plays every policy (-p, at least two) on every mission (-m) for -e episodes
+per mission and compares them: a ranked summary (mean, 95% bootstrap
+interval, std, median, IQM), the mean per mission, and every pair with
+Welch's t-test, the Mann-Whitney U test, Holm-adjusted p-values (marked
+* <= alpha, ** < 0.01, *** < 0.001), Cohen's d and the probability of
+improvement. Each policy plays its own episodes by default; with --mix all
+policies share one team and each is scored on its own agents. Warnings say
+when the episodes are too few for any difference to reach significance.
+The report is written to DIR/comparisons/<session>/comparison.json;
+docs/statistics.md explains every number.`,
+	}
+	c.Run = func(st *State, args []string) int {
+		fs := newFlagSet(c)
+		f := episodeFlags{proportionHint: "compare takes no proportions: each policy plays its own episodes, or with --mix an equal share of one team"}
+		f.define(fs, st, 5)
+		alpha := fs.Float64("alpha", 0.05, "significance `level` of the Holm-adjusted tests")
+		metric := fs.String("metric", "reward", "`metric` compared: reward, hearts or performance_score")
+		pos, code, ok := parseFlags(st, c, fs, args)
+		if !ok {
+			return code
+		}
+		if len(pos) > 0 {
+			return usageError(st, c, "unexpected argument %q (missions go after -m, policies after -p)", pos[0])
+		}
+		if !(*alpha > 0 && *alpha < 1) {
+			return usageError(st, c, "--alpha %v: want a number between 0 and 1, e.g. 0.05", *alpha)
+		}
+		if err := compare.CheckMetric(*metric); err != nil {
+			return usageError(st, c, "--metric: %v", err)
+		}
+		mixed := f.mix
+		f.mix = false // in compare, --mix means the mixed mode, not a team of proportions
+		ms, entries, err := f.parse()
+		if err != nil {
+			return usageError(st, c, "%v", err)
+		}
+		if len(entries) < 2 {
+			return usageError(st, c, "give at least two policies to compare (-p A -p B)")
+		}
+		out, err := absPath(st, f.out)
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		opts := compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
+			Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps, Jobs: f.jobs}
+		info := f.info(st, map[string]any{"command": "compare", "missions": []string(f.missions), "policies": []string(f.policies),
+			"episodes_per_mission": f.episodes, "episode_steps": f.steps, "alpha": *alpha, "metric": *metric, "mixed": mixed})
+		var rep *compare.Report
+		dir, err := eval.InSession(out, "comparisons", info, func(s *output.Session) error {
+			total := len(entries) * len(ms) * f.episodes
+			if mixed {
+				total = len(ms) * f.episodes
+			}
+			opts.Progress = progress.New(st.Stderr, st.IsTerminal, int64(total), "compare").Units("episodes")
+			var err error
+			if rep, _, err = compare.Run(st.Ctx, opts); err != nil {
+				opts.Progress.Stop()
+				return err
+			}
+			opts.Progress.Finish()
+			_, err = s.WriteJSON("comparison.json", rep)
+			return err
+		})
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		if f.format == "table" {
+			err = rep.WriteText(st.Stdout, useColor(st))
+		} else {
+			err = writeStructured(st.Stdout, f.format, rep)
+		}
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		fmt.Fprintf(st.Stderr, "report written to %s\n", dir)
+		return ExitOK
+	}
+	register(*c)
+}

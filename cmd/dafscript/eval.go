@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+// listFlag collects a repeatable flag; each value may also be a
+// comma-separated list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// episodeFlags are the options eval and compare share.
+type episodeFlags struct {
+	missions, policies listFlag
+	episodes           int
+	seed               uint64
+	jobs               int
+	steps              int
+	mix                bool
+	format, out        string
+	// proportionHint is what a -p with a proportion but no team mix is
+	// told.
+	proportionHint string
+}
+
+func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
+	fs.Var(&f.missions, "m", "`mission` to play (repeat, or comma-separate, for several)")
+	fs.Var(&f.missions, "mission", "same as -m")
+	fs.Var(&f.policies, "p", "`policy` CLASS[:DATA][:PROPORTION] (repeat for several)")
+	fs.Var(&f.policies, "policy", "same as -p")
+	fs.IntVar(&f.episodes, "e", defEpisodes, "`episodes` per policy and mission")
+	fs.IntVar(&f.episodes, "episodes", defEpisodes, "same as -e")
+	fs.Uint64Var(&f.seed, "seed", 0, "base `seed`; episode e of mission m has seed derived from (seed, m, e)")
+	fs.IntVar(&f.jobs, "jobs", st.NumCPU, "run episodes on `N` goroutines (results do not depend on it)")
+	fs.IntVar(&f.steps, "episode-steps", 0, "cap every episode at `N` steps (0: each mission's own length)")
+	fs.BoolVar(&f.mix, "mix", false, "the -p policies form one team, sharing the agents (eval: by their proportions; compare: equally)")
+	fs.StringVar(&f.format, "format", "table", "output `format`: table, json or yaml")
+	fs.StringVar(&f.out, "out", "daf_output", "output `directory`; results go to DIR/<operation>/<session>/")
+}
+
+// parse checks the flags and resolves missions and policies; a non-nil
+// error is a usage error.
+func (f *episodeFlags) parse() ([]*mission.Mission, []eval.Entry, error) {
+	switch {
+	case len(f.missions) == 0:
+		return nil, nil, errors.New("-m MISSION is required (see dafscript missions)")
+	case len(f.policies) == 0:
+		return nil, nil, fmt.Errorf("-p POLICY is required (one of %s)", strings.Join(policy.Classes(), ", "))
+	case f.episodes < 1:
+		return nil, nil, fmt.Errorf("-e %d: want at least 1 episode", f.episodes)
+	case f.jobs < 1:
+		return nil, nil, fmt.Errorf("--jobs %d: want at least 1", f.jobs)
+	case f.steps < 0:
+		return nil, nil, fmt.Errorf("--episode-steps %d: want 0 (each mission's length) or more", f.steps)
+	case f.format != "table" && f.format != "json" && f.format != "yaml":
+		return nil, nil, fmt.Errorf("--format %q: want table, json or yaml", f.format)
+	case f.out == "":
+		return nil, nil, errors.New("--out must name a directory")
+	}
+	var ms []*mission.Mission
+	for _, name := range f.missions {
+		m, err := mission.Get(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-m: %v", err)
+		}
+		ms = append(ms, m)
+	}
+	var entries []eval.Entry
+	var mix eval.Entry
+	for _, s := range f.policies {
+		spec, prop, err := policy.ParseSpec(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-p %q: %v", s, err)
+		}
+		if _, err := policy.New(spec); err != nil {
+			return nil, nil, fmt.Errorf("-p %q: %v", s, err)
+		}
+		if f.mix {
+			mix.Members = append(mix.Members, eval.Member{Spec: spec, Proportion: prop})
+			continue
+		}
+		if strings.Count(s, ":") >= 2 {
+			return nil, nil, fmt.Errorf("-p %q: %s", s, f.proportionHint)
+		}
+		entries = append(entries, eval.Single(spec))
+	}
+	if f.mix {
+		for i, m := range mix.Members {
+			if i > 0 {
+				mix.Name += "+"
+			}
+			mix.Name += m.Spec.String()
+		}
+		entries = []eval.Entry{mix}
+	}
+	return ms, entries, nil
+}
+
+func (f *episodeFlags) info(st *State, args map[string]any) output.RunInfo {
+	return output.RunInfo{Version: st.Version, Seed: f.seed, Args: args}
+}
+
+// writeStructured writes v as indented JSON or as YAML (through its JSON
+// form, so the keys are the same).
+func writeStructured(w io.Writer, format string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		_, err = fmt.Fprintf(w, "%s\n", data)
+		return err
+	}
+	var generic any
+	if err := json.Unmarshal(data, &generic); err != nil {
+		return err
+	}
+	y, err := yaml.Marshal(generic)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(y)
+	return err
+}
+
+// useColor: ANSI colours only on a terminal, and never with NO_COLOR set.
+func useColor(st *State) bool {
+	return progress.IsTerminal(st.Stdout) && st.Getenv("NO_COLOR") == ""
+}
+
+// runFailed reports a failure of a run and returns its exit code.
+func runFailed(st *State, name string, err error) int {
+	fmt.Fprintf(st.Stderr, "dafscript %s: %v\n", name, err)
+	if errors.Is(err, context.Canceled) {
+		return ExitCancelled
+	}
+	return ExitError
+}
+
+func init() {
+	c := &Command{
+		Name:    "eval",
+		Usage:   "dafscript eval -m MISSION... -p POLICY... [-e N] [--seed S] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
+		Summary: "evaluate policies on missions",
+		Help: `Plays every policy (-p, repeatable) on every mission (-m, repeatable) for
+-e episodes each and prints a summary per policy and mission: mean reward
+per agent with its 95% bootstrap interval, hearts deposited and made,
+success rate (episodes with a heart deposited), failed actions, steps.
+Each policy drives the whole team; with --mix the -p policies form one team
+instead, sharing the agents by their proportions (CLASS:DATA:PROPORTION).
+The full results (every episode with all its stats) are written to
+DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
+(--seed, mission, episode), so the numbers do not depend on --jobs.`,
+	}
+	c.Run = func(st *State, args []string) int {
+		fs := newFlagSet(c)
+		f := episodeFlags{proportionHint: "a proportion only makes sense with --mix (the -p policies then form one team)"}
+		f.define(fs, st, 10)
+		pos, code, ok := parseFlags(st, c, fs, args)
+		if !ok {
+			return code
+		}
+		if len(pos) > 0 {
+			return usageError(st, c, "unexpected argument %q (missions go after -m, policies after -p)", pos[0])
+		}
+		ms, entries, err := f.parse()
+		if err != nil {
+			return usageError(st, c, "%v", err)
+		}
+		out, err := absPath(st, f.out)
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		info := f.info(st, map[string]any{"command": "eval", "missions": []string(f.missions), "policies": []string(f.policies),
+			"episodes": f.episodes, "episode_steps": f.steps, "mix": f.mix})
+		var ev *eval.Evaluation
+		dir, err := eval.InSession(out, "evaluations", info, func(s *output.Session) error {
+			bar := progress.New(st.Stderr, st.IsTerminal, int64(len(entries)*len(ms)*f.episodes), "eval").Units("episodes")
+			res, err := eval.Run(st.Ctx, eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes,
+				Seed: f.seed, MaxSteps: f.steps, Jobs: f.jobs, Progress: bar})
+			if err != nil {
+				bar.Stop()
+				return err
+			}
+			bar.Finish()
+			ev = eval.Summarize(res)
+			_, err = s.WriteJSON("evaluation.json", ev)
+			return err
+		})
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		if f.format == "table" {
+			err = ev.WriteText(st.Stdout)
+		} else {
+			err = writeStructured(st.Stdout, f.format, ev)
+		}
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
+		return ExitOK
+	}
+	register(*c)
+}
