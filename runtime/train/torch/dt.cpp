@@ -1,0 +1,325 @@
+//go:build cgo
+
+// dt.cpp: dafscript's libtorch layer. The network is a list of parameter
+// tensors and a forward function written with ATen operators; Adam is
+// implemented here too, so that its state is ours to save and restore.
+// Whole operations (act on a batch, one PPO minibatch update) run in C++ so
+// that Go crosses cgo once per operation.
+
+#include "dt.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/csrc/api/include/torch/cuda.h>
+#include <torch/csrc/api/include/torch/version.h>
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+struct dt_model {
+	bool lstm = false, relu = false;
+	int obs = 0, hidden = 0, actions = 0, threads = 0;
+	at::Device dev = at::Device(at::kCPU);
+	std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
+	int64_t step = 0;
+	int64_t numel = 0;
+};
+
+namespace {
+
+// Parameter order (the checkpoint layout, mirrored in Go):
+// enc1.weight, enc1.bias, enc2.weight, enc2.bias,
+// [lstm.weight_ih, lstm.weight_hh, lstm.bias_ih, lstm.bias_hh,]
+// actor.weight, actor.bias, critic.weight, critic.bias.
+enum { ENC1_W, ENC1_B, ENC2_W, ENC2_B };
+
+char *dup(const std::string &s) {
+	char *p = static_cast<char *>(malloc(s.size() + 1));
+	memcpy(p, s.c_str(), s.size() + 1);
+	return p;
+}
+
+template <typename F>
+int guard(char **err, F f) {
+	try {
+		f();
+		return 0;
+	} catch (const c10::Error &e) {
+		if (err) *err = dup(e.what_without_backtrace());
+	} catch (const std::exception &e) {
+		if (err) *err = dup(e.what());
+	} catch (...) {
+		if (err) *err = dup("unknown C++ exception");
+	}
+	return -1;
+}
+
+// OpenMP keeps the thread count per calling thread: set it on every entry.
+void use_threads(dt_model *m) {
+	if (m->threads > 0 && at::get_num_threads() != m->threads) at::set_num_threads(m->threads);
+}
+
+at::Tensor activation(const dt_model *m, const at::Tensor &x) { return m->relu ? at::relu(x) : at::tanh(x); }
+
+// encode maps uint8 observations (N, obs) on the host to features (N, hidden).
+at::Tensor encode(const dt_model *m, const uint8_t *obs, int64_t n) {
+	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte);
+	x = x.to(m->dev).to(at::kFloat).div_(255.0f);
+	const auto &p = m->params;
+	x = activation(m, at::linear(x, p[ENC1_W], p[ENC1_B]));
+	return activation(m, at::linear(x, p[ENC2_W], p[ENC2_B]));
+}
+
+const at::Tensor &param(const dt_model *m, int i) { return m->params[i]; }
+int head(const dt_model *m) { return m->lstm ? 8 : 4; }
+
+// lstm_cell is PyTorch's LSTM cell (gates i, f, g, o) with the input
+// projection xg = x W_ih^T + b_ih computed beforehand.
+void lstm_cell(const dt_model *m, const at::Tensor &xg, at::Tensor &h, at::Tensor &c) {
+	auto gates = xg + at::linear(h, param(m, 5), param(m, 7));
+	auto ch = gates.chunk(4, 1);
+	auto i = at::sigmoid(ch[0]), f = at::sigmoid(ch[1]), g = at::tanh(ch[2]), o = at::sigmoid(ch[3]);
+	c = f * c + i * g;
+	h = o * at::tanh(c);
+}
+
+at::Tensor host_floats(const float *p, std::vector<int64_t> shape, const at::Device &dev) {
+	return at::from_blob(const_cast<float *>(p), shape, at::kFloat).to(dev);
+}
+
+void to_host(const at::Tensor &t, float *dst) {
+	auto c = t.detach().to(at::kCPU).contiguous();
+	memcpy(dst, c.data_ptr<float>(), c.numel() * sizeof(float));
+}
+
+// forward_train runs the network over B segments of T steps (rows b*T+t)
+// and returns logits (B*T, actions) and values (B*T).
+std::pair<at::Tensor, at::Tensor> forward_train(dt_model *m, const uint8_t *obs, int B, int T, const float *starts,
+                                                const float *h0, const float *c0) {
+	auto x = encode(m, obs, int64_t(B) * T); // (B*T, hidden)
+	if (m->lstm) {
+		auto xg = at::linear(x, param(m, 4), param(m, 6)).view({B, T, 4 * m->hidden});
+		at::Tensor h = h0 ? host_floats(h0, {B, m->hidden}, m->dev) : at::zeros({B, m->hidden}, x.options());
+		at::Tensor c = c0 ? host_floats(c0, {B, m->hidden}, m->dev) : at::zeros({B, m->hidden}, x.options());
+		at::Tensor keep;
+		if (starts) keep = 1 - host_floats(starts, {B, T}, m->dev);
+		std::vector<at::Tensor> outs;
+		outs.reserve(T);
+		for (int t = 0; t < T; t++) {
+			if (t > 0 && starts) {
+				auto k = keep.select(1, t).unsqueeze(1);
+				h = h * k;
+				c = c * k;
+			}
+			lstm_cell(m, xg.select(1, t), h, c);
+			outs.push_back(h);
+		}
+		x = at::stack(outs, 1).view({int64_t(B) * T, m->hidden});
+	}
+	int k = head(m);
+	auto logits = at::linear(x, param(m, k), param(m, k + 1));
+	auto values = at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1);
+	return {logits, values};
+}
+
+void zero_grads(dt_model *m) {
+	for (auto &p : m->params) p.mutable_grad() = at::Tensor();
+}
+
+} // namespace
+
+extern "C" {
+
+void dt_free_string(char *s) { free(s); }
+
+char *dt_info(void) {
+	std::ostringstream o;
+	o << "libtorch " << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << "\n";
+	o << at::get_parallel_info();
+	return dup(o.str());
+}
+
+int dt_cuda_device_count(void) {
+	try {
+		return torch::cuda::is_available() ? int(torch::cuda::device_count()) : 0;
+	} catch (...) {
+		return 0;
+	}
+}
+
+dt_model *dt_new(int lstm, int obs, int hidden, int actions, int relu, int device, int threads, char **err) {
+	auto *m = new dt_model;
+	int rc = guard(err, [&] {
+		m->lstm = lstm != 0;
+		m->relu = relu != 0;
+		m->obs = obs;
+		m->hidden = hidden;
+		m->actions = actions;
+		m->threads = threads;
+		m->dev = device == 1 ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+		use_threads(m);
+		std::vector<std::vector<int64_t>> shapes = {{hidden, obs}, {hidden}, {hidden, hidden}, {hidden}};
+		if (m->lstm) {
+			shapes.push_back({4 * hidden, hidden});
+			shapes.push_back({4 * hidden, hidden});
+			shapes.push_back({4 * hidden});
+			shapes.push_back({4 * hidden});
+		}
+		shapes.push_back({actions, hidden});
+		shapes.push_back({actions});
+		shapes.push_back({1, hidden});
+		shapes.push_back({1});
+		auto opts = at::TensorOptions().dtype(at::kFloat).device(m->dev);
+		for (auto &s : shapes) {
+			auto p = at::zeros(s, opts);
+			p.set_requires_grad(true);
+			m->params.push_back(p);
+			m->exp_avg.push_back(at::zeros(s, opts));
+			m->exp_avg_sq.push_back(at::zeros(s, opts));
+			m->numel += p.numel();
+		}
+	});
+	if (rc != 0) {
+		delete m;
+		return nullptr;
+	}
+	return m;
+}
+
+void dt_free(dt_model *m) { delete m; }
+
+int64_t dt_num_params(dt_model *m) { return m->numel; }
+
+static void get_flat(const std::vector<at::Tensor> &ts, float *dst) {
+	for (auto &t : ts) {
+		to_host(t, dst);
+		dst += t.numel();
+	}
+}
+
+static void set_flat(dt_model *m, std::vector<at::Tensor> &ts, const float *src) {
+	at::NoGradGuard ng;
+	for (auto &t : ts) {
+		t.copy_(host_floats(src, t.sizes().vec(), at::Device(at::kCPU)));
+		src += t.numel();
+	}
+}
+
+int dt_get_params(dt_model *m, float *dst, char **err) {
+	return guard(err, [&] { get_flat(m->params, dst); });
+}
+
+int dt_set_params(dt_model *m, const float *src, char **err) {
+	return guard(err, [&] { set_flat(m, m->params, src); });
+}
+
+int dt_get_adam(dt_model *m, float *exp_avg, float *exp_avg_sq, int64_t *step, char **err) {
+	return guard(err, [&] {
+		get_flat(m->exp_avg, exp_avg);
+		get_flat(m->exp_avg_sq, exp_avg_sq);
+		*step = m->step;
+	});
+}
+
+int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int64_t step, char **err) {
+	return guard(err, [&] {
+		set_flat(m, m->exp_avg, exp_avg);
+		set_flat(m, m->exp_avg_sq, exp_avg_sq);
+		m->step = step;
+	});
+}
+
+int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
+	return guard(err, [&] {
+		use_threads(m);
+		c10::InferenceMode im;
+		auto x = encode(m, obs, n);
+		if (m->lstm) {
+			auto hs = host_floats(h, {n, m->hidden}, m->dev);
+			auto cs = host_floats(c, {n, m->hidden}, m->dev);
+			auto xg = at::linear(x, param(m, 4), param(m, 6));
+			lstm_cell(m, xg, hs, cs);
+			to_host(hs, h);
+			to_host(cs, c);
+			x = hs;
+		}
+		int k = head(m);
+		to_host(at::linear(x, param(m, k), param(m, k + 1)), logits);
+		to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
+	});
+}
+
+int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
+	return guard(err, [&] {
+		use_threads(m);
+		at::AutoGradMode grad(true);
+		const int64_t N = int64_t(b->B) * b->T;
+		auto out = forward_train(m, b->obs, b->B, b->T, b->starts, b->h0, b->c0);
+		auto logp_all = at::log_softmax(out.first, 1);
+		auto actions = at::from_blob(const_cast<int32_t *>(b->actions), {N}, at::kInt).to(m->dev).to(at::kLong);
+		auto newlogp = logp_all.gather(1, actions.unsqueeze(1)).squeeze(1);
+		auto entropy = -(logp_all.exp() * logp_all).sum(1).mean();
+		auto oldlogp = host_floats(b->logprobs, {N}, m->dev);
+		auto adv = host_floats(b->advantages, {N}, m->dev);
+		auto ret = host_floats(b->returns, {N}, m->dev);
+		auto oldv = host_floats(b->values, {N}, m->dev);
+
+		auto logratio = newlogp - oldlogp;
+		auto ratio = logratio.exp();
+		adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+		auto pg = at::max(-adv * ratio, -adv * at::clamp(ratio, 1 - b->clip, 1 + b->clip)).mean();
+		auto v = out.second;
+		auto vclipped = oldv + at::clamp(v - oldv, -b->vf_clip, b->vf_clip);
+		auto vloss = 0.5 * at::max((v - ret).pow(2), (vclipped - ret).pow(2)).mean();
+		auto loss = pg + b->vf_coef * vloss - b->ent_coef * entropy;
+
+		zero_grads(m);
+		loss.backward();
+
+		at::NoGradGuard ng;
+		auto kl = ((ratio - 1) - logratio).mean();
+		auto clipfrac = ((ratio - 1).abs() > b->clip).to(at::kFloat).mean();
+		std::vector<at::Tensor> norms;
+		for (auto &p : m->params) norms.push_back(p.grad().norm().pow(2));
+		double gnorm = at::stack(norms).sum().sqrt().item<double>();
+		double coef = b->max_grad_norm / (gnorm + 1e-6);
+		// Adam, as torch.optim.Adam without weight decay or amsgrad.
+		m->step++;
+		double bc1 = 1 - std::pow(double(b->beta1), double(m->step));
+		double bc2 = 1 - std::pow(double(b->beta2), double(m->step));
+		for (size_t i = 0; i < m->params.size(); i++) {
+			auto g = m->params[i].grad();
+			if (coef < 1) g.mul_(coef);
+			m->exp_avg[i].mul_(b->beta1).add_(g, 1 - b->beta1);
+			m->exp_avg_sq[i].mul_(b->beta2).addcmul_(g, g, 1 - b->beta2);
+			auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(b->eps);
+			m->params[i].addcdiv_(m->exp_avg[i], denom, -b->lr / bc1);
+		}
+		zero_grads(m);
+		stats[DT_POLICY_LOSS] = pg.item<float>();
+		stats[DT_VALUE_LOSS] = vloss.item<float>();
+		stats[DT_ENTROPY] = entropy.item<float>();
+		stats[DT_APPROX_KL] = kl.item<float>();
+		stats[DT_CLIP_FRAC] = clipfrac.item<float>();
+		stats[DT_GRAD_NORM] = float(gnorm);
+	});
+}
+
+int dt_forward_backward(dt_model *m, const uint8_t *obs, int B, int T, char **err) {
+	return guard(err, [&] {
+		use_threads(m);
+		at::AutoGradMode grad(true);
+		auto out = forward_train(m, obs, B, T, nullptr, nullptr, nullptr);
+		auto loss = at::log_softmax(out.first, 1).mean() + out.second.pow(2).mean();
+		zero_grads(m);
+		loss.backward();
+		zero_grads(m);
+	});
+}
+
+} // extern "C"

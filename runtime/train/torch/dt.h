@@ -1,0 +1,67 @@
+// dt.h: the C interface of dafscript's libtorch layer (dt.cpp). Every
+// function catches C++ exceptions and reports them through *err, a string
+// the caller frees with dt_free_string. Buffers are caller-owned, flat,
+// row-major float32 (or uint8 observations) on the host.
+#ifndef DAFSCRIPT_DT_H
+#define DAFSCRIPT_DT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dt_model dt_model;
+
+// One PPO minibatch of B segments of T steps each, segment-major
+// (row b*T+t). starts[b*T+t] is 1 when step t begins a new episode, so the
+// recurrent state is cleared before it (ignored for t = 0: h0/c0 already
+// hold the state the segment began with).
+typedef struct {
+	const uint8_t *obs;
+	const int32_t *actions;
+	const float *logprobs, *values, *advantages, *returns, *starts;
+	const float *h0, *c0; // B*hidden each; NULL for a stateless policy
+	int32_t B, T;
+	float lr, beta1, beta2, eps;
+	float clip, vf_clip, vf_coef, ent_coef, max_grad_norm;
+} dt_batch;
+
+// Statistics of one update, in this order.
+enum { DT_POLICY_LOSS, DT_VALUE_LOSS, DT_ENTROPY, DT_APPROX_KL, DT_CLIP_FRAC, DT_GRAD_NORM, DT_NSTATS };
+
+void dt_free_string(char *s);
+// Library facts: version, parallel backend, devices.
+char *dt_info(void);
+int dt_cuda_device_count(void);
+
+// dt_new makes a network with zeroed weights; set them with dt_set_params.
+// device: 0 cpu, 1 cuda. threads: intra-op threads for every call (0 = leave).
+dt_model *dt_new(int lstm, int obs, int hidden, int actions, int relu, int device, int threads, char **err);
+void dt_free(dt_model *m);
+int64_t dt_num_params(dt_model *m); // total number of floats
+int dt_get_params(dt_model *m, float *dst, char **err);
+int dt_set_params(dt_model *m, const float *src, char **err);
+// Adam moments (each dt_num_params floats) and its step count.
+int dt_get_adam(dt_model *m, float *exp_avg, float *exp_avg_sq, int64_t *step, char **err);
+int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int64_t step, char **err);
+
+// dt_act runs the network on n observations without gradients: logits
+// (n*actions) and values (n). For an lstm, h and c (n*hidden) hold the state
+// before the step and are overwritten with the state after it.
+int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err);
+
+// dt_update does one PPO step (loss, backward, gradient clipping, Adam) on
+// a minibatch and writes DT_NSTATS statistics.
+int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err);
+
+// dt_forward_backward runs the same network forward and backward on B*T
+// observations with a plain loss, without optimizer: the raw libtorch cost
+// that benchmarks compare the PPO loop with.
+int dt_forward_backward(dt_model *m, const uint8_t *obs, int B, int T, char **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

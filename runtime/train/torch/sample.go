@@ -1,0 +1,36 @@
+package torch
+
+import (
+	"math"
+
+	"github.com/dafscript/dafscript/sim"
+)
+
+// Sample draws an action from the softmax of logits with rng and returns it
+// with its log-probability. With rng nil it returns the most likely action.
+func Sample(logits []float32, rng *sim.RNG) (int, float32) {
+	mx := logits[0]
+	best := 0
+	for i, v := range logits {
+		if v > mx {
+			mx, best = v, i
+		}
+	}
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v - mx))
+	}
+	a := best
+	if rng != nil {
+		u := rng.Float64() * sum
+		a = len(logits) - 1
+		for i, v := range logits {
+			u -= math.Exp(float64(v - mx))
+			if u < 0 {
+				a = i
+				break
+			}
+		}
+	}
+	return a, float32(float64(logits[a]-mx) - math.Log(sum))
+}

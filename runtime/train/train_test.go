@@ -1,0 +1,243 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dafscript/dafscript/runtime/train/torch"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+func needTorch(t testing.TB) {
+	if !torch.Available {
+		t.Skip("built without libtorch")
+	}
+}
+
+func missions(t testing.TB, names ...string) []*mission.Mission {
+	t.Helper()
+	var out []*mission.Mission
+	for _, n := range names {
+		m, err := mission.Get(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// small is a run that takes a second or two: 8 agents, batch 128.
+func small(t testing.TB, class string, updates int64, dir string) Options {
+	return Options{
+		Missions: missions(t, "training_facility_1"),
+		Policy:   class,
+		Steps:    updates * 128,
+		Seed:     11,
+		Hyperparameters: map[string]float64{
+			"hidden_size": 16, "num_envs": 2, "bptt_horizon": 16, "minibatch_size": 64, "threads": 1,
+		},
+		Device: "cpu",
+		Dir:    dir,
+	}
+}
+
+func weightsHash(t testing.TB, ckpt string) string {
+	t.Helper()
+	ck, err := torch.ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	for _, v := range ck.Params {
+		binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+	}
+	for _, v := range ck.AdamAvgSq {
+		binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func TestHyperparameters(t *testing.T) {
+	h, err := ParseHyperparameters(map[string]float64{"gamma": 0.9, "update_epochs": 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h["gamma"] != 0.9 || h["update_epochs"] != 2 || h["learning_rate"] != 0.00092 || h["vf_coef"] != 2 {
+		t.Errorf("applied %v", h)
+	}
+	for _, tc := range []struct {
+		in   map[string]float64
+		want string
+	}{
+		{map[string]float64{"learning_rat": 1e-3}, `unknown hyperparameter "learning_rat" (did you mean learning_rate?)`},
+		{map[string]float64{"gama": 0.9}, "did you mean gamma"},
+		{map[string]float64{"gamma": 1.5}, "gamma = 1.5 is out of range [0, 1]"},
+		{map[string]float64{"update_epochs": 1.5}, "update_epochs = 1.5 must be an integer"},
+		{map[string]float64{"bptt_horizon": math.NaN()}, "out of range"},
+	} {
+		_, err := ParseHyperparameters(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	needTorch(t)
+	for _, tc := range []struct {
+		edit func(o *Options)
+		want string
+	}{
+		{func(o *Options) { o.Policy = "baseline" }, `policy "baseline" cannot be trained`},
+		{func(o *Options) { o.Steps = 0 }, "steps must be positive"},
+		{func(o *Options) { o.Missions = nil }, "no missions"},
+		{func(o *Options) { o.Hyperparameters["batch_size"] = 100 }, "batch_size 100 must be a multiple of agents x bptt_horizon = 8 x 16 = 128"},
+		{func(o *Options) { o.Hyperparameters["minibatch_size"] = 40 }, "minibatch_size 40 must be a multiple of bptt_horizon 16"},
+		{func(o *Options) { o.Device = "tpu" }, `unknown device "tpu"`},
+		{func(o *Options) { o.Hyperparameters["ent_coeff"] = 0 }, "did you mean ent_coef"},
+	} {
+		o := small(t, "lstm", 1, "")
+		tc.edit(&o)
+		_, err := Train(context.Background(), o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+}
+
+func TestTrainWritesMetricsAndCheckpoints(t *testing.T) {
+	needTorch(t)
+	for _, class := range []string{"stateless", "lstm"} {
+		t.Run(class, func(t *testing.T) {
+			dir := t.TempDir()
+			o := small(t, class, 4, dir)
+			o.CheckpointEvery = 256
+			var tracked []string
+			o.Track = func(n string) error { tracked = append(tracked, n); return nil }
+			res, err := Train(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Updates != 4 || res.TrainingSteps != 512 || len(res.Curve) != 4 {
+				t.Fatalf("updates %d steps %d curve %d", res.Updates, res.TrainingSteps, len(res.Curve))
+			}
+			want := []string{filepath.Join(dir, "checkpoints/update_000002"), filepath.Join(dir, "checkpoints/update_000004")}
+			if fmt.Sprint(res.Checkpoints) != fmt.Sprint(want) || res.FinalCheckpoint != want[1] {
+				t.Errorf("checkpoints %v final %s", res.Checkpoints, res.FinalCheckpoint)
+			}
+			if len(tracked) != 9 || tracked[0] != "metrics.jsonl" {
+				t.Errorf("tracked %v", tracked)
+			}
+			f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			lines := 0
+			for sc := bufio.NewScanner(f); sc.Scan(); lines++ {
+				for _, k := range []string{`"policy_loss"`, `"value_loss"`, `"entropy"`, `"approx_kl"`, `"clip_fraction"`, `"explained_variance"`, `"sps"`, `"episode_reward"`, `"hearts"`} {
+					if !strings.Contains(sc.Text(), k) {
+						t.Errorf("metrics line %d lacks %s: %s", lines, k, sc.Text())
+					}
+				}
+			}
+			if lines != 4 {
+				t.Errorf("%d metric lines, want 4", lines)
+			}
+			if e := res.Curve[0].Entropy; !(e > 4.5 && e <= math.Log(157)+1e-3) {
+				t.Errorf("first entropy %v, want near log(157) = %.3f", e, math.Log(157))
+			}
+			// The checkpoint plays as a policy.
+			p, err := policy.New(policy.Spec{Class: class, Data: res.FinalCheckpoint})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := p.NewController(2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Reset(0, 1)
+			c.Reset(1, 2)
+			acts := make([]int32, 2)
+			if err := c.Act(make([]uint8, 2*600), acts); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestDeterminism: the same seed and thread count give the same weights.
+func TestDeterminism(t *testing.T) {
+	needTorch(t)
+	for _, class := range []string{"stateless", "lstm"} {
+		var hashes []string
+		for i := 0; i < 2; i++ {
+			res, err := Train(context.Background(), small(t, class, 3, t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, weightsHash(t, res.FinalCheckpoint))
+		}
+		if hashes[0] != hashes[1] {
+			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", class, hashes[0], hashes[1])
+		}
+		o := small(t, class, 3, t.TempDir())
+		o.Seed = 12
+		res, err := Train(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if weightsHash(t, res.FinalCheckpoint) == hashes[0] {
+			t.Errorf("%s: seeds 11 and 12 give the same weights", class)
+		}
+	}
+}
+
+// TestResume: a run resumed from its intermediate checkpoint ends with the
+// same weights, optimizer state and curve as the run left alone.
+func TestResume(t *testing.T) {
+	needTorch(t)
+	for _, class := range []string{"stateless", "lstm"} {
+		o := small(t, class, 4, t.TempDir())
+		o.CheckpointEvery = 256
+		full, err := Train(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := small(t, class, 4, t.TempDir())
+		r.CheckpointEvery = 256
+		r.Resume = full.Checkpoints[0]
+		resumed, err := Train(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := weightsHash(t, full.FinalCheckpoint), weightsHash(t, resumed.FinalCheckpoint); a != b {
+			t.Errorf("%s: resumed weights differ", class)
+		}
+		if len(resumed.Curve) != 4 || resumed.Curve[3].PolicyLoss != full.Curve[3].PolicyLoss ||
+			resumed.Curve[3].EpisodeReward != full.Curve[3].EpisodeReward || resumed.FinalReward != full.FinalReward {
+			t.Errorf("%s: resumed curve differs:\n%+v\n%+v", class, resumed.Curve, full.Curve)
+		}
+		// A different run cannot resume from it.
+		bad := r
+		bad.Seed = 99
+		if _, err := Train(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "seed 11, not 99") {
+			t.Errorf("%s: resume with another seed: %v", class, err)
+		}
+		bad = r
+		bad.Hyperparameters = map[string]float64{"hidden_size": 16, "num_envs": 2, "bptt_horizon": 16, "minibatch_size": 64, "threads": 1, "gamma": 0.9}
+		if _, err := Train(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "hyperparameter gamma was 0.995, not 0.9") {
+			t.Errorf("%s: resume with another gamma: %v", class, err)
+		}
+	}
+}
