@@ -17,7 +17,7 @@ func FuzzRun(f *testing.F) {
 		"def f(x):\n    return x * 2\nf(3)",
 		"while True:\n    pass",
 		"for i in range(10):\n    x = i",
-		"load('@daf/pipelines.star', 'mean')\nmean([1, 2])",
+		"load('@daf/text.star', 'mean')\nmean([1, 2])",
 		"load('a.star', 'b')",
 		"s = set([1, 2])\ns.union([3])",
 		"json.decode('{\"a\": [1, 2.5, null]}')",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 )
 
 // writeFiles creates files (name -> content) under a new directory.
@@ -56,13 +58,13 @@ func TestExecFile(t *testing.T) {
 		},
 		{
 			name:    "stdlib module",
-			files:   map[string]string{"main.star": "load('@daf/pipelines.star', 'mean')\nprint(mean([1, 2, 3, 6]))"},
-			wantOut: "3.0\n",
+			files:   map[string]string{"main.star": "load('@daf/text.star', 'mean', 'fixed', 'ljust', 'rjust')\nprint(mean([1, 2, 3, 6]), fixed(2/3, 3), fixed(-0.004, 2), fixed(7, 0), '[' + ljust('ab', 4) + rjust(1, 3) + ']')"},
+			wantOut: "3.0 0.667 0.00 7 [ab    1]\n",
 		},
 		{
 			name:    "unknown stdlib module",
 			files:   map[string]string{"main.star": "load('@daf/nope.star', 'x')"},
-			wantErr: `load("@daf/nope.star"): no such library module; available: pipelines.star`,
+			wantErr: `load("@daf/nope.star"): no such library module; available: pipelines.star, text.star`,
 		},
 		{
 			name: "cycle shows the chain",
@@ -298,5 +300,48 @@ func TestREPLPlain(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "Error: floored division by zero") {
 		t.Errorf("stderr %q", errs.String())
+	}
+}
+
+// TestPipelinesChainsDaf runs @daf/pipelines.star against a stand-in daf
+// module whose episode reward is a function of the seed: the helpers must
+// call it once per (mission, policy, seed) and rank by mean reward.
+func TestPipelinesChainsDaf(t *testing.T) {
+	var calls []string
+	episode := starlark.NewBuiltin("daf.episode", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var mission, policy string
+		var seed int
+		var maxSteps starlark.Value
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "mission", &mission, "policy", &policy, "seed", &seed, "max_steps?", &maxSteps); err != nil {
+			return nil, err
+		}
+		calls = append(calls, fmt.Sprintf("%s/%s/%d", mission, policy, seed))
+		reward := float64(seed)
+		if policy == "good" {
+			reward += 10
+		}
+		return starlarkstruct.FromStringDict(starlarkstruct.Default, starlark.StringDict{
+			"reward":           starlark.Float(reward),
+			"hearts_deposited": starlark.Float(seed % 2),
+		}), nil
+	})
+	daf := &starlarkstruct.Module{Name: "daf", Members: starlark.StringDict{"episode": episode}}
+	var out bytes.Buffer
+	h := New(Config{Stdout: &out, Predeclared: starlark.StringDict{"daf": daf}, WorkDir: t.TempDir()})
+	src := `load("@daf/pipelines.star", "episode_sweep", "leaderboard", "format_leaderboard")
+s = episode_sweep("m1", "bad", [1, 2, 3])
+print(s.rewards, s.mean_reward, s.hearts)
+print(format_leaderboard(leaderboard(["bad", "good"], "m1", range(2))))
+`
+	if _, err := h.ExecSource(context.Background(), "p.star", []byte(src)); err != nil {
+		t.Fatal(h.FormatError(err))
+	}
+	want := "[1.0, 2.0, 3.0] 2.0 [1.0, 0.0, 1.0]\nm1\n  1. good         reward 10.500  hearts 0.50\n  2. bad          reward 0.500  hearts 0.50\n"
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+	wantCalls := "m1/bad/1 m1/bad/2 m1/bad/3 m1/bad/0 m1/bad/1 m1/good/0 m1/good/1"
+	if got := strings.Join(calls, " "); got != wantCalls {
+		t.Errorf("calls %s, want %s", got, wantCalls)
 	}
 }

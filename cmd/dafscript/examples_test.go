@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// repoRoot is the module root, two levels above this package.
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+// TestExamplesDeterministic runs every example in scripts/ twice, with
+// one job and then with several, and requires the same output: results
+// may depend only on seeds, never on scheduling.
+func TestExamplesDeterministic(t *testing.T) {
+	root := repoRoot(t)
+	files, err := filepath.Glob(filepath.Join(root, "scripts", "*.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var examples []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.star") {
+			examples = append(examples, f)
+		}
+	}
+	if len(examples) < 3 {
+		t.Fatalf("want at least 3 examples in scripts/, found %d", len(examples))
+	}
+	for _, ex := range examples {
+		rel, _ := filepath.Rel(root, ex)
+		t.Run(filepath.Base(ex), func(t *testing.T) {
+			t.Parallel()
+			var outs []string
+			for _, jobs := range []string{"1", "3"} {
+				st, out, errs := testState(root)
+				code := Main(st, []string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q", rel})
+				if code != ExitOK {
+					t.Fatalf("%s --jobs %s: exit code %d\n%s", rel, jobs, code, errs)
+				}
+				outs = append(outs, out.String())
+			}
+			if outs[0] == "" {
+				t.Fatalf("%s printed nothing", rel)
+			}
+			if d := cmp.Diff(outs[0], outs[1]); d != "" {
+				t.Fatalf("%s: output differs between runs (-jobs 1 +jobs 3):\n%s", rel, d)
+			}
+		})
+	}
+}
+
+// TestStarlarkSuites runs `dafscript test scripts/` (the regression suites
+// and any other *_test.star) in-process: all must pass.
+func TestStarlarkSuites(t *testing.T) {
+	root := repoRoot(t)
+	st, out, errs := testState(root)
+	if code := Main(st, []string{"test", "scripts"}); code != ExitOK {
+		t.Fatalf("dafscript test scripts: exit code %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// BenchmarkStartupEmptyScript measures the wall time of `dafscript
+// empty.star` as a user sees it (exec of the built binary), reporting the
+// median in ms; baseline execs /bin/true, the cost of any process start.
+func BenchmarkStartupEmptyScript(b *testing.B) {
+	bin := builtBinary(b)
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "empty.star"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, name string, args ...string) {
+		var ms []float64
+		for b.Loop() {
+			cmd := exec.Command(name, args...)
+			cmd.Dir = dir
+			start := time.Now()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%s: %v\n%s", name, err, out)
+			}
+			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+		}
+		sort.Float64s(ms)
+		b.ReportMetric(ms[len(ms)/2], "median-ms")
+	}
+	b.Run("dafscript", func(b *testing.B) { run(b, bin, "empty.star") })
+	b.Run("baseline_true", func(b *testing.B) { run(b, "/bin/true") })
+}
