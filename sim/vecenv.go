@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"sync"
 )
@@ -80,11 +81,12 @@ func (v *VecEnv) SetWorkers(n int) {
 	if n <= 1 {
 		return
 	}
-	v.jobs = make(chan vecJob, n)
+	jobs := make(chan vecJob, n)
+	v.jobs = jobs
 	v.panic = make([]any, n)
 	for w := 0; w < n; w++ {
 		go func() {
-			for j := range v.jobs {
+			for j := range jobs {
 				v.runChunk(j)
 				v.wg.Done()
 			}
@@ -173,7 +175,8 @@ func (v *VecEnv) Step(actions []int32, obs []uint8, rewards []float32, terminals
 func (v *VecEnv) runChunk(j vecJob) {
 	defer func() {
 		if p := recover(); p != nil {
-			v.panic[j.slot] = p
+			// Re-raised on the caller's goroutine, with this stack.
+			v.panic[j.slot] = fmt.Errorf("sim: VecEnv worker (envs %d..%d): %v\n%s", j.from, j.to-1, p, debug.Stack())
 		}
 	}()
 	v.stepEnvs(j)
