@@ -6,8 +6,9 @@ package sim
 
 // Protocol is one recipe of a station.
 type Protocol struct {
-	// Vibes are the sorted non-default vibe ids the adjacent agents must
-	// show for this protocol to match; empty means vibe-less.
+	// Vibes are the non-default vibe ids the adjacent agents must show for
+	// this protocol to match, in any order (the engine sorts them); empty
+	// means vibe-less.
 	Vibes     []int
 	MinAgents int
 	Inputs    [NumResources]int

@@ -288,7 +288,7 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 
 func compileProto(p Protocol) compiledProto {
 	c := compiledProto{minAgents: int32(p.MinAgents), cooldown: uint32(p.Cooldown)}
-	c.key = vibeKey(p.Vibes)
+	c.key = vibeKey(sortedInts(append([]int(nil), p.Vibes...)...))
 	for r := 0; r < NumResources; r++ {
 		c.in[r] = int32(p.Inputs[r])
 		c.out[r] = int32(p.Outputs[r])

@@ -354,12 +354,9 @@ func (p *Protocol) validate() error {
 	if len(p.Vibes) > 8 {
 		return fmt.Errorf("%d vibes; at most 8 agents can stand around a station", len(p.Vibes))
 	}
-	for i, v := range p.Vibes {
+	for _, v := range p.Vibes {
 		if v <= 0 || v >= NumVibes {
 			return fmt.Errorf("vibe id %d out of range [1, %d) (the default vibe never counts)", v, NumVibes)
-		}
-		if i > 0 && v < p.Vibes[i-1] {
-			return fmt.Errorf("vibes %v are not sorted", p.Vibes)
 		}
 	}
 	if p.MinAgents < 0 || p.MinAgents > 8 {

@@ -716,3 +716,22 @@ func TestClipperPrefersInfected(t *testing.T) {
 		t.Errorf("uniform choice reached %v", seen)
 	}
 }
+
+func TestProtocolVibesInAnyOrder(t *testing.T) {
+	cfg := quietConfig(t, "..@..", ".@&@.", ".....")
+	gear, _ := VibeID("gear")
+	carbonA, _ := VibeID("carbon_a")
+	for i := range cfg.Stations["assembler"].Protocols {
+		p := &cfg.Stations["assembler"].Protocols[i]
+		if len(p.Vibes) == 2 && p.Vibes[0] == carbonA {
+			p.Vibes = []int{gear, carbonA} // unsorted
+		}
+	}
+	e := newTestEnv(t, cfg, 1)
+	e.Step([]int32{vibeAct(t, "gear"), vibeAct(t, "carbon_a"), noop})
+	setInv(e, 1, Carbon, 1)
+	e.Step([]int32{south, noop, noop})
+	if inv(e, 1, Carbon) != 0 {
+		t.Error("a protocol with unsorted vibes must still match")
+	}
+}
