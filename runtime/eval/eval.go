@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -216,6 +217,19 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 			}
 		}
 	}
+
+	// Longest first (agents x steps x episodes), so that no long batch
+	// starts last and leaves the other workers idle; the order of the
+	// results does not depend on it.
+	cost := func(b batch) int {
+		m := opts.Missions[b.mission]
+		steps := m.MaxSteps
+		if opts.MaxSteps > 0 {
+			steps = opts.MaxSteps
+		}
+		return max(1, m.NumAgents) * max(1, steps) * b.n
+	}
+	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
 
 	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
 	ctx, cancel := context.WithCancel(parent)
