@@ -672,7 +672,9 @@ func (e *Env) useChest(i, ci int) bool {
 
 func (e *Env) computeRewards() {
 	if !e.cfg.Reward.HeartChorus {
-		v := float32(e.gs.chestAmount[Heart]) * e.heartInv
+		// Explicit conversions round each product, so no platform fuses
+		// a multiply-add and results are the same everywhere.
+		v := float32(float32(e.gs.chestAmount[Heart]) * e.heartInv)
 		for i := range e.agents {
 			a := &e.agents[i]
 			if d := v - a.statReward; d != 0 {
@@ -687,8 +689,8 @@ func (e *Env) computeRewards() {
 	for i := range e.agents {
 		a := &e.agents[i]
 		v := float32(a.st.gained[Heart]) + dep - wd +
-			float32(a.st.diversityGE[0])*0.17 + float32(a.st.diversityGE[1])*0.18 +
-			float32(a.st.diversityGE[2])*0.60 + float32(a.st.diversityGE[3])*0.97
+			float32(float32(a.st.diversityGE[0])*0.17) + float32(float32(a.st.diversityGE[1])*0.18) +
+			float32(float32(a.st.diversityGE[2])*0.60) + float32(float32(a.st.diversityGE[3])*0.97)
 		if d := v - a.statReward; d != 0 {
 			e.rewards[i] += d
 			a.statReward = v
