@@ -133,6 +133,9 @@ type baselineController struct {
 	queue []int32
 	occ   []uint32 // stamp of cells holding a visible agent
 	ogen  uint32
+	// frontierCell is the nearest reachable cell next to unknown land,
+	// -1 if none (set by bfs).
+	frontierCell int
 }
 
 func newBaselineController(n int) *baselineController {
@@ -547,15 +550,22 @@ func (c *baselineController) bfs(s *agentState) {
 	c.dist[start] = 0
 	c.first[start] = 0
 	q := append(c.queue[:0], int32(start))
+	c.frontierCell = -1
 	for h := 0; h < len(q); h++ {
 		cur := int(q[h])
 		r, cc := cur/side, cur%side
 		for a := sim.ActionMoveNorth; a <= sim.ActionMoveEast; a++ {
 			nr, nc := r+moveDR[a], cc+moveDC[a]
 			if nr < s.minR || nr > s.maxR || nc < s.minC || nc > s.maxC {
+				if c.frontierCell < 0 {
+					c.frontierCell = cur // next to land never seen
+				}
 				continue
 			}
 			ni := nr*side + nc
+			if c.frontierCell < 0 && s.grid[ni] == cellUnknown {
+				c.frontierCell = cur
+			}
 			if c.stamp[ni] == c.gen || s.grid[ni] != kindNone || c.occ[ni] == c.ogen {
 				continue
 			}
@@ -887,19 +897,10 @@ func (c *baselineController) hasFrontier(s *agentState) bool {
 	return ok
 }
 
-// frontier returns the nearest reachable cell next to an unknown one.
+// frontier returns the nearest reachable cell next to an unknown one, as
+// the last BFS found it.
 func (c *baselineController) frontier(s *agentState) (int, bool) {
-	side := s.side
-	for _, ci := range c.queue {
-		i := int(ci)
-		r, cc := i/side, i%side
-		for a := sim.ActionMoveNorth; a <= sim.ActionMoveEast; a++ {
-			if s.cell(r+moveDR[a], cc+moveDC[a]) == cellUnknown {
-				return i, true
-			}
-		}
-	}
-	return 0, false
+	return c.frontierCell, c.frontierCell >= 0
 }
 
 // wander explores the nearest frontier, or idles when there is none.

@@ -72,7 +72,7 @@ type view struct {
 const obsHalf = sim.ObsWindow / 2
 
 // decode fills v from one agent's observation (sim.ObsSize bytes). It
-// reuses v's storage and tolerates tokens in any order.
+// reuses v's storage and tolerates objects' tokens in any order.
 func (v *view) decode(obs []uint8) {
 	v.lastAction, v.completion, v.energy, v.vibe = 0, 0, 0, sim.VibeDefault
 	v.inv = [sim.NumResources]int{}
@@ -83,7 +83,7 @@ func (v *view) decode(obs []uint8) {
 	for t := 0; t+2 < len(obs) && t < sim.ObsSize; t += sim.ObsTokenSize {
 		loc, feat, val := obs[t], obs[t+1], int(obs[t+2])
 		if loc == 0xFF {
-			continue
+			break // tokens are packed: the rest is unused
 		}
 		row, col := int(loc>>4), int(loc&15)
 		if row >= sim.ObsWindow || col >= sim.ObsWindow {
