@@ -257,6 +257,9 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 		pw := &r.PairwiseComparisons[k]
 		pw.HolmP = holm[k]
 		pw.Significant = holm[k] <= opts.Alpha
+		if a, b := pooled(indexOf(names, pw.A)), pooled(indexOf(names, pw.B)); pw.WelchP == 0 && stats.Variance(a) == 0 && stats.Variance(b) == 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s vs %s: both samples are constant, so Welch's p is 0 by convention; the difference held in every episode played, but more episodes are needed to know how often it holds", pw.A, pw.B))
+		}
 		if math.IsNaN(pw.WelchP) {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s vs %s: Welch's test is undefined (both samples constant and equal, or fewer than 2 episodes); p is null and the pair is not significant", pw.A, pw.B))
 		}
@@ -310,4 +313,13 @@ func addDetail(detail map[string]float64, e *eval.Episode, agents []int) {
 		detail[m] += MetricValue(m, e, agents)
 	}
 	detail["steps"] += float64(e.Steps)
+}
+
+func indexOf(names []string, n string) int {
+	for i, m := range names {
+		if m == n {
+			return i
+		}
+	}
+	return -1
 }

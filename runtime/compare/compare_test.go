@@ -217,3 +217,30 @@ func TestBuildStatistics(t *testing.T) {
 	}
 	golden(t, "testdata/compare_text.golden", []byte(r.String()))
 }
+
+// Two constant samples that differ: Welch's p is 0 (as SciPy), flagged.
+func TestConstantSamplesWarning(t *testing.T) {
+	ep := func(pol string, i int, r float64) eval.Episode {
+		return eval.Episode{Policy: pol, Mission: "training_facility_1", Episode: i, Rewards: []float64{r},
+			Assignment: []string{pol}, AgentStats: []map[string]float64{{}}, GameStats: map[string]float64{}}
+	}
+	res := &eval.Results{Policies: []string{"a", "b"}, Missions: []string{"training_facility_1"}, Episodes: 5}
+	for i := 0; i < 5; i++ {
+		res.Results = append(res.Results, ep("a", i, 1))
+	}
+	for i := 0; i < 5; i++ {
+		res.Results = append(res.Results, ep("b", i, 0))
+	}
+	r, err := Build(res, Options{Policies: entries(t, "a", "b"), Missions: missions(t, "training_facility_1"),
+		EpisodesPerMission: 5, Alpha: 0.05, Metric: "reward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.PairwiseComparisons[0]
+	if p.WelchP != 0 || !p.Significant || !math.IsInf(p.CohensD, 1) {
+		t.Errorf("pair %+v", p)
+	}
+	if w := strings.Join(r.Warnings, "\n"); !strings.Contains(w, "a vs b: both samples are constant") {
+		t.Errorf("warnings %q", w)
+	}
+}

@@ -57,6 +57,8 @@ func P(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "-"
+	case v == 0:
+		return "0"
 	case v < 1e-4:
 		return fmt.Sprintf("%.1e", v)
 	}
