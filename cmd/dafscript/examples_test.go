@@ -99,3 +99,22 @@ func BenchmarkStartupEmptyScript(b *testing.B) {
 	b.Run("dafscript", func(b *testing.B) { run(b, bin, "empty.star") })
 	b.Run("baseline_true", func(b *testing.B) { run(b, "/bin/true") })
 }
+
+// TestCLIDocCoversCommands keeps docs/cli.md in step with the registry:
+// every command has a section.
+func TestCLIDocCoversCommands(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range commandNames() {
+		if !strings.Contains(string(doc), "\n### dafscript "+name+"\n") {
+			t.Errorf("docs/cli.md has no section \"### dafscript %s\"", name)
+		}
+	}
+	for _, code := range []string{"| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |", "| 130 |"} {
+		if !strings.Contains(string(doc), code) {
+			t.Errorf("docs/cli.md does not document exit code %s", code)
+		}
+	}
+}
