@@ -249,7 +249,7 @@ func writeManifest(w io.Writer, s output.SessionInfo) {
 	}
 	fmt.Fprintf(w, "files (%d):\n", len(m.Files))
 	t := newTable(w)
-	t.Header("name", "size", "sha256")
+	t.Header("name", "size", "sha-256")
 	for _, f := range m.Files {
 		t.Append(f.Name, fmt.Sprint(f.Size), f.SHA256)
 	}

@@ -31,18 +31,36 @@ type cellStyle struct {
 	Shape string // "rect" fills the cell, "circle" an agent, "tile" a station with its letter
 }
 
-// mapStyles by map character (maps.Symbols); other characters draw as
-// "other".
+// mapStyles by the characters of MissionAnalysis.Grid: the map files'
+// characters, extractors in lower case; an upper-case letter is that
+// station starting clipped.
 var mapStyles = map[byte]cellStyle{
 	'#': {"wall", "#4b5563", "rect"},
 	'@': {"agent", "#e11d48", "circle"},
 	'+': {"charger", "#f5b800", "tile"},
 	'&': {"assembler", "#7c3aed", "tile"},
 	'=': {"chest", "#ea580c", "tile"},
-	'C': {"carbon_extractor", "#334155", "tile"},
-	'O': {"oxygen_extractor", "#0ea5e9", "tile"},
-	'G': {"germanium_extractor", "#16a34a", "tile"},
-	'S': {"silicon_extractor", "#94a3b8", "tile"},
+	'c': {"carbon_extractor", "#334155", "tile"},
+	'o': {"oxygen_extractor", "#0ea5e9", "tile"},
+	'g': {"germanium_extractor", "#16a34a", "tile"},
+	's': {"silicon_extractor", "#94a3b8", "tile"},
+}
+
+// clippedStyle marks a station that starts clipped (its outline).
+var clippedStyle = cellStyle{"starts clipped", "#dc2626", "outline"}
+
+// styleOf returns the style of a grid character and whether it is a
+// clipped station.
+func styleOf(ch byte) (cellStyle, bool) {
+	if st, ok := mapStyles[ch]; ok {
+		return st, false
+	}
+	if ch >= 'A' && ch <= 'Z' {
+		if st, ok := mapStyles[ch-'A'+'a']; ok && st.Shape == "tile" {
+			return st, true
+		}
+	}
+	return otherStyle, false
 }
 
 var otherStyle = cellStyle{"other", "#a16207", "tile"}
@@ -90,10 +108,7 @@ func mapSVG(grid []string, title string) (template.HTML, []cellStyle) {
 			if ch == '#' || ch == '.' || ch == ' ' {
 				continue
 			}
-			st, ok := mapStyles[ch]
-			if !ok {
-				st = otherStyle
-			}
+			st, clipped := styleOf(ch)
 			used[st.Name] = st
 			px, py := x*cell, y*cell
 			switch st.Shape {
@@ -101,6 +116,12 @@ func mapSVG(grid []string, title string) (template.HTML, []cellStyle) {
 				fmt.Fprintf(&b, `<circle cx="%g" cy="%g" r="%g" fill="%s"/>`, float64(px)+float64(cell)/2, float64(py)+float64(cell)/2, float64(cell)*0.42, st.Fill)
 			default:
 				fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`, px, py, cell, cell, st.Fill)
+				if clipped {
+					used[clippedStyle.Name] = clippedStyle
+					w := max(1, float64(cell)/6)
+					fmt.Fprintf(&b, `<rect x="%g" y="%g" width="%g" height="%g" fill="none" stroke="%s" stroke-width="%g"/>`,
+						float64(px)+w/2, float64(py)+w/2, float64(cell)-w, float64(cell)-w, clippedStyle.Fill, w)
+				}
 				if letters {
 					fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="%g" fill="#ffffff">%s</text>`,
 						float64(px)+float64(cell)/2, float64(py)+float64(cell)*0.75, float64(cell)*0.68, html.EscapeString(string(ch)))
@@ -134,7 +155,7 @@ var missionTmpl = newTemplate("mission", `<table class="facts mission-facts">
 {{- if .Map}}
 <h3>Map</h3>
 <figure class="chart-box">{{.Map}}
-<figcaption><ul class="legend">{{range .Legend}}<li><span class="swatch" style="background:{{css .Fill}}{{if eq .Shape "circle"}};border-radius:50%{{end}}"></span>{{.Name}}</li>{{end}}</ul></figcaption>
+<figcaption><ul class="legend">{{range .Legend}}<li><span class="swatch" style="{{if eq .Shape "outline"}}border:2px solid {{css .Fill}}{{else}}background:{{css .Fill}}{{end}}{{if eq .Shape "circle"}};border-radius:50%{{end}}"></span>{{.Name}}</li>{{end}}</ul></figcaption>
 </figure>
 {{- end}}
 <h3>Objects</h3>

@@ -16,7 +16,6 @@ import (
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
 	"github.com/dafscript/dafscript/runtime/train"
-	"github.com/dafscript/dafscript/sim/maps"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -230,14 +229,16 @@ func TestMissionMap(t *testing.T) {
 	if got := count("circle", mapStyles['@'].Fill); got != 2 {
 		t.Errorf("%d agents drawn, want 2", got)
 	}
-	for _, ch := range []byte("+&=COGS?") {
-		st, ok := mapStyles[ch]
-		if !ok {
-			st = otherStyle
-		}
+	for _, ch := range []byte("+&=cogs?") {
+		st, _ := styleOf(ch)
 		if got := count("rect", st.Fill); got != 1 {
 			t.Errorf("%c: %d tiles, want 1", ch, got)
 		}
+	}
+	// The germanium extractor starts clipped (G): outlined.
+	outlined := svgs[0].find(func(n *node) bool { return n.Tag == "rect" && n.Attr["stroke"] == clippedStyle.Fill })
+	if len(outlined) != 1 {
+		t.Errorf("%d clipped outlines, want 1", len(outlined))
 	}
 	legend := root.find(func(n *node) bool { return n.Tag == "ul" && n.hasClass("legend") })
 	if len(legend) != 1 || !strings.Contains(legend[0].Text, "other") || !strings.Contains(legend[0].Text, "silicon_extractor") {
@@ -257,15 +258,22 @@ func TestMissionMap(t *testing.T) {
 	}
 }
 
-// The map colours follow the map package's characters.
-func TestMapStylesMatchMapSymbols(t *testing.T) {
-	for name, ch := range maps.Symbols {
-		if name == "" || name == maps.Empty {
+// Every character a real mission analysis draws has its own style.
+func TestMapStylesCoverAnalysisGrids(t *testing.T) {
+	for _, name := range []string{"training_facility_1", "assembler_2", "training_facility.harvest"} {
+		a := analysis.AnalyzeMission(name)
+		if !a.Loadable {
+			t.Errorf("%s: %v", name, a.Errors)
 			continue
 		}
-		st, ok := mapStyles[ch]
-		if !ok || st.Name != name {
-			t.Errorf("map character %q is %s in sim/maps, drawn as %q here", ch, name, st.Name)
+		for _, row := range a.Grid {
+			for i := 0; i < len(row); i++ {
+				if ch := row[i]; ch != '.' {
+					if st, _ := styleOf(ch); st.Name == otherStyle.Name {
+						t.Errorf("%s: grid character %q has no map style", name, ch)
+					}
+				}
+			}
 		}
 	}
 }
