@@ -186,7 +186,7 @@ func (e *Env) observeAgent(i int, obs []byte) {
 	a := &e.agents[i]
 	pct := 0
 	if e.maxSteps > 0 {
-		pct = (e.step*255*2 + e.maxSteps) / (2 * e.maxSteps)
+		pct = int((int64(e.step)*255*2 + int64(e.maxSteps)) / (2 * int64(e.maxSteps)))
 		if pct > 255 {
 			pct = 255
 		}
