@@ -59,7 +59,6 @@ type compiledProto struct {
 
 type station struct {
 	typ          *stationType
-	typeIdx      int32
 	row, col     int32
 	obj          int32
 	uses         int32
@@ -250,11 +249,10 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 			e.chests = append(e.chests, chest{row: row, col: col, obj: e.initGrid[i]})
 			e.objCounts[tagChest]++
 		default:
-			ti := typeIdx[canon]
-			t := &e.types[ti]
+			t := &e.types[typeIdx[canon]]
 			e.initGrid[i] = int32(len(e.objs))
 			e.objs = append(e.objs, object{kind: kindStation, idx: int32(len(e.stations))})
-			e.stations = append(e.stations, station{typ: t, typeIdx: ti, row: row, col: col, obj: e.initGrid[i],
+			e.stations = append(e.stations, station{typ: t, row: row, col: col, obj: e.initGrid[i],
 				startClipped: clipped || t.startClipped, eligible: !t.clipImmune})
 			e.objCounts[t.tag]++
 		}

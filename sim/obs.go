@@ -90,17 +90,9 @@ func (e *Env) computeObservations() {
 	}
 }
 
-// objTokens returns the feature/value pairs of object id. They are
-// rebuilt only when the object (or, for a station, its neighbourhood)
+// rebuildTokens rebuilds object id's feature/value pairs. observeAgent
+// calls it only when the object (or, for a station, its neighbourhood)
 // changed, or when a cooling-down station's countdown moved on.
-func (e *Env) objTokens(id int32) []byte {
-	if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
-		e.rebuildTokens(id)
-	}
-	base := int(id) * tokStride
-	return e.tok[base : base+2*int(e.tokN[id])]
-}
-
 func (e *Env) rebuildTokens(id int32) {
 	base := int(id) * tokStride
 	e.tokDirty[id] = false

@@ -246,3 +246,13 @@ func TestRenderGolden(t *testing.T) {
 	e.gs.chestAmount[Heart] = 3
 	checkGolden(t, "render.golden", e.Render())
 }
+
+// objTokens returns object id's current feature/value pairs, as
+// observeAgent would emit them.
+func (e *Env) objTokens(id int32) []byte {
+	if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
+		e.rebuildTokens(id)
+	}
+	base := int(id) * tokStride
+	return e.tok[base : base+2*int(e.tokN[id])]
+}
