@@ -200,3 +200,51 @@ func TestBadOptions(t *testing.T) {
 }
 
 var _ = sim.ObsSize
+
+// batchPolicy prefers batches of 3 episodes and records the slot counts
+// of its controllers.
+type batchPolicy struct {
+	mu    *sync.Mutex
+	sizes *[]int
+}
+
+func (p batchPolicy) Name() string        { return "test_batch" }
+func (p batchPolicy) PreferredBatch() int { return 3 }
+func (p batchPolicy) NewController(n int) (policy.Controller, error) {
+	p.mu.Lock()
+	*p.sizes = append(*p.sizes, n)
+	p.mu.Unlock()
+	return &crashController{after: 1 << 30}, nil
+}
+
+var (
+	batchOnce  sync.Once
+	batchMu    sync.Mutex
+	batchSizes []int
+)
+
+// A policy that prefers batches gets one controller for several episodes
+// (3 episodes x 4 agents = 12 slots, then the remaining 2 x 4).
+func TestPreferredBatch(t *testing.T) {
+	batchOnce.Do(func() {
+		policy.Register("test_batch", "prefers batches of 3", func(policy.Spec) (policy.Policy, error) {
+			return batchPolicy{&batchMu, &batchSizes}, nil
+		})
+	})
+	res, err := Run(context.Background(), Options{Entries: entries(t, "test_batch"), Missions: missions(t, "training_facility_1"),
+		Episodes: 5, Seed: 1, MaxSteps: 10, Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batchMu.Lock()
+	got := fmt.Sprint(batchSizes)
+	batchMu.Unlock()
+	if got != "[12 8]" && got != "[8 12]" {
+		t.Errorf("controller sizes %s, want 12 and 8", got)
+	}
+	for i, e := range res.Results {
+		if e.Episode != i || e.Steps != 10 {
+			t.Errorf("result %d: episode %d, %d steps", i, e.Episode, e.Steps)
+		}
+	}
+}
