@@ -29,6 +29,7 @@ const (
 	maxBatch            = 10  // hearts' worth per trip at most
 	batchPatience       = 15  // steps an agent that can already make a heart spends on its batch
 	probeDistance       = 20  // an assembler this close is visited first to read its recipe
+	endMargin           = 3   // steps kept in hand to deliver hearts before the episode ends
 	maxGroup            = 4   // the largest heart protocol takes four agents
 )
 
@@ -664,7 +665,7 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 		}
 		return goal{st: goalExplore}
 	}
-	if v.inv[sim.Heart] > 0 && canMake && !s.heartFull && !s.recharging {
+	if v.inv[sim.Heart] > 0 && canMake && !s.heartFull && !s.recharging && !c.endNear(s, v) {
 		return assemble() // one more before the walk to the chest
 	}
 	if v.inv[sim.Heart] > 0 {
@@ -770,6 +771,18 @@ func (c *baselineController) choose(s *agentState, v *view) goal {
 		return goal{st: goalExplore}
 	}
 	return goal{st: best, vibe: bestVibe}
+}
+
+// endNear reports whether the episode ends before the agent could make
+// another heart and still reach the chest: it estimates the episode's
+// length from the completion token (step/max_steps*255).
+func (c *baselineController) endNear(s *agentState, v *view) bool {
+	if v.completion == 0 {
+		return false
+	}
+	left := s.step * (255 - v.completion) / v.completion
+	_, d := c.nearest(s, kindChest, func(*station) bool { return true })
+	return left <= d+endMargin
 }
 
 // nearest returns the reachable station of a kind with the shortest
