@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/progress"
 )
 
@@ -37,6 +38,21 @@ func Level(verbose, quiet bool) slog.Level {
 		return LevelQuiet
 	}
 	return LevelNormal
+}
+
+// ForRun is New for one run of dafscript: it reserves
+// <outRoot>/logs/daf_<session>.log (session: the run's start time, see
+// runtime/output) and returns the logger, its closer and the log's path.
+func ForRun(stderr io.Writer, level slog.Level, outRoot string) (*slog.Logger, io.Closer, string, error) {
+	path, _, err := output.NewManager(outRoot).NewLogPath()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	log, closer, err := New(stderr, level, path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return log, closer, path, nil
 }
 
 // New returns a logger writing readable lines at level and above to

@@ -124,3 +124,25 @@ func TestLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestForRun(t *testing.T) {
+	root := t.TempDir()
+	var term bytes.Buffer
+	log, c, path, err := ForRun(&term, LevelQuiet, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("only in the file", "n", 1)
+	log.Warn("both")
+	c.Close()
+	if filepath.Dir(path) != filepath.Join(root, "logs") || !strings.HasPrefix(filepath.Base(path), "daf_") || filepath.Ext(path) != ".log" {
+		t.Errorf("log path %q", path)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Count(string(data), "\n") != 2 || !strings.Contains(string(data), `"msg":"only in the file","n":1`) {
+		t.Errorf("log file:\n%s", data)
+	}
+	if strings.Contains(term.String(), "only in the file") || !strings.Contains(term.String(), "WARN  both") {
+		t.Errorf("terminal:\n%s", term.String())
+	}
+}
