@@ -46,13 +46,45 @@ func CheckKeywords(fnName string, kwargs []starlark.Tuple, known []string) error
 		}
 		if !ok {
 			msg := fmt.Sprintf("%s: unexpected keyword argument %q", fnName, name)
-			if h := suggest.Hint(name, known, 3); h != "" {
+			if h := keywordHint(name, known); h != "" {
 				return fmt.Errorf("%s%s", msg, h)
 			}
 			return fmt.Errorf("%s (it takes %s)", msg, strings.Join(known, ", "))
 		}
 	}
 	return nil
+}
+
+// keywordHint suggests, in this order of preference, the keywords within
+// a typo of name, those whose leading words are ("episods" ->
+// episodes_per_mission), or those that contain it.
+func keywordHint(name string, known []string) string {
+	lname := strings.ToLower(name)
+	cut := suggest.Cutoff(name)
+	var close []string
+	for _, c := range suggest.Closest(name, known, 3) {
+		if suggest.Distance(lname, strings.ToLower(c)) <= cut {
+			close = append(close, c)
+		}
+	}
+	if len(close) == 0 {
+		for _, k := range known {
+			parts := strings.Split(strings.ToLower(k), "_")
+			for i := 1; i < len(parts); i++ {
+				if suggest.Distance(lname, strings.Join(parts[:i], "_")) <= cut {
+					close = append(close, k)
+					break
+				}
+			}
+		}
+	}
+	switch len(close) {
+	case 0:
+		return suggest.Hint(name, known, 3)
+	case 1:
+		return " (did you mean " + close[0] + "?)"
+	}
+	return " (did you mean " + strings.Join(close[:len(close)-1], ", ") + " or " + close[len(close)-1] + "?)"
 }
 
 // SeedArg reads a seed argument: None (or an unset argument, nil) means

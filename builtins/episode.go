@@ -41,6 +41,9 @@ func builtinEpisode(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	env := EnvOf(t)
+	if _, swapped := mis.(*PolicySpec); swapped {
+		return nil, fmt.Errorf("%s: mission: got PolicySpec; the mission comes first: daf.episode(mission, policy, seed=None, max_steps=None)", b.Name())
+	}
 	ms, err := Missions(b.Name(), "mission", mis)
 	if err != nil {
 		return nil, err

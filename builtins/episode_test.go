@@ -88,3 +88,7 @@ func TestEpisodeCancelled(t *testing.T) {
 	_, _, err := exec(t, &Env{Ctx: ctx}, `daf.episode("training_facility_1", "noop")`)
 	checkErr(t, err, "daf.episode: cancelled")
 }
+
+func TestEpisodeSwappedArguments(t *testing.T) {
+	wantErr(t, `daf.episode(daf.policy("noop"), "training_facility_1")`, "daf.episode: mission: got PolicySpec; the mission comes first: daf.episode(mission, policy")
+}
