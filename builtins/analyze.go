@@ -30,7 +30,8 @@ recipe the team can run) and grid (the map as rows of text). Also written
 to <out>/evaluations/<session>/mission_analysis.json.
 
   a = daf.analyze_mission("training_facility_1")
-  assert a.all_reachable, a.unreachable
+  if not a.all_reachable:
+    fail(a.unreachable)
   print(a.resource_budget, a.max_hearts)`, builtinAnalyzeMission)
 
 	Register("analyze_performance", `daf.analyze_performance(results, mission=None) -> PerformanceAnalysis
