@@ -66,8 +66,9 @@ func Ranks(x []float64) []float64 {
 // MannWhitneyU is the two-sided Mann-Whitney U test as
 // scipy.stats.mannwhitneyu(a, b, use_continuity=True, method="auto") of
 // SciPy 1.10: u is the statistic of a; p is exact when one sample has at
-// most 8 values and there are no ties, otherwise it comes from the normal
-// approximation with tie correction and continuity correction. Both
+// most 8 values and there are no ties (and n1*n2 <= 63245, which keeps it
+// fast), otherwise it comes from the normal approximation with tie
+// correction and continuity correction. Both
 // samples must be non-empty and free of NaN (else p is NaN).
 func MannWhitneyU(a, b []float64) (u, p float64) {
 	n1, n2 := len(a), len(b)
@@ -83,13 +84,18 @@ func MannWhitneyU(a, b []float64) (u, p float64) {
 	u1 := r1 - float64(n1*(n1+1))/2
 	u2 := float64(n1*n2) - u1
 	big := math.Max(u1, u2)
-	if (n1 <= 8 || n2 <= 8) && !hasTies(xy) {
+	// The exact distribution costs about (n1 n2)^2 / 2 additions; past
+	// exactLimit (one tiny sample against thousands) the normal
+	// approximation is as good and SciPy's answer is not worth the wait.
+	if (n1 <= 8 || n2 <= 8) && !hasTies(xy) && float64(n1)*float64(n1)*float64(n2)*float64(n2) <= exactLimit {
 		p = 2 * exactUSurvival(int(big), n1, n2)
 	} else {
 		p = 2 * normalSurvival(mwuZ(big, n1, n2, xy))
 	}
 	return u1, math.Max(0, math.Min(1, p))
 }
+
+const exactLimit = 4e9
 
 func hasTies(x []float64) bool {
 	s := sorted(x)
