@@ -291,11 +291,11 @@ func TestCompleter(t *testing.T) {
 func TestREPLPlain(t *testing.T) {
 	var out, errs bytes.Buffer
 	h := New(Config{Stdout: &out, WorkDir: t.TempDir()})
-	in := NewPlainReader(strings.NewReader("x = 2\nx * 21\ndef f(a):\n    return a + 1\n\nf(x)\n1 // 0\n[1,\n 2]\n_\n"))
+	in := NewPlainReader(strings.NewReader("x = 2\nx * 21\ndef f(a):\n    return a + 1\n\nf(x)\n1 // 0\n[1,\n 2]\n_\nfor i in range(2):\n    print(i)"))
 	if err := h.REPL(context.Background(), in, REPLOptions{Stderr: &errs}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "42\n3\n[1, 2]\n[1, 2]\n"; out.String() != want {
+	if want := "42\n3\n[1, 2]\n[1, 2]\n0\n1\n"; out.String() != want {
 		t.Errorf("stdout %q, want %q", out.String(), want)
 	}
 	if !strings.Contains(errs.String(), "Error: floored division by zero") {

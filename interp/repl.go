@@ -288,7 +288,10 @@ func (t *TerminalReader) Close() error              { return t.rl.Close() }
 
 // PlainReader is the REPL's LineReader when input is not a terminal (a
 // pipe, a file): no prompts, no editing.
-type PlainReader struct{ s *bufio.Scanner }
+type PlainReader struct {
+	s    *bufio.Scanner
+	done bool // the blank line that ends a block open at end of input was sent
+}
 
 // NewPlainReader reads lines from r.
 func NewPlainReader(r io.Reader) *PlainReader {
@@ -303,6 +306,11 @@ func (p *PlainReader) Readline() (string, error) {
 	}
 	if err := p.s.Err(); err != nil {
 		return "", err
+	}
+	if !p.done {
+		// End a block still open at the end of input, so that it runs.
+		p.done = true
+		return "", nil
 	}
 	return "", io.EOF
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dafscript/dafscript/builtins"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -117,4 +119,51 @@ func TestCLIDocCoversCommands(t *testing.T) {
 			t.Errorf("docs/cli.md does not document exit code %s", code)
 		}
 	}
+}
+
+// TestScriptingDocBuiltins keeps the builtin reference at the end of
+// docs/scripting.md equal to builtins.Docs() (-update rewrites it), and
+// checks that every builtin's documentation shows an example call.
+func TestScriptingDocBuiltins(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "docs", "scripting.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, end = "<!-- builtins:start -->\n", "<!-- builtins:end -->"
+	doc := string(data)
+	i, j := strings.Index(doc, start), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the %q ... %q markers", path, start, end)
+	}
+	docs := builtins.Docs()
+	names := make([]string, 0, len(docs))
+	for n := range docs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		sig, rest, _ := strings.Cut(docs[n], "\n")
+		fmt.Fprintf(&b, "\n### %s\n\n```\n%s\n```\n", n, sig)
+		if rest = strings.TrimSpace(rest); rest != "" {
+			fmt.Fprintf(&b, "\n```\n%s\n```\n", rest)
+		}
+		if n != "daf.vars" && !strings.Contains(rest, n+"(") {
+			t.Errorf("the documentation of %s shows no example call of it", n)
+		}
+	}
+	b.WriteString("\n")
+	want := doc[:i+len(start)] + b.String() + doc[j:]
+	if want == doc {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the builtin reference in docs/scripting.md is out of date; run: go test ./cmd/dafscript -run TestScriptingDoc -update\n%s",
+		cmp.Diff(doc, want))
 }
