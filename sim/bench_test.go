@@ -112,3 +112,37 @@ func benchVec(b *testing.B, workers int) {
 	b.StopTimer()
 	report(b, b.N*n, cpuSeconds()-cpu)
 }
+
+// BenchmarkNewEnv200: building a 200x200 episode (walls around, 8%
+// scattered walls, 200 stations, 20 agents), which precomputes each
+// cell's walls in view.
+func BenchmarkNewEnv200(b *testing.B) {
+	rng := NewRNG(5)
+	rows := make([]string, 200)
+	agents := 0
+	for r := range rows {
+		row := make([]byte, 200)
+		for c := range row {
+			switch x := rng.Intn(1000); {
+			case r == 0 || c == 0 || r == 199 || c == 199 || x < 80:
+				row[c] = '#'
+			case x < 85:
+				row[c] = "cogs+&="[rng.Intn(7)]
+			case x < 86 && agents < 20:
+				row[c] = '@'
+				agents++
+			default:
+				row[c] = '.'
+			}
+		}
+		rows[r] = string(row)
+	}
+	cfg := testConfig(b, rows...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := NewEnv(cfg, uint64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

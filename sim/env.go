@@ -133,7 +133,8 @@ type Env struct {
 	// stationNear marks the cells next to a station: only an agent there
 	// can change what a station shows.
 	stationNear []bool
-	occ         []uint64 // occupancy bitset, occWords words per row
+	occ         []uint64 // bitset of cells holding a non-wall object, occWords words per row
+	wallMask    []uint64 // per cell, 2 words: the walls in view by visit index
 	initOcc     []uint64
 	occWords    int
 
@@ -268,7 +269,7 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 	e.tokTimed = make([]bool, len(e.objs))
 	e.tokStep = make([]int32, len(e.objs))
 	e.buildVisit()
-	e.buildOcc()
+	e.buildOcc() // after buildVisit
 	e.stationNear = make([]bool, n)
 	for i := range e.stations {
 		st := &e.stations[i]

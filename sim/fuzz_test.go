@@ -74,7 +74,7 @@ func checkInvariants(t *testing.T, e *Env) {
 		for c := int32(0); c < e.width; c++ {
 			b := e.occBit(r, c)
 			set := e.occ[b>>6]&(1<<uint(b&63)) != 0
-			if set != (e.grid[r*e.width+c] != cellEmpty) {
+			if id := e.grid[r*e.width+c]; set != (id >= 0) {
 				t.Fatalf("occupancy bit at %d,%d is %v", r, c, set)
 			}
 		}

@@ -39,19 +39,56 @@ var visitIndex = func() (v [ObsWindow][16]uint8) {
 // of the occupancy bitset, so a window never starts at a negative bit.
 const occPad = 8
 
-// buildOcc sizes the occupancy bitset and marks every non-empty cell of
-// the initial grid.
+// buildOcc sizes the occupancy bitset and marks every cell of the initial
+// grid that holds an object other than a wall. Walls never move, so each
+// cell's walls in view are precomputed instead, as a mask by visit index.
 func (e *Env) buildOcc() {
 	e.occWords = (int(e.width)+2*occPad+63)/64 + 1
 	e.initOcc = make([]uint64, int(e.height)*e.occWords+1)
+	walls := make([]uint64, len(e.initOcc))
 	for r := int32(0); r < e.height; r++ {
 		for c := int32(0); c < e.width; c++ {
-			if e.initGrid[r*e.width+c] != cellEmpty {
+			switch e.initGrid[r*e.width+c] {
+			case cellEmpty:
+			case cellWall:
+				setBit(walls, e.occBit(r, c))
+			default:
 				setBit(e.initOcc, e.occBit(r, c))
 			}
 		}
 	}
+	e.wallMask = make([]uint64, 2*len(e.initGrid))
+	for r := int32(0); r < e.height; r++ {
+		for c := int32(0); c < e.width; c++ {
+			cell := int(r*e.width + c)
+			if e.initGrid[cell] == cellWall {
+				continue // no one observes from a wall
+			}
+			for dr := int32(-obsRadius); dr <= obsRadius; dr++ {
+				if r+dr < 0 || r+dr >= e.height {
+					continue
+				}
+				row := windowRow(walls, e.occBit(r+dr, c-obsRadius))
+				for row != 0 {
+					j := bits.TrailingZeros64(row)
+					row &= row - 1
+					k := visitIndex[dr+obsRadius][j]
+					e.wallMask[2*cell+int(k>>6)] |= 1 << (k & 63)
+				}
+			}
+		}
+	}
 	e.occ = make([]uint64, len(e.initOcc))
+}
+
+// windowRow returns the ObsWindow bits of b starting at bit.
+func windowRow(b []uint64, bit int) uint64 {
+	wi, sh := bit>>6, uint(bit&63)
+	row := b[wi] >> sh
+	if sh > 64-ObsWindow {
+		row |= b[wi+1] << (64 - sh)
+	}
+	return row & (1<<ObsWindow - 1)
 }
 
 func (e *Env) occBit(r, c int32) int { return int(r)*e.occWords*64 + int(c) + occPad }
@@ -190,9 +227,11 @@ func (e *Env) observeAgent(i int, obs []byte) {
 	dst[3], dst[4], dst[5] = ObsCenter, FeatLastAction, byte(a.lastAction)
 	dst[6], dst[7], dst[8] = ObsCenter, FeatLastReward, lr
 
-	var mask [2]uint64 // occupied cells by visit index
-	slot := &e.slot
 	w, h := e.width, e.height
+	cell := int(a.row*w + a.col)
+	w0, w1 := e.wallMask[2*cell], e.wallMask[2*cell+1]
+	m0, m1 := w0, w1 // occupied cells by visit index: 0..63, 64..127
+	slot := &e.slot
 	rowWords := e.occWords
 	for dr := int32(-obsRadius); dr <= obsRadius; dr++ {
 		r := a.row + dr
@@ -213,7 +252,11 @@ func (e *Env) observeAgent(i int, obs []byte) {
 			row &= row - 1
 			k := rowK[j&15]
 			slot[k] = e.grid[gbase+j]
-			mask[k>>6&1] |= 1 << (k & 63)
+			if k < 64 {
+				m0 |= 1 << k
+			} else {
+				m1 |= 1 << (k - 64)
+			}
 		}
 	}
 
@@ -221,13 +264,16 @@ func (e *Env) observeAgent(i int, obs []byte) {
 	const limit = ObsSize - ObsTokenSize // last token start
 	dropped := 0
 	for half := 0; half < 2; half++ {
-		m, base := mask[half], uint8(half*64)
+		m, walls, base := m0, w0, uint8(0)
+		if half == 1 {
+			m, walls, base = m1, w1, 64
+		}
 		for m != 0 {
+			low := m & -m
 			k := uint8(bits.TrailingZeros64(m)) + base
-			m &= m - 1
-			id := slot[k]
+			m ^= low
 			loc := visitLoc[k]
-			if id == cellWall {
+			if walls&low != 0 {
 				if p <= limit {
 					dst[p], dst[p+1], dst[p+2] = loc, FeatTag, tagWall
 					p += 3
@@ -236,6 +282,7 @@ func (e *Env) observeAgent(i int, obs []byte) {
 				}
 				continue
 			}
+			id := slot[k]
 			if e.tokDirty[id] || (e.tokTimed[id] && e.tokStep[id] != int32(e.step)) {
 				e.rebuildTokens(id)
 			}
