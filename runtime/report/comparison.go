@@ -16,7 +16,7 @@ func init() {
 		ForType[compare.Report](),
 		WithMarkdown(comparisonMarkdown),
 		WithTitle(func(v any) string {
-			r, err := as[compare.Report](v)
+			r, err := As[compare.Report](v)
 			if err != nil {
 				return "Policy comparison"
 			}
@@ -253,7 +253,7 @@ func metricGroupOf(name string) string {
 }
 
 func comparisonSections(v any) ([]Section, error) {
-	r, err := as[compare.Report](v)
+	r, err := As[compare.Report](v)
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +420,7 @@ func detailedGroups(r compare.Report) []metricGroup {
 
 // comparisonMarkdown is a leaderboard for a README or a pull request.
 func comparisonMarkdown(v any) (string, error) {
-	r, err := as[compare.Report](v)
+	r, err := As[compare.Report](v)
 	if err != nil {
 		return "", err
 	}

@@ -13,7 +13,7 @@ func init() {
 		ForType[eval.Evaluation](),
 		WithMarkdown(evaluationMarkdown),
 		WithTitle(func(v any) string {
-			e, err := as[eval.Evaluation](v)
+			e, err := As[eval.Evaluation](v)
 			if err != nil {
 				return "Evaluation"
 			}
@@ -25,7 +25,7 @@ func init() {
 		ForType[analysis.Performance](),
 		WithMarkdown(performanceMarkdown),
 		WithTitle(func(v any) string {
-			p, err := as[analysis.Performance](v)
+			p, err := As[analysis.Performance](v)
 			if err != nil || p.Mission == "" {
 				return "Policy performance"
 			}
@@ -73,7 +73,7 @@ type evalRow struct {
 }
 
 func evaluationSections(v any) ([]Section, error) {
-	e, err := as[eval.Evaluation](v)
+	e, err := As[eval.Evaluation](v)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func evaluationSections(v any) ([]Section, error) {
 }
 
 func evaluationMarkdown(v any) (string, error) {
-	e, err := as[eval.Evaluation](v)
+	e, err := As[eval.Evaluation](v)
 	if err != nil {
 		return "", err
 	}
@@ -170,7 +170,7 @@ type flowRow struct {
 }
 
 func performanceSections(v any) ([]Section, error) {
-	p, err := as[analysis.Performance](v)
+	p, err := As[analysis.Performance](v)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func performanceSections(v any) ([]Section, error) {
 }
 
 func performanceMarkdown(v any) (string, error) {
-	p, err := as[analysis.Performance](v)
+	p, err := As[analysis.Performance](v)
 	if err != nil {
 		return "", err
 	}

@@ -15,7 +15,7 @@ func init() {
 		ForType[analysis.MissionAnalysis](),
 		WithMarkdown(missionMarkdown),
 		WithTitle(func(v any) string {
-			a, err := as[analysis.MissionAnalysis](v)
+			a, err := As[analysis.MissionAnalysis](v)
 			if err != nil {
 				return "Mission analysis"
 			}
@@ -200,7 +200,7 @@ func sortedKV(m map[string]int) []kv {
 }
 
 func missionSections(v any) ([]Section, error) {
-	a, err := as[analysis.MissionAnalysis](v)
+	a, err := As[analysis.MissionAnalysis](v)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func missionSections(v any) ([]Section, error) {
 }
 
 func missionMarkdown(v any) (string, error) {
-	a, err := as[analysis.MissionAnalysis](v)
+	a, err := As[analysis.MissionAnalysis](v)
 	if err != nil {
 		return "", err
 	}

@@ -173,8 +173,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// as accepts a T or a non-nil *T.
-func as[T any](v any) (T, error) {
+// As returns v as a T; it accepts a T or a non-nil *T, as results
+// arrive either way (a SectionFunc starts with it).
+func As[T any](v any) (T, error) {
 	switch x := v.(type) {
 	case T:
 		return x, nil

@@ -358,7 +358,7 @@ func TestRegistry(t *testing.T) {
 	// A new kind plugs in without touching the others.
 	type sweep struct{ Best string }
 	Register("test_sweep", func(v any) ([]Section, error) {
-		s, err := as[sweep](v)
+		s, err := As[sweep](v)
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ func init() {
 		ForType[train.Result](),
 		WithMarkdown(trainingMarkdown),
 		WithTitle(func(v any) string {
-			r, err := as[train.Result](v)
+			r, err := As[train.Result](v)
 			if err != nil {
 				return "Training run"
 			}
@@ -70,7 +70,7 @@ var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
 `)
 
 func trainingSections(v any) ([]Section, error) {
-	r, err := as[train.Result](v)
+	r, err := As[train.Result](v)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func trainingSections(v any) ([]Section, error) {
 }
 
 func trainingMarkdown(v any) (string, error) {
-	r, err := as[train.Result](v)
+	r, err := As[train.Result](v)
 	if err != nil {
 		return "", err
 	}
