@@ -91,8 +91,11 @@ type agentState struct {
 	stationIdx []int32 // 1 + index into stations, 0 if none
 	stations   []station
 	r, c       int
-	minR, maxR int
-	minC, maxC int
+	// originR, originC: the spawn cell in the frame (it moves when the
+	// map grows).
+	originR, originC int
+	minR, maxR       int
+	minC, maxC       int
 
 	recharging bool
 	recipe     [sim.NumResources]int
@@ -184,6 +187,7 @@ func (s *agentState) start() {
 	}
 	s.stations = s.stations[:0]
 	s.r, s.c = s.side/2, s.side/2
+	s.originR, s.originC = s.r, s.c
 	s.minR, s.maxR, s.minC, s.maxC = s.r, s.r, s.c, s.c
 	s.recharging = false
 	s.recipe = defaultRecipe
@@ -220,6 +224,8 @@ func (s *agentState) grow() {
 	s.side = side
 	s.r += off
 	s.c += off
+	s.originR += off
+	s.originC += off
 	s.minR += off
 	s.maxR += off
 	s.minC += off
