@@ -211,6 +211,9 @@ var metricsTmpl = newTemplate("metrics", `<p>Mean over episodes of each statisti
 </table>
 </div>
 {{- end}}
+{{- if .Zero}}
+<p class="note zero-metrics">Zero for every policy and mission, not shown: {{range $i, $n := .Zero}}{{if $i}}, {{end}}<code>{{$n}}</code>{{end}}.</p>
+{{- end}}
 `)
 
 type metricGroup struct {
@@ -369,8 +372,8 @@ func comparisonSections(v any) ([]Section, error) {
 	}
 
 	// Detailed metrics, grouped.
-	if groups := detailedGroups(r); len(groups) > 0 {
-		body, err = execute(metricsTmpl, map[string]any{"R": r, "Groups": groups, "Multi": len(r.Missions) > 1})
+	if groups, zero := detailedGroups(r); len(groups)+len(zero) > 0 {
+		body, err = execute(metricsTmpl, map[string]any{"R": r, "Groups": groups, "Zero": zero, "Multi": len(r.Missions) > 1})
 		if err != nil {
 			return nil, err
 		}
@@ -379,7 +382,10 @@ func comparisonSections(v any) ([]Section, error) {
 	return secs, nil
 }
 
-func detailedGroups(r compare.Report) []metricGroup {
+// detailedGroups files the detailed metrics under metricGroups; a metric
+// that is zero (or absent) for every policy and mission is left out and
+// named in zero instead.
+func detailedGroups(r compare.Report) (groups []metricGroup, zero []string) {
 	names := map[string]bool{}
 	for _, byMission := range r.DetailedMetrics {
 		for _, ms := range byMission {
@@ -388,8 +394,22 @@ func detailedGroups(r compare.Report) []metricGroup {
 			}
 		}
 	}
-	sorted := sortedKeys(names)
-	var out []metricGroup
+	var sorted []string
+	for _, n := range sortedKeys(names) {
+		nonzero := false
+		for _, p := range r.Policies {
+			for _, mis := range r.Missions {
+				if x, ok := r.DetailedMetrics[p][mis][n]; ok && x != 0 && !math.IsNaN(x) {
+					nonzero = true
+				}
+			}
+		}
+		if nonzero {
+			sorted = append(sorted, n)
+		} else {
+			zero = append(zero, n)
+		}
+	}
 	for _, g := range metricGroups {
 		grp := metricGroup{ID: g.ID, Title: g.Title}
 		for _, n := range sorted {
@@ -412,10 +432,10 @@ func detailedGroups(r compare.Report) []metricGroup {
 			}
 		}
 		if len(grp.Rows) > 0 {
-			out = append(out, grp)
+			groups = append(groups, grp)
 		}
 	}
-	return out
+	return groups, zero
 }
 
 // comparisonMarkdown is a leaderboard for a README or a pull request.

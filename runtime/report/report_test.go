@@ -164,6 +164,12 @@ func TestComparisonContent(t *testing.T) {
 			t.Errorf("cell %d: class %q text %q, want %s %q", i, cells[i].Attr["class"], cells[i].Text, w.class, w.text)
 		}
 	}
+	if z := root.find(func(n *node) bool { return n.hasClass("zero-metrics") }); len(z) != 1 || !strings.Contains(z[0].Text, "agent.decoder.gained") {
+		t.Error("always-zero metric not listed apart")
+	}
+	if strings.Contains(root.find(func(n *node) bool { return n.hasClass("metrics-resources") })[0].Text, "decoder") {
+		t.Error("always-zero metric shown in a table")
+	}
 	// Detailed metrics land in their groups.
 	for id, metric := range map[string]string{
 		"metrics-resources": "agent.carbon.gained", "metrics-energy": "agent.energy.gained",
