@@ -15,22 +15,21 @@ func init() {
 
 // Thresholds of the baseline's strategy.
 const (
-	rechargeBelow       = 35  // start recharging under this energy
-	rechargeUntil       = 85  // stop recharging at this energy
-	scarceBonus         = 15  // prefer single-use extractors by this many steps
-	rendezvousWait      = 60  // steps to wait at a single-use extractor for more agents
-	rendezvousAgent     = 4   // stop waiting when this many agents are adjacent
-	rendezvousWaitBlind = 60  // the same when no other agent is in sight
-	failLimit           = 3   // failed uses of a station before it is avoided for a while
-	failBackoff         = 15  // steps a failing station is avoided
-	initialSide         = 64  // side of the first map, grown as the agent explores
-	groupWait           = 400 // steps a group member waits at the assembler for the others
-	batchCargo          = 40  // cargo a batch may fill (the default limit is 100)
-	maxBatch            = 10  // hearts' worth per trip at most
-	batchPatience       = 15  // steps an agent that can already make a heart spends on its batch
-	probeDistance       = 20  // an assembler this close is visited first to read its recipe
-	endMargin           = 3   // steps kept in hand to deliver hearts before the episode ends
-	maxGroup            = 4   // the largest heart protocol takes four agents
+	rechargeBelow   = 35  // start recharging under this energy
+	rechargeUntil   = 85  // stop recharging at this energy
+	scarceBonus     = 15  // prefer single-use extractors by this many steps
+	rendezvousWait  = 60  // steps to wait at a single-use extractor for more agents
+	rendezvousAgent = 4   // stop waiting when this many agents are adjacent
+	failLimit       = 3   // failed uses of a station before it is avoided for a while
+	failBackoff     = 15  // steps a failing station is avoided
+	initialSide     = 64  // side of the first map, grown as the agent explores
+	groupWait       = 400 // steps a group member waits at the assembler for the others
+	batchCargo      = 40  // cargo a batch may fill (the default limit is 100)
+	maxBatch        = 10  // hearts' worth per trip at most
+	batchPatience   = 15  // steps an agent that can already make a heart spends on its batch
+	probeDistance   = 20  // an assembler this close is visited first to read its recipe
+	endMargin       = 3   // steps kept in hand to deliver hearts before the episode ends
+	maxGroup        = 4   // the largest heart protocol takes four agents
 )
 
 const cellUnknown uint8 = 255
@@ -453,22 +452,18 @@ func heartAAround(v *view, dr, dc int) int {
 }
 
 // agentsAround counts agents on the 8 cells around (dr, dc), the observer
-// included, and returns the number of agents in view besides the observer.
-func agentsAround(v *view, dr, dc int) (around, visible int) {
+// included.
+func agentsAround(v *view, dr, dc int) int {
+	around := 0
 	if max(abs(dr), abs(dc)) == 1 {
 		around++
 	}
 	for i := range v.objs {
-		o := &v.objs[i]
-		if o.kind != kindAgent {
-			continue
-		}
-		visible++
-		if max(abs(o.dr-dr), abs(o.dc-dc)) == 1 {
+		if o := &v.objs[i]; o.kind == kindAgent && max(abs(o.dr-dr), abs(o.dc-dc)) == 1 {
 			around++
 		}
 	}
-	return around, visible
+	return around
 }
 
 func abs(x int) int {
@@ -853,12 +848,8 @@ func (c *baselineController) pursue(s *agentState, v *view, g goal) int {
 		if st.uses == 1 {
 			// A last use pays more with more agents around: wait a
 			// little for the others.
-			around, visible := agentsAround(v, dr, dc)
-			limit := rendezvousWait
-			if visible+1 == around {
-				limit = rendezvousWaitBlind // nobody else in sight
-			}
-			if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < limit {
+			around := agentsAround(v, dr, dc)
+			if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < rendezvousWait {
 				return sim.ActionNoop
 			}
 		}
