@@ -81,9 +81,10 @@ func (s *station) usable(step int) bool {
 // started, position by dead reckoning), the stations it has seen and the
 // current plan.
 type agentState struct {
-	rng     sim.RNG
-	started bool
-	step    int
+	rng        sim.RNG
+	started    bool
+	step       int
+	completion int // the episode completion token last seen
 
 	side       int
 	grid       []uint8 // kind per cell, cellUnknown if never seen
@@ -475,6 +476,12 @@ func abs(x int) int {
 
 // act decides one slot's action from its observation.
 func (c *baselineController) act(s *agentState, v *view) int {
+	if s.started && v.completion < s.completion {
+		// The episode's clock went back: the environment started a new
+		// episode in this slot without a Reset.
+		s.started = false
+	}
+	s.completion = v.completion
 	if !s.started {
 		s.start()
 	} else {

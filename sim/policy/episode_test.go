@@ -244,3 +244,27 @@ func TestEveryMission(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineNoticesNewEpisode: a slot that starts a new episode without
+// a Reset (an environment that resets itself) still plays it well.
+func TestBaselineNoticesNewEpisode(t *testing.T) {
+	cfg := build(t, "training_facility_1", 2)
+	p, _ := New(Spec{Class: "baseline"})
+	c, _ := p.NewController(cfg.NumAgents)
+	act := make([]int32, cfg.NumAgents)
+	for ep := uint64(0); ep < 2; ep++ {
+		env, err := sim.NewEnv(cfg, 2+ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for !env.Done() {
+			if err := c.Act(env.Observations(), act); err != nil {
+				t.Fatal(err)
+			}
+			env.Step(act)
+		}
+		if h := env.Stats().Game["chest.heart.deposited"]; h < 2 {
+			t.Errorf("episode %d without Reset: %v hearts, want at least 2", ep, h)
+		}
+	}
+}
