@@ -230,17 +230,24 @@ type metricRow struct {
 
 // metricGroups are the headings of the detailed metrics, in order.
 var metricGroups = []struct{ ID, Title string }{
-	{"resources", "Resources"}, {"energy", "Energy"}, {"actions", "Actions"},
+	{"outcome", "Outcome"}, {"resources", "Resources"}, {"energy", "Energy"}, {"actions", "Actions"},
 	{"inventory", "Inventory"}, {"status", "Status"}, {"other", "Other"},
 }
 
 var resourceNames = []string{"carbon", "oxygen", "germanium", "silicon", "heart", "decoder", "modulator", "resonator", "scrambler", "chest"}
 
-// metricGroup files a statistic under one of metricGroups by its first
-// word (after "agent."): "agent.carbon.gained" -> resources.
+// metricGroupOf files a statistic under one of metricGroups by its first
+// word after "agent." or "game.": "agent.carbon.gained" -> resources,
+// "game.chest.heart.deposited" -> resources, "reward" -> outcome.
 func metricGroupOf(name string) string {
-	first, _, _ := strings.Cut(strings.TrimPrefix(name, "agent."), ".")
+	rest, ok := strings.CutPrefix(name, "agent.")
+	if !ok {
+		rest = strings.TrimPrefix(name, "game.")
+	}
+	first, _, _ := strings.Cut(rest, ".")
 	switch {
+	case name == rest && (first == "reward" || first == "hearts" || first == "performance_score" || first == "steps"):
+		return "outcome"
 	case first == "action":
 		return "actions"
 	case first == "energy":

@@ -42,7 +42,7 @@ func fixtureReport() compare.Report {
 		Warnings:        []string{"noop: every episode scored 0 on training_facility_1; its confidence interval is degenerate"},
 	}
 	metrics := []string{"agent.action.move.success", "agent.action.move.failed", "agent.carbon.gained", "agent.energy.gained",
-		"agent.inventory.diversity", "agent.status.max_steps_without_motion", "chest.heart.deposited", "tokens_written"}
+		"agent.inventory.diversity", "agent.status.max_steps_without_motion", "game.chest.heart.deposited", "game.tokens_written", "reward", "hearts"}
 	for pi, p := range pols {
 		r.PolicyMissionRewards[p] = map[string][]float64{}
 		r.DetailedMetrics[p] = map[string]map[string]float64{}

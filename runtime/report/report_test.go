@@ -174,7 +174,8 @@ func TestComparisonContent(t *testing.T) {
 	for id, metric := range map[string]string{
 		"metrics-resources": "agent.carbon.gained", "metrics-energy": "agent.energy.gained",
 		"metrics-actions": "agent.action.move.success", "metrics-inventory": "agent.inventory.diversity",
-		"metrics-status": "agent.status.max_steps_without_motion", "metrics-other": "tokens_written",
+		"metrics-status": "agent.status.max_steps_without_motion", "metrics-other": "game.tokens_written",
+		"metrics-outcome": "hearts",
 	} {
 		tables := root.find(func(n *node) bool { return n.Tag == "table" && n.hasClass(id) })
 		if len(tables) != 1 || !strings.Contains(tables[0].Text, metric) {
@@ -404,6 +405,19 @@ func TestDocumentIDs(t *testing.T) {
 	}
 	if err := d.Add("comparison", fixtureAnalysis()); err == nil {
 		t.Error("wrong type for kind: no error")
+	}
+}
+
+func TestMetricGroupOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"agent.carbon.gained": "resources", "game.chest.heart.deposited": "resources", "agent.chest.carbon.deposited_by_agent": "resources",
+		"agent.energy.gained": "energy", "agent.action.failed": "actions", "agent.inventory.diversity.ge.2": "inventory",
+		"agent.status.max_steps_without_motion": "status", "game.objects.wall": "other", "game.tokens_written": "other",
+		"reward": "outcome", "hearts": "outcome", "performance_score": "outcome", "steps": "outcome", "agent.steps": "other",
+	} {
+		if got := metricGroupOf(name); got != want {
+			t.Errorf("metricGroupOf(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 
