@@ -43,7 +43,7 @@ var hyperparams = []hyperparam{
 	{"threads", 0, true, 0, 256, "libtorch intra-op threads; 0: all cores"},
 	{"hidden_size", 128, true, 1, 4096, "width of the MLP and the LSTM"},
 	{"relu", 0, true, 0, 1, "1: ReLU activations, 0: tanh"},
-	{"overlap", 1, true, 0, 1, "1: step one half of the environments while the network acts on the other"},
+	{"overlap", 0, true, 0, 1, "1: step one half of the environments while the network acts on the other (slower on CPU, see docs/training.md)"},
 }
 
 // Hyperparameters are the applied settings: the defaults overridden by

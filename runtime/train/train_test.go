@@ -179,10 +179,14 @@ func TestTrainWritesMetricsAndCheckpoints(t *testing.T) {
 // TestDeterminism: the same seed and thread count give the same weights.
 func TestDeterminism(t *testing.T) {
 	needTorch(t)
-	for _, class := range []string{"stateless", "lstm"} {
+	for _, class := range []string{"stateless", "lstm", "lstm-overlap"} {
 		var hashes []string
 		for i := 0; i < 2; i++ {
-			res, err := Train(context.Background(), small(t, class, 3, t.TempDir()))
+			o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
+			if strings.HasSuffix(class, "-overlap") {
+				o.Hyperparameters["overlap"] = 1
+			}
+			res, err := Train(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +195,7 @@ func TestDeterminism(t *testing.T) {
 		if hashes[0] != hashes[1] {
 			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", class, hashes[0], hashes[1])
 		}
-		o := small(t, class, 3, t.TempDir())
+		o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
 		o.Seed = 12
 		res, err := Train(context.Background(), o)
 		if err != nil {

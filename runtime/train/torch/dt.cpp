@@ -103,20 +103,21 @@ std::pair<at::Tensor, at::Tensor> forward_train(dt_model *m, const uint8_t *obs,
                                                 const float *h0, const float *c0) {
 	auto x = encode(m, obs, int64_t(B) * T); // (B*T, hidden)
 	if (m->lstm) {
-		auto xg = at::linear(x, param(m, 4), param(m, 6)).view({B, T, 4 * m->hidden});
+		// unbind, not select per step: select's backward would build a
+		// full-size gradient for every step (quadratic in T).
+		auto xs = at::linear(x, param(m, 4), param(m, 6)).view({B, T, 4 * m->hidden}).unbind(1);
 		at::Tensor h = h0 ? host_floats(h0, {B, m->hidden}, m->dev) : at::zeros({B, m->hidden}, x.options());
 		at::Tensor c = c0 ? host_floats(c0, {B, m->hidden}, m->dev) : at::zeros({B, m->hidden}, x.options());
-		at::Tensor keep;
-		if (starts) keep = 1 - host_floats(starts, {B, T}, m->dev);
+		std::vector<at::Tensor> keep;
+		if (starts) keep = (1 - host_floats(starts, {B, T}, m->dev)).unsqueeze(2).unbind(1);
 		std::vector<at::Tensor> outs;
 		outs.reserve(T);
 		for (int t = 0; t < T; t++) {
 			if (t > 0 && starts) {
-				auto k = keep.select(1, t).unsqueeze(1);
-				h = h * k;
-				c = c * k;
+				h = h * keep[t];
+				c = c * keep[t];
 			}
-			lstm_cell(m, xg.select(1, t), h, c);
+			lstm_cell(m, xs[t], h, c);
 			outs.push_back(h);
 		}
 		x = at::stack(outs, 1).view({int64_t(B) * T, m->hidden});

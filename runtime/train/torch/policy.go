@@ -132,8 +132,10 @@ func ResolveDevice(d string) (string, error) {
 		return "cpu", nil
 	case "cpu", "cuda":
 		return d, nil
+	case "cuda:0": // as daf.recommended_device names it; one device is used
+		return "cuda", nil
 	}
-	return "", fmt.Errorf("unknown device %q (want \"auto\", \"cpu\" or \"cuda\")", d)
+	return "", fmt.Errorf("unknown device %q (want \"auto\", \"cpu\", \"cuda\" or \"cuda:0\")", d)
 }
 
 func contains(list []string, s string) bool {

@@ -1,0 +1,161 @@
+package builtins
+
+import (
+	"fmt"
+	"math"
+
+	"go.starlark.net/starlark"
+
+	"github.com/dafscript/dafscript/runtime/train"
+)
+
+func init() {
+	Register("train", `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
+
+Trains a neural policy ("lstm" or "stateless") with PPO on the missions
+(a name, daf.mission(...) or a list; environment i plays missions[i % n]).
+steps counts agent-steps and is rounded up to whole updates. hyperparameters
+overrides the defaults by name (learning_rate 0.00092 annealed to 0, gamma
+0.995, gae_lambda 0.90, clip_coef 0.2, vf_coef 2.0, vf_clip_coef 0.2,
+ent_coef 0.01, max_grad_norm 1.5, update_epochs 1, bptt_horizon 64,
+minibatch_size 4096, num_envs 16, hidden_size 128, threads = all cores, ...;
+docs/training.md lists them all); an unknown name is an error with the
+closest valid one. device: "auto" (CUDA when libtorch sees a GPU), "cpu",
+"cuda". checkpoint_every: agent-steps between checkpoints (None: only the
+final one). resume: a checkpoint of the same run (same missions, policy,
+seed and hyperparameters) to continue from; with the same steps it ends
+where the uninterrupted run would.
+
+Output goes to <out>/training/<session>/: checkpoints/update_NNNNNN/,
+metrics.jsonl (one line per update) and training.json. Load a checkpoint
+with daf.policy("lstm", data_path=r.final_checkpoint).
+
+Result fields: policy, missions, final_checkpoint, training_steps,
+wall_time_seconds, steps_per_second, final_reward (mean reward of the last
+100 episodes), hyperparameters (every applied value), curve (per update:
+step, update, episode_reward, hearts, policy_loss, value_loss, entropy,
+approx_kl, clip_fraction, explained_variance, sps, episodes), seed, device,
+updates, episodes, session_dir, checkpoints, resumed_from.
+
+  r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
+                hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)
+  print(r.final_reward, r.final_checkpoint)
+  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`, builtinTrain)
+}
+
+// TrainingKind is the Starlark type name of daf.train's result.
+const TrainingKind = "TrainingResult"
+
+func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var mis starlark.Value
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None
+	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
+		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV); err != nil {
+		return nil, err
+	}
+	env := EnvOf(t)
+	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
+	ms, err := Missions(b.Name(), "missions", mis)
+	if err != nil {
+		return nil, err
+	}
+	pol, ok := starlark.AsString(polV)
+	if !ok || (pol != "lstm" && pol != "stateless") {
+		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
+	}
+	steps, err := int64Arg("steps", stepsV, 100_000, 1)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	seed, err := SeedArg(t, seedV)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	hyper, err := hyperparameters(hyperV)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	if _, err := train.ParseHyperparameters(hyper); err != nil {
+		return nil, fail("hyperparameters: %v", err)
+	}
+	dev, ok := starlark.AsString(devV)
+	if !ok {
+		return nil, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
+	}
+	ck, err := int64Arg("checkpoint_every", ckV, 0, 1)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	var resume string
+	if resumeV != starlark.None {
+		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
+			return nil, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
+		}
+	}
+	o := train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
+		CheckpointEvery: ck, Resume: resume, Progress: env.Stderr, ShowProgress: env.Interactive, Logger: env.Logger}
+	info := runInfo(env, seed, map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
+		"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume})
+	res, dir, err := train.InSession(env.Context(), env.OutDir, info, o)
+	if err != nil {
+		return nil, callError(b.Name(), err)
+	}
+	env.Logger.Info("training written", "dir", dir)
+	return NewResult(TrainingKind, res)
+}
+
+// int64Arg reads an optional positive integer (None gives def).
+func int64Arg(name string, v starlark.Value, def, lo int64) (int64, error) {
+	switch x := v.(type) {
+	case nil, starlark.NoneType:
+		return def, nil
+	case starlark.Int:
+		i, ok := x.Int64()
+		if !ok || i < lo {
+			return 0, fmt.Errorf("%s: got %s, want an int >= %d", name, x, lo)
+		}
+		return i, nil
+	}
+	return 0, fmt.Errorf("%s: got %s, want an int", name, v.Type())
+}
+
+// hyperparameters reads a dict of name -> number.
+func hyperparameters(v starlark.Value) (map[string]float64, error) {
+	out := map[string]float64{}
+	if v == nil || v == starlark.None {
+		return out, nil
+	}
+	d, ok := v.(*starlark.Dict)
+	if !ok {
+		return nil, fmt.Errorf("hyperparameters: got %s, want a dict such as {\"learning_rate\": 0.0005}", v.Type())
+	}
+	for _, kv := range d.Items() {
+		k, ok := starlark.AsString(kv[0])
+		if !ok {
+			return nil, fmt.Errorf("hyperparameters: key %s is not a string", kv[0].String())
+		}
+		var f float64
+		switch x := kv[1].(type) {
+		case starlark.Int:
+			i, ok := x.Int64()
+			if !ok {
+				return nil, fmt.Errorf("hyperparameters[%q]: %s is too large", k, x)
+			}
+			f = float64(i)
+		case starlark.Float:
+			f = float64(x)
+		case starlark.Bool:
+			if x {
+				f = 1
+			}
+		default:
+			return nil, fmt.Errorf("hyperparameters[%q]: got %s, want a number", k, kv[1].Type())
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("hyperparameters[%q]: %v is not a finite number", k, f)
+		}
+		out[k] = f
+	}
+	return out, nil
+}

@@ -1,0 +1,110 @@
+//go:build learning
+
+package train
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/dafscript/dafscript/runtime/stats"
+	"github.com/dafscript/dafscript/sim"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+// Learning settings; DAF_LEARN_* environment variables override them to
+// explore other missions.
+var (
+	learnMission = envOr("DAF_LEARN_MISSION", "training_facility_1:shaped")
+	learnPolicy  = envOr("DAF_LEARN_POLICY", "stateless")
+	learnSteps   = envInt("DAF_LEARN_STEPS", 1_000_000)
+	learnEvals   = envInt("DAF_LEARN_EPISODES", 24)
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(k string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(k), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+// playEpisodes returns the mean reward per agent of n episodes of the mission.
+func playEpisodes(t *testing.T, spec policy.Spec, n int, seed uint64) []float64 {
+	t.Helper()
+	m := missions(t, learnMission)[0]
+	p, err := policy.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float64
+	for ep := 0; ep < n; ep++ {
+		s := sim.DeriveSeed(seed, "learning-eval", uint64(ep))
+		cfg, err := m.Build(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := sim.NewEnv(cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := env.NumAgents()
+		c, err := p.NewController(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < k; i++ {
+			c.Reset(i, sim.DeriveSeed(s, "agent", uint64(i)))
+		}
+		obs := make([]uint8, k*sim.ObsSize)
+		act := make([]int32, k)
+		for done := false; !done; {
+			env.ObserveInto(obs)
+			if err := c.Act(obs, act); err != nil {
+				t.Fatal(err)
+			}
+			done = env.Step(act)
+		}
+		out = append(out, meanOf(env.EpisodeRewards()))
+	}
+	return out
+}
+
+// TestLearn trains on one mission for at most learnSteps agent-steps and
+// checks that the trained policy beats random (Welch p < 0.01).
+func TestLearn(t *testing.T) {
+	needTorch(t)
+	dir := t.TempDir()
+	began := time.Now()
+	res, err := Train(context.Background(), Options{
+		Missions: missions(t, learnMission), Policy: learnPolicy, Steps: learnSteps, Seed: 1,
+		Hyperparameters: map[string]float64{"threads": 2}, Device: "cpu", Dir: dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained %s on %s: %d steps in %.0f s (%.0f SPS), final reward %.3f",
+		learnPolicy, learnMission, res.TrainingSteps, time.Since(began).Seconds(), res.StepsPerSecond, res.FinalReward)
+	for i, pt := range res.Curve {
+		if i%max(1, len(res.Curve)/10) == 0 || i == len(res.Curve)-1 {
+			t.Logf("update %d step %d reward %.3f entropy %.3f kl %.4f ev %.3f sps %.0f", pt.Update, pt.Step, pt.EpisodeReward, pt.Entropy, pt.ApproxKL, pt.ExplainedVariance, pt.SPS)
+		}
+	}
+	n := int(learnEvals)
+	trained := playEpisodes(t, policy.Spec{Class: learnPolicy, Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 2}}, n, 7)
+	random := playEpisodes(t, policy.Spec{Class: "random"}, n, 7)
+	_, _, p := stats.WelchTTest(trained, random)
+	t.Logf("%d episodes: trained mean %.4f (std %.4f), random mean %.4f (std %.4f), Welch p = %.3g",
+		n, stats.Mean(trained), stats.Std(trained), stats.Mean(random), stats.Std(random), p)
+	if !(stats.Mean(trained) > stats.Mean(random) && p < 0.01) {
+		t.Errorf("the trained policy does not beat random at p < 0.01")
+	}
+}
