@@ -131,8 +131,12 @@ func (m *Manifest) Stale() bool {
 	if host, _ := os.Hostname(); host != m.Host {
 		return false
 	}
-	err := syscall.Kill(m.PID, 0)
-	return errors.Is(err, syscall.ESRCH)
+	p, err := os.FindProcess(m.PID)
+	if err != nil {
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
+	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
 }
 
 // Verify re-hashes the files of a session and returns one line per file

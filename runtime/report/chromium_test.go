@@ -53,7 +53,7 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--no-first-run", "--disable-extensions", "--hide-scrollbars",
+		"--no-first-run", "--disable-extensions", "--hide-scrollbars", "--disable-dev-shm-usage",
 		"--user-data-dir=" + t.TempDir()}
 	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
 	var stdout, stderr bytes.Buffer
