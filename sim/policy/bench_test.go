@@ -136,3 +136,10 @@ func report(b *testing.B, agentSteps int, cpu float64) {
 		b.ReportMetric(float64(agentSteps)/cpu, "agent-steps/cpu-s")
 	}
 }
+
+// BenchmarkBaselineHelloWorld: the baseline with the engine on the
+// 100x100 hello_world.open_world (4 agents), where its maps and searches
+// are largest.
+func BenchmarkBaselineHelloWorld(b *testing.B) {
+	benchEpisodes(b, build(b, "hello_world.open_world", 1), "baseline")
+}
