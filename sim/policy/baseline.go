@@ -27,7 +27,7 @@ const (
 	batchCargo      = 40  // cargo a batch may fill (the default limit is 100)
 	maxBatch        = 10  // hearts' worth per trip at most
 	batchPatience   = 15  // steps an agent that can already make a heart spends on its batch
-	probeDistance   = 20  // an assembler this close is visited first to read its recipe
+	probeDistance   = 20  // an assembler this close is visited to read its recipe rather than wait
 	endMargin       = 3   // steps kept in hand to deliver hearts before the episode ends
 	maxGroup        = 4   // the largest heart protocol takes four agents
 )
@@ -117,13 +117,11 @@ type agentState struct {
 	// heartFull: an assembler use failed while the agent held a heart, so
 	// it can hold no more and must deliver first.
 	heartFull bool
-	// probed: the agent has stood alone at an assembler vibing heart_a
-	// and read the recipe it shows (or seen that it shows none).
+	// probed: the agent has stood at an assembler vibing heart_a (alone,
+	// it read the recipe shown, or saw that none is shown).
 	probed bool
 	// teamSize estimates the number of agents: 1 + the most seen at once.
-	teamSize    int
-	agentsHere  []int32 // cells holding an agent in the current observation
-	agentsStamp []uint32
+	teamSize int
 }
 
 type baselineController struct {

@@ -45,7 +45,7 @@ func (b *obsBuilder) self(lastAction, energy int, vibe string, inv map[sim.Resou
 }
 
 func tagOf(name string) int {
-	for i, n := range tagNames {
+	for i, n := range sim.TypeNames() {
 		if n == name {
 			return i
 		}

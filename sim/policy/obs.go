@@ -2,9 +2,7 @@ package policy
 
 import "github.com/dafscript/dafscript/sim"
 
-// Object kinds the baseline tells apart. Tag values in observations are
-// indices into the alphabetically sorted object type names (GAME.md,
-// "Observation"); tagKind maps them to these kinds.
+// Object kinds the baseline tells apart.
 const (
 	kindNone uint8 = iota
 	kindAgent
@@ -16,19 +14,23 @@ const (
 	kindOxygen
 	kindSilicon
 	kindWall
-	numKinds
 )
 
-// tagNames are the object type names in tag order.
-var tagNames = []string{
-	"agent", "assembler", "carbon_extractor", "charger", "chest",
-	"germanium_extractor", "oxygen_extractor", "silicon_extractor", "wall",
-}
-
+// tagKind maps an observation's tag value (an index into sim.TypeNames)
+// to a kind.
 var tagKind = func() [256]uint8 {
+	kinds := map[string]uint8{
+		"agent": kindAgent, "assembler": kindAssembler, "carbon_extractor": kindCarbon,
+		"charger": kindCharger, "chest": kindChest, "germanium_extractor": kindGermanium,
+		"oxygen_extractor": kindOxygen, "silicon_extractor": kindSilicon, "wall": kindWall,
+	}
 	var t [256]uint8
-	for i := range tagNames {
-		t[i] = uint8(i) + kindAgent
+	for i, name := range sim.TypeNames() {
+		k, ok := kinds[name]
+		if !ok {
+			panic("policy: no kind for object type " + name)
+		}
+		t[i] = k
 	}
 	return t
 }()
