@@ -390,3 +390,43 @@ func TestWriteFileAtomicReplaces(t *testing.T) {
 		t.Error("write into a missing folder: no error")
 	}
 }
+
+// Sessions opened at once in the same second all get their own folder.
+func TestConcurrentSessions(t *testing.T) {
+	m := NewManager(t.TempDir())
+	m.Clock = func() time.Time { return t0 }
+	const n = 8
+	ids := make(chan string, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s, err := m.NewSession("evaluations", RunInfo{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- s.ID()
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case id := <-ids:
+			if seen[id] {
+				t.Errorf("id %s given twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	for i := 1; i <= n; i++ {
+		id := "20260131_142501"
+		if i > 1 {
+			id += "_" + strconv.Itoa(i)
+		}
+		if !seen[id] {
+			t.Errorf("ids %v lack %s", seen, id)
+		}
+	}
+}
