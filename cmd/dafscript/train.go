@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/sim/mission"
+)
+
+func init() {
+	c := &Command{
+		Name:    "train",
+		Usage:   "dafscript train -m MISSION... [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
+		Summary: "train a neural policy with PPO",
+		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable;
+environment i plays mission i mod n) for --steps agent-steps. --hp sets a
+hyperparameter (repeatable: --hp learning_rate=0.0005 --hp num_envs=32);
+docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
+(one line per update) and training.json go to DIR/training/<session>/.
+--resume continues a run from one of its checkpoints. Play the result with
+-p lstm:DIR/training/<session>/checkpoints/update_NNNNNN in eval or compare.`,
+	}
+	c.Run = func(st *State, args []string) int {
+		fs := newFlagSet(c)
+		var missions, hps listFlag
+		fs.Var(&missions, "m", "`mission` to train on (repeat, or comma-separate, for several)")
+		fs.Var(&missions, "mission", "same as -m")
+		pol := fs.String("p", "lstm", "`policy` class: lstm or stateless")
+		fs.StringVar(pol, "policy", "lstm", "same as -p")
+		steps := fs.Int64("steps", 100_000, "agent-`steps` to train for (rounded up to whole updates)")
+		seed := fs.Uint64("seed", 0, "`seed` of the run")
+		fs.Var(&hps, "hp", "hyperparameter `NAME=VALUE` (repeat for several)")
+		device := fs.String("device", "auto", "`device`: auto (CUDA when libtorch sees a GPU), cpu or cuda")
+		ckEvery := fs.Int64("checkpoint-every", 0, "agent-`steps` between checkpoints (0: only the final one)")
+		resume := fs.String("resume", "", "`checkpoint` of the same run to continue from")
+		format := fs.String("format", "table", "output `format`: table, json or yaml")
+		out := fs.String("out", "daf_output", "output `directory`; results go to DIR/training/<session>/")
+		pos, code, ok := parseFlags(st, c, fs, args)
+		if !ok {
+			return code
+		}
+		if len(pos) > 0 {
+			return usageError(st, c, "unexpected argument %q (missions go after -m)", pos[0])
+		}
+		if len(missions) == 0 {
+			return usageError(st, c, "-m MISSION is required (see dafscript missions)")
+		}
+		if *pol != "lstm" && *pol != "stateless" {
+			return usageError(st, c, "-p %q: want lstm or stateless", *pol)
+		}
+		if *steps < 1 {
+			return usageError(st, c, "--steps %d: want at least 1", *steps)
+		}
+		if *ckEvery < 0 {
+			return usageError(st, c, "--checkpoint-every %d: want 0 or more", *ckEvery)
+		}
+		if *format != "table" && *format != "json" && *format != "yaml" {
+			return usageError(st, c, "--format %q: want table, json or yaml", *format)
+		}
+		var ms []*mission.Mission
+		for _, name := range missions {
+			m, err := mission.Get(name)
+			if err != nil {
+				return usageError(st, c, "-m: %v", err)
+			}
+			ms = append(ms, m)
+		}
+		hyper := map[string]float64{}
+		for _, kv := range hps {
+			k, v, found := strings.Cut(kv, "=")
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if !found || err != nil {
+				return usageError(st, c, "--hp %q: want NAME=NUMBER, e.g. --hp learning_rate=0.0005", kv)
+			}
+			hyper[strings.TrimSpace(k)] = f
+		}
+		if _, err := train.ParseHyperparameters(hyper); err != nil {
+			return usageError(st, c, "--hp: %v", err)
+		}
+		dir, err := absPath(st, *out)
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		o := train.Options{Missions: ms, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
+			Device: *device, CheckpointEvery: *ckEvery, Progress: st.Stderr, ShowProgress: st.IsTerminal,
+			Logger: slog.New(slog.DiscardHandler)}
+		if *resume != "" {
+			if o.Resume, err = absPath(st, *resume); err != nil {
+				return runFailed(st, c.Name, err)
+			}
+		}
+		info := output.RunInfo{Version: st.Version, Seed: *seed, Args: map[string]any{"command": "train",
+			"missions": []string(missions), "policy": *pol, "steps": *steps, "hyperparameters": hyper,
+			"device": *device, "checkpoint_every": *ckEvery, "resume": *resume}}
+		res, sdir, err := train.InSession(st.Ctx, dir, info, o)
+		if err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		if *format == "table" {
+			w := st.Stdout
+			fmt.Fprintf(w, "policy           %s\n", res.Policy)
+			fmt.Fprintf(w, "missions         %s\n", strings.Join(res.Missions, ", "))
+			fmt.Fprintf(w, "device           %s\n", res.Device)
+			fmt.Fprintf(w, "steps            %d (%d updates, %d episodes)\n", res.TrainingSteps, res.Updates, res.Episodes)
+			fmt.Fprintf(w, "steps/second     %.0f\n", res.StepsPerSecond)
+			fmt.Fprintf(w, "final reward     %.4f (mean of the last episodes)\n", res.FinalReward)
+			fmt.Fprintf(w, "final checkpoint %s\n", res.FinalCheckpoint)
+		} else if err := writeStructured(st.Stdout, *format, res); err != nil {
+			return runFailed(st, c.Name, err)
+		}
+		fmt.Fprintf(st.Stderr, "training written to %s\n", sdir)
+		return ExitOK
+	}
+	register(*c)
+}
