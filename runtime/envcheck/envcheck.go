@@ -427,15 +427,10 @@ func runProbes() []Check {
 	for i, n := range names {
 		fns[i] = probes[n]
 	}
-	hasDevices := len(deviceProbes) > 0
 	probeMu.Unlock()
 	var out []Check
 	for i, fn := range fns {
 		out = append(out, safeProbe(names[i], fn)...)
-	}
-	if len(fns) == 0 && !hasDevices {
-		out = append(out, Check{Name: "training backend", Status: OK,
-			Detail: "none in this build (without libtorch): scripted policies only; daf.train and neural policies are unavailable"})
 	}
 	return out
 }
