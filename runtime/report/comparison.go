@@ -51,7 +51,7 @@ type rankedRow struct {
 }
 
 // ranking orders policies by mean (undefined means last), ties in the
-// report's policy order.
+// report's policy order and sharing a rank.
 func ranking(r compare.Report) []rankedRow {
 	idx := make([]int, len(r.Policies))
 	for i := range idx {
@@ -69,6 +69,10 @@ func ranking(r compare.Report) []rankedRow {
 	for k, i := range idx {
 		p := r.Policies[i]
 		rows[k] = rankedRow{Rank: k + 1, Policy: p, Color: policyColor(i), S: r.SummaryStatistics[p]}
+		// Equal means share a rank (1, 2, 2, 4).
+		if k > 0 && rows[k].S.Mean == rows[k-1].S.Mean {
+			rows[k].Rank = rows[k-1].Rank
+		}
 	}
 	if len(rows) == 0 {
 		return rows

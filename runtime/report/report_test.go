@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"encoding/json"
 	"flag"
 	"html/template"
@@ -181,6 +182,20 @@ func TestComparisonContent(t *testing.T) {
 		if len(tables) != 1 || !strings.Contains(tables[0].Text, metric) {
 			t.Errorf("table %s missing or without %s", id, metric)
 		}
+	}
+}
+
+func TestRankingTies(t *testing.T) {
+	r := fixtureReport()
+	s := r.SummaryStatistics["random"]
+	s.Mean = r.SummaryStatistics["baseline"].Mean
+	r.SummaryStatistics["random"] = s
+	var got []string
+	for _, row := range ranking(r) {
+		got = append(got, fmt.Sprint(row.Rank, row.Policy))
+	}
+	if d := cmp.Diff([]string{"1random", "1baseline", "3noop"}, got); d != "" {
+		t.Errorf("ranks (-want +got):\n%s", d)
 	}
 }
 
