@@ -1,9 +1,9 @@
 package report
 
 import (
-	"fmt"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"html/template"
 	"math"
 	"os"
