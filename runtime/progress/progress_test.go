@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"github.com/creack/pty"
 	"os"
 	"regexp"
 	"strings"
@@ -113,5 +114,17 @@ func TestLineWriter(t *testing.T) {
 	LineWriter(&other).Write([]byte("x\n"))
 	if other.String() != "x\n" {
 		t.Errorf("disabled: %q", other.String())
+	}
+}
+
+func TestIsTerminalOnPty(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	if !IsTerminal(tty) {
+		t.Error("a pty is not a terminal")
 	}
 }
