@@ -482,9 +482,9 @@ func comparisonMarkdown(v any) (string, error) {
 		b.WriteString(mdTable(header, "l"+strings.Repeat("r", len(r.Policies)), mrows))
 	}
 	if len(r.Warnings) > 0 {
-		b.WriteString("\n")
+		b.WriteString("\nWarnings:\n\n")
 		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "> ⚠ %s\n", strings.ReplaceAll(w, "\n", " "))
+			fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(w, "\n", " "))
 		}
 	}
 	return b.String(), nil
