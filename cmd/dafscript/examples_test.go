@@ -77,9 +77,10 @@ func TestStarlarkSuites(t *testing.T) {
 
 // BenchmarkStartupEmptyScript measures the wall time of `dafscript
 // empty.star` as a user sees it (exec of the built binary), reporting the
-// median in ms; baseline execs /bin/true, the cost of any process start.
+// median in ms. Variants: the default build; a CGO_ENABLED=0 build (no
+// libtorch, whose shared libraries' static initialisers dominate the
+// default build's start-up); and /bin/true, the cost of any process start.
 func BenchmarkStartupEmptyScript(b *testing.B) {
-	bin := builtBinary(b)
 	dir := b.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "empty.star"), nil, 0o644); err != nil {
 		b.Fatal(err)
@@ -98,7 +99,8 @@ func BenchmarkStartupEmptyScript(b *testing.B) {
 		sort.Float64s(ms)
 		b.ReportMetric(ms[len(ms)/2], "median-ms")
 	}
-	b.Run("dafscript", func(b *testing.B) { run(b, bin, "empty.star") })
+	b.Run("dafscript", func(b *testing.B) { run(b, builtBinary(b), "empty.star") })
+	b.Run("dafscript_nocgo", func(b *testing.B) { run(b, builtBinaryEnv(b, "CGO_ENABLED=0"), "empty.star") })
 	b.Run("baseline_true", func(b *testing.B) { run(b, "/bin/true") })
 }
 

@@ -59,7 +59,7 @@ func Main(st *State, args []string) (code int) {
 		return ExitOK
 	case name == "--version" || name == "-version":
 		name, args = "version", args[1:]
-	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-"):
+	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-") || (commands[name] == nil && isFile(st, name)):
 		// `dafscript FILE.star` and `dafscript --seed 3 FILE.star` mean run.
 		return commands["run"].Run(st, args)
 	default:
@@ -71,4 +71,15 @@ func Main(st *State, args []string) (code int) {
 		return ExitUsage
 	}
 	return cmd.Run(st, args)
+}
+
+// isFile reports whether name is an existing file relative to the State's
+// directory: `dafscript experiment` runs it like a .star file.
+func isFile(st *State, name string) bool {
+	p, err := absPath(st, name)
+	if err != nil {
+		return false
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
 }

@@ -153,3 +153,30 @@ func TestParseFlagsInterleaved(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptStopsEpisodes interrupts a script while daf builtins are
+// playing episodes: the work must stop promptly and the exit code be 130.
+func TestInterruptStopsEpisodes(t *testing.T) {
+	dir := t.TempDir()
+	src := `for seed in range(100000):
+    daf.episode("training_facility_1", "baseline", seed = seed)
+`
+	if err := os.WriteFile(filepath.Join(dir, "long.star"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	sig := make(chan os.Signal, 1)
+	st.Interrupt = sig
+	done := make(chan int)
+	go func() { done <- Main(st, []string{"run", "--out", filepath.Join(dir, "out"), "long.star"}) }()
+	time.Sleep(300 * time.Millisecond)
+	sig <- os.Interrupt
+	select {
+	case code := <-done:
+		if code != ExitCancelled {
+			t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitCancelled, errs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the episodes did not stop on interrupt")
+	}
+}

@@ -16,37 +16,60 @@ import (
 	"github.com/creack/pty"
 )
 
+// A built binary of this package, per build environment.
+type builtBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
+	binMu   sync.Mutex
+	bins    = map[string]*builtBin{}
+	binDirs []string
 )
 
 // builtBinary builds dafscript once per test process.
-func builtBinary(tb testing.TB) string {
+func builtBinary(tb testing.TB) string { return builtBinaryEnv(tb) }
+
+// builtBinaryEnv builds dafscript with extra environment variables (such
+// as CGO_ENABLED=0) once per test process and variant.
+func builtBinaryEnv(tb testing.TB, env ...string) string {
 	tb.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "dafscript-bin")
-		if binErr != nil {
+	key := strings.Join(env, " ")
+	binMu.Lock()
+	b := bins[key]
+	if b == nil {
+		b = new(builtBin)
+		bins[key] = b
+	}
+	binMu.Unlock()
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dafscript-bin")
+		if err != nil {
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(binDir, "dafscript")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		binMu.Lock()
+		binDirs = append(binDirs, dir)
+		binMu.Unlock()
+		b.path = filepath.Join(dir, "dafscript")
+		cmd := exec.Command("go", "build", "-o", b.path, ".")
+		cmd.Env = append(os.Environ(), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}
 	})
-	if binErr != nil {
-		tb.Fatal(binErr)
+	if b.err != nil {
+		tb.Fatal(b.err)
 	}
-	return binPath
+	return b.path
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
+	for _, d := range binDirs {
+		os.RemoveAll(d)
 	}
 	os.Exit(code)
 }
