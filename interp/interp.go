@@ -286,7 +286,33 @@ func (h *Host) Help(x starlark.Value) string {
 		}
 		return b.String()
 	}
+	// A member of a predeclared module (daf.vars) is documented by its
+	// dotted name.
+	for modName, v := range h.predeclared {
+		if m, ok := v.(*starlarkstruct.Module); ok {
+			for name, member := range m.Members {
+				if same(member, x) {
+					if d, ok := h.doc(modName + "." + name); ok {
+						return d
+					}
+				}
+			}
+		}
+	}
 	return fmt.Sprintf("%s: a value of type %s", x.String(), x.Type())
+}
+
+// same reports whether a and b are the same object (not merely equal).
+func same(a, b starlark.Value) bool {
+	switch a := a.(type) {
+	case *starlark.Dict:
+		b, ok := b.(*starlark.Dict)
+		return ok && a == b
+	case *starlark.List:
+		b, ok := b.(*starlark.List)
+		return ok && a == b
+	}
+	return false
 }
 
 func (h *Host) doc(name string) (string, bool) {

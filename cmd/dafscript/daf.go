@@ -8,7 +8,7 @@ import (
 
 // hostConfig returns the Starlark host configuration for one run: the daf
 // module over an Env built from the flags, attached to every thread.
-func hostConfig(st *State, sf *ScriptFlags, p hostParams) interp.Config {
+func hostConfig(st *State, sf *ScriptFlags, p hostParams) (interp.Config, *builtins.Env) {
 	env := dafEnv(st, sf, p)
 	return interp.Config{
 		Root:        p.root,
@@ -19,7 +19,7 @@ func hostConfig(st *State, sf *ScriptFlags, p hostParams) interp.Config {
 		Predeclared: starlark.StringDict{"daf": builtins.NewModule(env)},
 		InitThread:  func(t *starlark.Thread) { builtins.SetEnv(t, env) },
 		Docs:        builtins.Docs(),
-	}
+	}, env
 }
 
 // dafEnv returns the Env the daf builtins see for one run.
@@ -46,15 +46,8 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 	}
 }
 
+// newHost returns the host for one run and the Env its threads share.
 func newHost(st *State, sf *ScriptFlags, p hostParams) (*interp.Host, *builtins.Env) {
-	cfg := hostConfig(st, sf, p)
-	env := builtins.EnvOf(threadWith(cfg))
+	cfg, env := hostConfig(st, sf, p)
 	return interp.New(cfg), env
-}
-
-// threadWith returns a bare thread carrying cfg's Env, to read it back.
-func threadWith(cfg interp.Config) *starlark.Thread {
-	t := new(starlark.Thread)
-	cfg.InitThread(t)
-	return t
 }

@@ -99,7 +99,8 @@ func testCommand(st *State, args []string) int {
 			if rel, err := filepath.Rel(wd, file); err != nil || strings.HasPrefix(rel, "..") {
 				root = filepath.Dir(file)
 			}
-			return hostConfig(st, &sf, hostParams{ctx: ctx, root: root, workDir: wd, scriptPath: file})
+			cfg, _ := hostConfig(st, &sf, hostParams{ctx: ctx, root: root, workDir: wd, scriptPath: file})
+			return cfg
 		},
 	}
 	passed, failed := 0, 0
