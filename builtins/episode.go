@@ -75,10 +75,11 @@ func builtinEpisode(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	}
 	ep, err := eval.PlayOne(env.Context(), eval.One{Mission: ms[0], Agents: specs, Seed: seed, MaxSteps: maxSteps})
 	if err != nil {
-		if errors.Is(err, env.Context().Err()) && env.Context().Err() != nil {
+		if env.Context().Err() != nil && errors.Is(err, env.Context().Err()) {
 			return nil, fmt.Errorf("%s: cancelled", b.Name())
 		}
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
+	env.Logger.Debug("episode played", "mission", ep.Mission, "policy", ep.Policy, "seed", ep.Seed, "steps", ep.Steps, "hearts_deposited", ep.HeartsDeposited)
 	return NewResult(EpisodeKind, ep)
 }
