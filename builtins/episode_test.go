@@ -92,3 +92,8 @@ func TestEpisodeCancelled(t *testing.T) {
 func TestEpisodeSwappedArguments(t *testing.T) {
 	wantErr(t, `daf.episode(daf.policy("noop"), "training_facility_1")`, "daf.episode: mission: got PolicySpec; the mission comes first: daf.episode(mission, policy")
 }
+
+func TestEpisodePanicNamesSeed(t *testing.T) {
+	wantErr(t, `daf.episode("training_facility_1", "test_panic", seed=77)`,
+		`daf.episode: policy test_panic on mission training_facility_1, episode 0 (seed 77): internal error: policy exploded`)
+}

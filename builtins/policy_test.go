@@ -76,3 +76,19 @@ func TestPolicyArgs(t *testing.T) {
 		t.Errorf("PolicySpecs = %v, %v", specs, err)
 	}
 }
+
+// panicky acts by panicking, for the error path of an episode.
+type panicky struct{}
+
+func (panicky) Name() string                                   { return "test_panic" }
+func (panicky) NewController(n int) (policy.Controller, error) { return panickyCtrl{}, nil }
+
+type panickyCtrl struct{}
+
+func (panickyCtrl) Reset(int, uint64)          {}
+func (panickyCtrl) Act([]uint8, []int32) error { panic("policy exploded") }
+func (panickyCtrl) Close() error               { return nil }
+
+func init() {
+	policy.Register("test_panic", "panics when it acts", func(policy.Spec) (policy.Policy, error) { return panicky{}, nil })
+}

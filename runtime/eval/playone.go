@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -28,7 +27,7 @@ func PlayOne(ctx context.Context, o One) (ep Episode, err error) {
 	name := ""
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = fmt.Errorf("internal error: %v (this is a bug in dafscript; please report it with this seed)", r)
 		}
 		if err != nil {
 			err = &EpisodeError{Policy: name, Mission: m.Name, Seed: o.Seed, Err: err}
