@@ -558,30 +558,33 @@ func (c *baselineController) bfs(s *agentState) {
 	c.first[start] = 0
 	q := append(c.queue[:0], int32(start))
 	c.frontierCell = -1
+	// The map keeps a margin of unknown cells around everything seen, so
+	// neighbours of reachable cells are always inside it, and cells
+	// outside the seen box are unknown.
+	off := [5]int{0, -side, side, -1, 1}
+	grid, stamp, occ, gen, ogen := s.grid, c.stamp, c.occ, c.gen, c.ogen
 	for h := 0; h < len(q); h++ {
 		cur := int(q[h])
-		r, cc := cur/side, cur%side
+		d := c.dist[cur] + 1
+		f := c.first[cur]
 		for a := sim.ActionMoveNorth; a <= sim.ActionMoveEast; a++ {
-			nr, nc := r+moveDR[a], cc+moveDC[a]
-			if nr < s.minR || nr > s.maxR || nc < s.minC || nc > s.maxC {
-				if c.frontierCell < 0 {
+			ni := cur + off[a]
+			g := grid[ni]
+			if g != kindNone {
+				if g == cellUnknown && c.frontierCell < 0 {
 					c.frontierCell = cur // next to land never seen
 				}
 				continue
 			}
-			ni := nr*side + nc
-			if c.frontierCell < 0 && s.grid[ni] == cellUnknown {
-				c.frontierCell = cur
-			}
-			if c.stamp[ni] == c.gen || s.grid[ni] != kindNone || c.occ[ni] == c.ogen {
+			if stamp[ni] == gen || occ[ni] == ogen {
 				continue
 			}
-			c.stamp[ni] = c.gen
-			c.dist[ni] = c.dist[cur] + 1
+			stamp[ni] = gen
+			c.dist[ni] = d
 			if cur == start {
 				c.first[ni] = uint8(a)
 			} else {
-				c.first[ni] = c.first[cur]
+				c.first[ni] = f
 			}
 			q = append(q, int32(ni))
 		}
