@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,20 @@ func TestReportInChromium(t *testing.T) {
 	for _, p := range screenshotProblems(img, r.Policies) {
 		t.Error(p)
 	}
+
+	// Printing works (the print style sheet applies) and gives pages.
+	pdf := filepath.Join(dir, "comparison_report.pdf")
+	runChromium(t, bin, "--print-to-pdf="+pdf, "--no-pdf-header-footer", url)
+	data, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatalf("no PDF: %v", err)
+	}
+	// Page objects, when not inside compressed object streams.
+	pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(data, -1))
+	if !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 20000 {
+		t.Errorf("printed PDF looks empty: %d bytes", len(data))
+	}
+	t.Logf("printed: %s (%d bytes, %d pages)", pdf, len(data), pages)
 }
 
 // checkScreenshot requires a page that is not blank: enough ink, enough
