@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -33,7 +34,8 @@ Result fields: policies, missions, episodes, seed, summary (per policy and
 mission: reward (n, mean, std, median, iqm, ci_low, ci_high, min, max),
 hearts_made, hearts_deposited, steps, success_rate, action_failure_rate,
 resources_gained) and results (every episode, as daf.episode returns it).
-The result is also written to <out>/evaluations/<session>/evaluation.json.
+r.table() returns the summary as a text table (as dafscript eval prints
+it). The result is also written to <out>/evaluations/<session>/evaluation.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
   for row in r.summary:
@@ -158,5 +160,14 @@ func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, callError(b.Name(), err)
 	}
 	env.Logger.Info("evaluation written", "dir", dir)
-	return NewResult(EvaluationKind, ev)
+	return NewResult(EvaluationKind, ev, Method{Name: "table", Fn: func(t *starlark.Thread, r *Result, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if err := UnpackArgs(EvaluationKind+".table", args, kwargs); err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		if err := ev.WriteText(&b); err != nil {
+			return nil, err
+		}
+		return starlark.String(b.String()), nil
+	}})
 }

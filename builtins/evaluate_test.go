@@ -35,6 +35,7 @@ print(type(r), r.policies, r.missions, r.episodes, r.seed, len(r.results))
 for row in r.summary:
     print(row.policy, row.episodes, row.steps, row.reward.n)
 print(r.results[0].seed == r.results[2].seed, r.results[4].assignment)
+print("| baseline+random | training_facility_1 |" in r.table())
 `)
 	want := `EvaluationResult ["baseline", "noop", "baseline+random"] ["training_facility_1"] 2 4 6
 baseline 2 200.0 2
@@ -43,6 +44,9 @@ baseline+random 2 200.0 2
 True`
 	if !strings.HasPrefix(printed, want) {
 		t.Errorf("printed:\n%s\nwant prefix:\n%s", printed, want)
+	}
+	if !strings.HasSuffix(printed, "True\n") {
+		t.Errorf("table lacks the team mix row: %s", printed)
 	}
 	if strings.Count(printed, `"baseline"`) < 4 {
 		t.Errorf("team mix 3:1 of 4 agents should give baseline 3 agents: %s", printed)
