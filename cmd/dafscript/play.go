@@ -69,7 +69,9 @@ summary: steps, reward per agent, hearts deposited and key stats.
 			fmt.Fprintf(st.Stderr, "dafscript play: %v\n", err)
 			return ExitError
 		}
-		res, err := playEpisode(st.Ctx, st.Stdout, m, p, opts)
+		ctx, cancel := scriptContext(st) // Ctrl-C stops the episode
+		defer cancel()
+		res, err := playEpisode(ctx, st.Stdout, m, p, opts)
 		if err != nil {
 			fmt.Fprintf(st.Stderr, "dafscript play: %v\n", err)
 			if errors.Is(err, context.Canceled) {

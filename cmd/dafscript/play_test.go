@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -85,5 +86,19 @@ func TestPlaySameSeedSameOutput(t *testing.T) {
 	_, b, _ := runCLI(t, args...)
 	if a != b || a == "" {
 		t.Fatal("two plays of the same seed printed different output")
+	}
+}
+
+func TestPlayInterrupted(t *testing.T) {
+	sig := make(chan os.Signal, 1)
+	sig <- os.Interrupt
+	var out, errb bytes.Buffer
+	code := Main(&State{Stdout: &out, Stderr: &errb, Interrupt: sig},
+		[]string{"play", "-m", "machina_1.open_world", "-p", "baseline", "--render", "none"})
+	if code != ExitCancelled {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitCancelled, errb.String())
+	}
+	if !strings.Contains(errb.String(), "episode seed 0 stopped at step") {
+		t.Errorf("stderr does not say where the episode stopped:\n%s", errb.String())
 	}
 }
