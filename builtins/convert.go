@@ -190,28 +190,8 @@ type field struct {
 	value starlark.Value
 }
 
-// structFields converts the exported fields of a struct (or pointer to
-// one) under their json names, embedded structs flattened as
-// encoding/json does.
-func structFields(v any) ([]field, error) {
-	rv := reflect.ValueOf(v)
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return nil, fmt.Errorf("nil %s", rv.Type())
-		}
-		rv = rv.Elem()
-	}
-	if rv.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("want a struct, got %s", rv.Type())
-	}
-	var out []field
-	seen := map[string]bool{}
-	if err := appendFields(&out, seen, rv, 0); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
+// newResultDepth converts the exported fields of a struct under their
+// json names, embedded structs flattened as encoding/json does.
 func newResultDepth(kind string, rv reflect.Value, depth int) (*Result, error) {
 	var fs []field
 	if err := appendFields(&fs, map[string]bool{}, rv, depth); err != nil {

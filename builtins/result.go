@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -59,19 +60,24 @@ func NewResult(kind string, v any, methods ...Method) (starlark.Value, error) {
 	return r, nil
 }
 
-// newResult converts a struct value; ToStarlark uses it for nested
-// structs, whose kind is their Go type name.
+// newResult converts a struct or a pointer to one; the result remembers
+// v as given.
 func newResult(kind string, v any) (*Result, error) {
-	fields, err := structFields(v)
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil, fmt.Errorf("result %s: nil %s", kind, rv.Type())
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("result %s: want a struct, got %T", kind, v)
+	}
+	r, err := newResultDepth(kind, rv, 0)
 	if err != nil {
 		return nil, fmt.Errorf("result %s: %w", kind, err)
 	}
-	r := &Result{kind: kind, goValue: v, fields: make(map[string]starlark.Value, len(fields))}
-	for _, f := range fields {
-		r.fields[f.name] = f.value
-		r.names = append(r.names, f.name)
-	}
-	sort.Strings(r.names)
+	r.goValue = v
 	return r, nil
 }
 
