@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -181,6 +182,47 @@ func viaJSON(v any) (starlark.Value, error) {
 	var x any
 	if err := dec.Decode(&x); err != nil {
 		return nil, err
+	}
+	return fromJSON(x)
+}
+
+// fromJSON converts decoded JSON (numbers as json.Number) to Starlark.
+func fromJSON(x any) (starlark.Value, error) {
+	switch x := x.(type) {
+	case json.Number:
+		if i, ok := new(big.Int).SetString(x.String(), 10); ok {
+			return starlark.MakeBigInt(i), nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, err
+		}
+		return toStarlark(reflect.ValueOf(f), 0)
+	case []any:
+		elems := make([]starlark.Value, len(x))
+		for i, e := range x {
+			v, err := fromJSON(e)
+			if err != nil {
+				return nil, err
+			}
+			elems[i] = v
+		}
+		return starlark.NewList(elems), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		d := starlark.NewDict(len(x))
+		for _, k := range keys {
+			v, err := fromJSON(x[k])
+			if err != nil {
+				return nil, err
+			}
+			_ = d.SetKey(starlark.String(k), v)
+		}
+		return d, nil
 	}
 	return toStarlark(reflect.ValueOf(x), 0)
 }

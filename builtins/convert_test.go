@@ -33,6 +33,7 @@ func TestToStarlark(t *testing.T) {
 		{[]int(nil), "[]"},
 		{starlark.String("v"), `"v"`},
 		{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), `"2026-01-02T03:04:05Z"`},
+		{opaque{}, `{"a": [1, 2.5, "x"], "big": 123456789012345678901234567890, "z": None}`},
 	} {
 		got, err := ToStarlark(tc.in)
 		if err != nil {
@@ -110,4 +111,11 @@ func TestSnake(t *testing.T) {
 			t.Errorf("snake(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// opaque has no exported fields but a JSON form.
+type opaque struct{}
+
+func (opaque) MarshalJSON() ([]byte, error) {
+	return []byte(`{"z": null, "big": 123456789012345678901234567890, "a": [1, 2.5, "x"]}`), nil
 }
