@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
@@ -133,19 +134,37 @@ func runCommand(st *State, args []string) int {
 }
 
 // scriptContext returns a context cancelled by the first interrupt (or
-// st.Ctx), and whether that interrupt came.
+// with st.Ctx); a second interrupt exits at once.
 func scriptContext(st *State) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(st.Ctx)
+	done := make(chan struct{})
 	if st.Interrupt != nil {
 		go func() {
 			select {
 			case <-st.Interrupt:
 				cancel()
-			case <-ctx.Done():
+			case <-done:
+				return
+			}
+			// Work that does not stop promptly can be abandoned with a
+			// second Ctrl-C.
+			select {
+			case <-st.Interrupt:
+				if st.Exit != nil {
+					fmt.Fprintln(st.Stderr, "dafscript: interrupted twice, exiting")
+					st.Exit(ExitCancelled)
+				}
+			case <-done:
 			}
 		}()
 	}
-	return ctx, cancel
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			cancel()
+			close(done)
+		})
+	}
 }
 
 // absPath resolves name against the State's working directory.

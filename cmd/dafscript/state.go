@@ -34,6 +34,9 @@ type State struct {
 	UserCacheDir func() (string, error)
 	// Version is what `dafscript version` reports.
 	Version string
+	// Exit, if set, ends the process at once: a second Ctrl-C during a
+	// run that is still stopping calls Exit(130).
+	Exit func(code int)
 }
 
 // OSState returns the State of this process. The returned stop function
@@ -54,6 +57,7 @@ func OSState() (*State, func()) {
 		NumCPU:          runtime.NumCPU(),
 		UserCacheDir:    os.UserCacheDir,
 		Version:         versionString(),
+		Exit:            os.Exit,
 	}, func() { signal.Stop(sig) }
 }
 
