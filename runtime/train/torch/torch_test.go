@@ -4,6 +4,7 @@ package torch
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/dafscript/dafscript/sim"
@@ -58,36 +59,101 @@ func TestParamsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestLSTMStepMatchesSequence checks that acting step by step gives the
-// same values as the training forward over a whole segment with an episode
-// start in the middle.
-func TestUpdateImprovesLikelihood(t *testing.T) {
+// TestTrainingForwardMatchesAct: the update's forward pass over whole
+// segments (with episode starts inside them) gives the log-probabilities
+// that acting step by step gave, so the approximate KL of an update with
+// learning rate 0 is 0. Ignoring the starts must break that.
+func TestTrainingForwardMatchesAct(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
-		m := testModel(t, class, 32)
-		B, T := 4, 8
-		n := B * T
-		obs := randObs(n, 3)
-		h := make([]float32, B*32)
-		c := make([]float32, B*32)
-		logits := make([]float32, n*sim.NumActions)
-		values := make([]float32, n)
-		if err := m.Act(obs, n, nil, nil, logits, values); class == "stateless" && err != nil {
+		const H, B, T = 16, 3, 10
+		m := testModel(t, class, H)
+		// Larger weights than Init's near-uniform actor, so that a wrong
+		// recurrent state shows in the log-probabilities.
+		w := make([]float32, m.NumParams())
+		wr := sim.NewRNG(4)
+		for i := range w {
+			w[i] = float32(wr.Float64()-0.5) * 0.6
+		}
+		if err := m.SetParams(w); err != nil {
 			t.Fatal(err)
 		}
-		_ = h
-		_ = c
-		b := &Batch{Obs: obs, Actions: make([]int32, n), LogProbs: make([]float32, n), Values: make([]float32, n),
+		n := B * T
+		obs := randObs(n, 5)
+		starts := make([]float32, n)
+		starts[0*T+4], starts[2*T+7] = 1, 1
+		h0, c0 := make([]float32, B*H), make([]float32, B*H)
+		rng := sim.NewRNG(9)
+		for i := range h0 { // segments begin with some state
+			h0[i], c0[i] = float32(rng.Float64()-0.5), float32(rng.Float64()-0.5)
+		}
+		h, c := append([]float32(nil), h0...), append([]float32(nil), c0...)
+		actions, logp, values := make([]int32, n), make([]float32, n), make([]float32, n)
+		stepObs := make([]uint8, B*sim.ObsSize)
+		logits, vals := make([]float32, B*sim.NumActions), make([]float32, B)
+		for s := 0; s < T; s++ {
+			for b := 0; b < B; b++ {
+				row := b*T + s
+				copy(stepObs[b*sim.ObsSize:], obs[row*sim.ObsSize:(row+1)*sim.ObsSize])
+				if starts[row] == 1 {
+					clear(h[b*H : (b+1)*H])
+					clear(c[b*H : (b+1)*H])
+				}
+			}
+			if err := m.Act(stepObs, B, h, c, logits, vals); err != nil {
+				t.Fatal(err)
+			}
+			for b := 0; b < B; b++ {
+				a, lp := Sample(logits[b*sim.NumActions:(b+1)*sim.NumActions], rng)
+				actions[b*T+s], logp[b*T+s], values[b*T+s] = int32(a), lp, vals[b]
+			}
+		}
+		batch := func(st []float32) *Batch {
+			adv := make([]float32, n)
+			for i := range adv {
+				adv[i] = float32(i%3) - 1
+			}
+			return &Batch{Obs: obs, Actions: actions, LogProbs: logp, Values: values, Advantages: adv,
+				Returns: values, Starts: st, H0: h0, C0: c0, B: B, T: T,
+				LR: 0, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Clip: 0.2, VFClip: 0.2, VFCoef: 1, EntCoef: 0.01, MaxGradNorm: 1}
+		}
+		st, err := m.Update(batch(starts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ApproxKL > 1e-6 || st.ClipFraction != 0 || st.ValueLoss > 1e-9 {
+			t.Errorf("%s: update forward differs from act: kl %g clip %g value loss %g", class, st.ApproxKL, st.ClipFraction, st.ValueLoss)
+		}
+		if class == "lstm" {
+			st, err := m.Update(batch(make([]float32, n)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.ApproxKL < 1e-5 {
+				t.Errorf("lstm: ignoring episode starts still matches (kl %g): the test cannot fail", st.ApproxKL)
+			}
+		}
+	}
+}
+
+// TestUpdateLearns: repeated updates on one minibatch lower the value loss
+// and raise the probability of actions with positive advantage.
+func TestUpdateLearns(t *testing.T) {
+	for _, class := range []string{"stateless", "lstm"} {
+		const H, B, T = 32, 4, 8
+		m := testModel(t, class, H)
+		n := B * T
+		b := &Batch{Obs: randObs(n, 3), Actions: make([]int32, n), LogProbs: make([]float32, n), Values: make([]float32, n),
 			Advantages: make([]float32, n), Returns: make([]float32, n), Starts: make([]float32, n),
-			H0: make([]float32, B*32), C0: make([]float32, B*32), B: B, T: T,
+			H0: make([]float32, B*H), C0: make([]float32, B*H), B: B, T: T,
 			LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Clip: 0.2, VFClip: 10, VFCoef: 1, EntCoef: 0, MaxGradNorm: 100}
 		for i := range b.Actions {
-			b.Actions[i] = 7
+			b.Actions[i] = int32(7 + i%2)
 			b.LogProbs[i] = float32(-math.Log(sim.NumActions))
-			b.Advantages[i] = float32(i%2) + 1 // all positive after normalisation? no: mean removed
+			b.Advantages[i] = float32(1 - 2*(i%2)) // action 7 good, 8 bad
 			b.Returns[i] = 1
 		}
 		var first, last Stats
-		for k := 0; k < 20; k++ {
+		for k := 0; k < 30; k++ {
 			st, err := m.Update(b)
 			if err != nil {
 				t.Fatal(err)
@@ -97,9 +163,32 @@ func TestUpdateImprovesLikelihood(t *testing.T) {
 			}
 			last = st
 		}
-		if !(last.ValueLoss < first.ValueLoss) {
-			t.Errorf("%s: value loss did not fall: %v -> %v", class, first.ValueLoss, last.ValueLoss)
+		if !(last.ValueLoss < first.ValueLoss/2) || !(last.PolicyLoss < first.PolicyLoss) {
+			t.Errorf("%s: no learning: first %+v last %+v", class, first, last)
 		}
-		t.Logf("%s: first %+v last %+v", class, first, last)
+		logits, vals := make([]float32, sim.NumActions), make([]float32, 1)
+		h, c := make([]float32, H), make([]float32, H)
+		if err := m.Act(b.Obs[:sim.ObsSize], 1, h, c, logits, vals); err != nil {
+			t.Fatal(err)
+		}
+		if !(logits[7] > logits[8]) {
+			t.Errorf("%s: logit of the good action %v <= the bad one's %v", class, logits[7], logits[8])
+		}
+	}
+}
+
+func TestBadBatch(t *testing.T) {
+	m := testModel(t, "stateless", 8)
+	b := &Batch{Obs: make([]uint8, sim.ObsSize), Actions: []int32{157}, LogProbs: []float32{0}, Values: []float32{0},
+		Advantages: []float32{0}, Returns: []float32{0}, B: 1, T: 1}
+	if _, err := m.Update(b); err == nil || !strings.Contains(err.Error(), "action 157 outside [0,157)") {
+		t.Errorf("error %v", err)
+	}
+	if _, err := New(Config{Obs: 600, Hidden: 8, Actions: 157, Device: "tpu"}); err == nil || !strings.Contains(err.Error(), "unknown device") {
+		t.Errorf("error %v", err)
+	}
+	m.Close()
+	if err := m.Act(make([]uint8, sim.ObsSize), 1, nil, nil, make([]float32, 157), make([]float32, 1)); err == nil {
+		t.Error("act on a closed network succeeded")
 	}
 }
