@@ -32,7 +32,8 @@ episode), summary_statistics (policy -> n, mean, std, median, iqm, ci_low,
 ci_high, min, max; the 95% interval is a bootstrap stratified by mission),
 per_mission (policy -> mission -> the same), pairwise_comparisons (a, b,
 mean_diff, welch_p, mann_whitney_p, holm_p, significant, cohens_d,
-prob_improvement), detailed_metrics (policy -> mission -> stat -> mean) and
+prob_improvement), per_mission_pairwise (mission -> the same pairs on that
+mission alone, Holm-adjusted within it), detailed_metrics (policy -> mission -> stat -> mean) and
 warnings (too few episodes, undefined tests). Undefined numbers are None.
 r.table() returns the ranked summary and the pairwise matrix as text. The
 report is also written to <out>/comparisons/<session>/comparison.json.

@@ -100,7 +100,7 @@ print(type(perf), [x.policy for x in perf.policies], perf.policies[1].success_ra
 baseline noop True True True
 4 4
 True
-["alpha", "detailed_metrics", "episodes_per_mission", "max_steps", "metric", "missions", "mode", "pairwise_comparisons", "per_mission", "policies", "policy_mission_rewards", "seed", "summary_statistics", "warnings"]
+["alpha", "detailed_metrics", "episodes_per_mission", "max_steps", "metric", "missions", "mode", "pairwise_comparisons", "per_mission", "per_mission_pairwise", "policies", "policy_mission_rewards", "seed", "summary_statistics", "warnings"]
 PerformanceAnalysis ["baseline", "noop"] 0.0
 `
 	if printed != want {

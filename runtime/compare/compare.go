@@ -234,29 +234,14 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 		}
 		return all
 	}
-	var welch []float64
-	for i := range names {
-		for j := i + 1; j < len(names); j++ {
-			a, b := pooled(i), pooled(j)
-			_, _, wp := stats.WelchTTest(a, b)
-			_, up := stats.MannWhitneyU(a, b)
-			pi := 0.0
-			for m := range res.Missions {
-				pi += stats.ProbImprovement(values[i][m], values[j][m])
-			}
-			r.PairwiseComparisons = append(r.PairwiseComparisons, Pairwise{
-				A: names[i], B: names[j], MeanDiff: stats.Mean(a) - stats.Mean(b),
-				WelchP: wp, MannWhitneyP: up, CohensD: stats.CohensD(a, b),
-				ProbImprovement: pi / float64(len(res.Missions)),
-			})
-			welch = append(welch, wp)
+	r.PairwiseComparisons = testPairs(names, pooled, func(i, j int) float64 {
+		pi := 0.0
+		for m := range res.Missions {
+			pi += stats.ProbImprovement(values[i][m], values[j][m])
 		}
-	}
-	holm := stats.Holm(welch)
-	for k := range r.PairwiseComparisons {
-		pw := &r.PairwiseComparisons[k]
-		pw.HolmP = holm[k]
-		pw.Significant = holm[k] <= opts.Alpha
+		return pi / float64(len(res.Missions))
+	}, opts.Alpha)
+	for _, pw := range r.PairwiseComparisons {
 		if a, b := pooled(indexOf(names, pw.A)), pooled(indexOf(names, pw.B)); pw.WelchP == 0 && stats.Variance(a) == 0 && stats.Variance(b) == 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s vs %s: both samples are constant, so Welch's p is 0 by convention; the difference held in every episode played, but more episodes are needed to know how often it holds", pw.A, pw.B))
 		}
@@ -264,8 +249,43 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s vs %s: Welch's test is undefined (both samples constant and equal, or fewer than 2 episodes); p is null and the pair is not significant", pw.A, pw.B))
 		}
 	}
+	r.PerMissionPairwise = map[string][]Pairwise{}
+	for m, mname := range res.Missions {
+		r.PerMissionPairwise[mname] = testPairs(names, func(pi int) []float64 { return values[pi][m] },
+			func(i, j int) float64 { return stats.ProbImprovement(values[i][m], values[j][m]) }, opts.Alpha)
+	}
+	if len(res.Missions) > 1 && len(names) > 1 {
+		if s := stats.SampleWarning(res.Episodes, res.Episodes, opts.Alpha, len(names)*(len(names)-1)/2); s != "" {
+			r.Warnings = append(r.Warnings, "per mission: "+s)
+		}
+	}
 	r.Warnings = append(r.Warnings, sampleWarnings(res.Episodes*len(res.Missions), len(names), opts.Alpha)...)
 	return r, nil
+}
+
+// testPairs compares every pair (i < j) of samples(i) and samples(j) with
+// Welch's and the Mann-Whitney test, Holm-adjusts the Welch p-values over
+// the pairs and adds the effect sizes; prob gives P(improvement).
+func testPairs(names []string, samples func(int) []float64, prob func(i, j int) float64, alpha float64) []Pairwise {
+	out := []Pairwise{}
+	var welch []float64
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			a, b := samples(i), samples(j)
+			_, _, wp := stats.WelchTTest(a, b)
+			_, up := stats.MannWhitneyU(a, b)
+			out = append(out, Pairwise{
+				A: names[i], B: names[j], MeanDiff: stats.Mean(a) - stats.Mean(b),
+				WelchP: wp, MannWhitneyP: up, CohensD: stats.CohensD(a, b), ProbImprovement: prob(i, j),
+			})
+			welch = append(welch, wp)
+		}
+	}
+	for k, h := range stats.Holm(welch) {
+		out[k].HolmP = h
+		out[k].Significant = h <= alpha
+	}
+	return out
 }
 
 func sampleWarnings(n, policies int, alpha float64) []string {

@@ -244,3 +244,38 @@ func TestConstantSamplesWarning(t *testing.T) {
 		t.Errorf("warnings %q", w)
 	}
 }
+
+// With several missions each is also tested alone: here a wins on one
+// mission and loses on the other, which the pooled test cannot show.
+func TestPerMissionPairwise(t *testing.T) {
+	var eps []eval.Episode
+	add := func(pol, mis string, rewards ...float64) {
+		for i, r := range rewards {
+			eps = append(eps, eval.Episode{Policy: pol, Mission: mis, Episode: i, Rewards: []float64{r},
+				Assignment: []string{pol}, AgentStats: []map[string]float64{{}}, GameStats: map[string]float64{}})
+		}
+	}
+	add("a", "training_facility_1", 1, 2, 1, 2, 1, 2)
+	add("a", "assembler_2", 50, 52, 51, 53, 50, 52)
+	add("b", "training_facility_1", 5, 6, 5, 6, 5, 6)
+	add("b", "assembler_2", 10, 12, 11, 13, 10, 12)
+	res := &eval.Results{Policies: []string{"a", "b"}, Missions: []string{"training_facility_1", "assembler_2"}, Episodes: 6, Results: eps}
+	r, err := Build(res, Options{Policies: entries(t, "a", "b"), Missions: missions(t, "training_facility_1", "assembler_2"),
+		EpisodesPerMission: 6, Alpha: 0.05, Metric: "reward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, asm := r.PerMissionPairwise["training_facility_1"][0], r.PerMissionPairwise["assembler_2"][0]
+	if tf.MeanDiff != -4 || !tf.Significant || tf.ProbImprovement != 0 {
+		t.Errorf("training_facility_1: %+v", tf)
+	}
+	if asm.MeanDiff != 40 || !asm.Significant || asm.ProbImprovement != 1 {
+		t.Errorf("assembler_2: %+v", asm)
+	}
+	if pooled := r.PairwiseComparisons[0]; pooled.ProbImprovement != 0.5 || pooled.MeanDiff != 18 {
+		t.Errorf("pooled: %+v", pooled)
+	}
+	if !strings.Contains(r.String(), "Per mission: A minus B") {
+		t.Errorf("text lacks the per-mission table:\n%s", r)
+	}
+}

@@ -198,6 +198,33 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			return err
 		}
 	}
+	if len(r.Missions) > 1 && len(r.PerMissionPairwise) > 0 {
+		fmt.Fprintf(w, "\nPer mission: A minus B, Holm-adjusted Welch p within the mission\n")
+		t = NewTable(w, append([]string{"pair"}, r.Missions...), 1)
+		for k, p := range r.PairwiseComparisons {
+			row := []string{p.A + " vs " + p.B}
+			for _, m := range r.Missions {
+				pairs := r.PerMissionPairwise[m]
+				if k >= len(pairs) {
+					row = append(row, "")
+					continue
+				}
+				q := pairs[k]
+				c := ""
+				if q.Significant {
+					c = red
+					if q.MeanDiff > 0 {
+						c = green
+					}
+				}
+				row = append(row, paint(fmt.Sprintf("%+.4g p=%s%s", q.MeanDiff, P(q.HolmP), Marks(q.HolmP, r.Alpha)), c))
+			}
+			t.Append(row)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, paint("warning: "+warn, bold))
 	}

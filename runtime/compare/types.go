@@ -38,6 +38,10 @@ type Report struct {
 	// PairwiseComparisons holds every unordered pair (A before B in
 	// Policies order).
 	PairwiseComparisons []Pairwise `json:"pairwise_comparisons"`
+	// PerMissionPairwise: mission -> every pair tested on that mission's
+	// episodes alone, Holm-adjusted over the pairs of the mission (with
+	// one mission it repeats PairwiseComparisons).
+	PerMissionPairwise map[string][]Pairwise `json:"per_mission_pairwise,omitempty"`
 	// DetailedMetrics: policy -> mission -> stat name -> mean over episodes
 	// (of the per-agent mean for agent stats, prefixed "agent.").
 	DetailedMetrics map[string]map[string]map[string]float64 `json:"detailed_metrics"`
