@@ -19,7 +19,8 @@ per mission and compares them: a ranked summary (mean, 95% bootstrap
 interval, std, median, IQM), the mean per mission, and every pair with
 Welch's t-test, the Mann-Whitney U test, Holm-adjusted p-values (marked
 * <= alpha, ** < 0.01, *** < 0.001), Cohen's d and the probability of
-improvement. Each policy plays its own episodes by default; with --mix all
+improvement, pooled over the missions and, with several missions, for
+each mission alone. Each policy plays its own episodes by default; with --mix all
 policies share one team and each is scored on its own agents. Warnings say
 when the episodes are too few for any difference to reach significance.
 The report is written to DIR/comparisons/<session>/comparison.json;
