@@ -17,8 +17,8 @@ func init() {
 const (
 	rechargeBelow   = 35  // start recharging under this energy
 	rechargeUntil   = 85  // stop recharging at this energy
-	scarceBonus     = 15  // prefer single-use extractors by this many steps
-	rendezvousWait  = 60  // steps to wait at a single-use extractor for more agents
+	scarceBonus     = 40  // prefer single-use extractors by this many steps
+	rendezvousWait  = 90  // steps to wait at a single-use extractor for more agents
 	rendezvousAgent = 4   // stop waiting when this many agents are adjacent
 	failLimit       = 3   // failed uses of a station before it is avoided for a while
 	failBackoff     = 15  // steps a failing station is avoided
