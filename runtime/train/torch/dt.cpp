@@ -15,6 +15,8 @@
 #include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -59,9 +61,27 @@ int guard(char **err, F f) {
 	return -1;
 }
 
+// OpenBLAS keeps a thread pool of its own (all cores by default) whose
+// threads spin while they wait: on a busy machine that fights libtorch's
+// threads. Give it the same count, when the BLAS in use is OpenBLAS.
+void blas_threads(int n) {
+	static int current = -1;
+	using setter = void (*)(int);
+	static setter set = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+	if (set && n != current) {
+		set(n);
+		current = n;
+	}
+}
+
 // OpenMP keeps the thread count per calling thread: set it on every entry.
-void use_threads(dt_model *m) {
-	if (m->threads > 0 && at::get_num_threads() != m->threads) at::set_num_threads(m->threads);
+// Small batches run on one thread: their operators are too short to share,
+// and on a busy machine every fork-join waits for a descheduled thread.
+void use_threads(dt_model *m, int64_t rows = 1 << 30) {
+	if (m->threads <= 0) return;
+	int n = rows < 512 ? 1 : m->threads;
+	if (at::get_num_threads() != n) at::set_num_threads(n);
+	blas_threads(n);
 }
 
 at::Tensor activation(const dt_model *m, const at::Tensor &x) { return m->relu ? at::relu(x) : at::tanh(x); }
@@ -237,7 +257,7 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
-		use_threads(m);
+		use_threads(m, n);
 		c10::InferenceMode im;
 		auto x = encode(m, obs, n);
 		if (m->lstm) {
