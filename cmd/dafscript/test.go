@@ -112,13 +112,14 @@ func testCommand(st *State, args []string) int {
 	})
 	if *junit != "" {
 		var buf bytes.Buffer
-		if err := interp.WriteJUnit(&buf, results); err == nil {
+		err := interp.WriteJUnit(&buf, results)
+		if err == nil {
 			path, _ := absPath(st, *junit)
 			err = output.WriteFileAtomic(path, buf.Bytes(), 0o644)
-			if err != nil {
-				fmt.Fprintf(st.Stderr, "dafscript test: -junit: %v\n", err)
-				return ExitError
-			}
+		}
+		if err != nil {
+			fmt.Fprintf(st.Stderr, "dafscript test: -junit: %v\n", err)
+			return ExitError
 		}
 	}
 	fmt.Fprintf(st.Stdout, "%d passed, %d failed\n", passed, failed)
