@@ -1,12 +1,14 @@
 package builtins
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
 
-	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -181,28 +183,123 @@ func (r *Result) equal(o *Result, depth int) (bool, error) {
 // MarshalJSON writes the fields as a JSON object with sorted keys, the
 // way json.encode writes a struct; the json module calls it.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	s, err := EncodeJSON(r.fieldDict())
+	s, err := EncodeJSON(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", r.kind, err)
 	}
 	return []byte(s), nil
 }
 
-func (r *Result) fieldDict() *starlark.Dict {
-	d := starlark.NewDict(len(r.names))
-	for _, n := range r.names {
-		_ = d.SetKey(starlark.String(n), r.fields[n])
-	}
-	return d
-}
-
-var jsonEncode = json.Module.Members["encode"]
-
-// EncodeJSON encodes v exactly as Starlark's json.encode does.
+// EncodeJSON encodes v as Starlark's json.encode does (sorted keys,
+// floats with a decimal point, structs as objects), except that every
+// string is escaped as JSON requires: json.encode writes the DEL
+// character as \x7f, which no JSON reader accepts.
 func EncodeJSON(v starlark.Value) (string, error) {
-	out, err := starlark.Call(&starlark.Thread{Name: "json"}, jsonEncode, starlark.Tuple{v}, nil)
-	if err != nil {
+	var b bytes.Buffer
+	if err := encodeJSON(&b, v, 0); err != nil {
 		return "", err
 	}
-	return string(out.(starlark.String)), nil
+	return b.String(), nil
+}
+
+func encodeJSON(b *bytes.Buffer, v starlark.Value, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("value nested more than %d levels (a cycle?)", maxDepth)
+	}
+	switch x := v.(type) {
+	case *Result:
+		return encodeFields(b, x.names, x.fields, depth)
+	case json.Marshaler:
+		data, err := x.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+	case starlark.NoneType:
+		b.WriteString("null")
+	case starlark.Bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case starlark.Int:
+		b.WriteString(x.String())
+	case starlark.Float:
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("cannot encode non-finite float %v", x)
+		}
+		b.WriteString(x.String())
+	case starlark.String:
+		quoteJSON(b, string(x))
+	case starlark.IterableMapping:
+		items := x.Items()
+		names := make([]string, len(items))
+		fields := make(map[string]starlark.Value, len(items))
+		for i, item := range items {
+			k, ok := item[0].(starlark.String)
+			if !ok {
+				return fmt.Errorf("%s has %s key, want string", x.Type(), item[0].Type())
+			}
+			names[i] = string(k)
+			fields[string(k)] = item[1]
+		}
+		sort.Strings(names)
+		return encodeFields(b, names, fields, depth)
+	case starlark.Iterable:
+		b.WriteByte('[')
+		it := x.Iterate()
+		defer it.Done()
+		var e starlark.Value
+		for i := 0; it.Next(&e); i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeJSON(b, e, depth+1); err != nil {
+				return fmt.Errorf("at %s index %d: %v", x.Type(), i, err)
+			}
+		}
+		b.WriteByte(']')
+	case starlark.HasAttrs:
+		names := append([]string(nil), x.AttrNames()...)
+		sort.Strings(names)
+		fields := make(map[string]starlark.Value, len(names))
+		for _, n := range names {
+			a, err := x.Attr(n)
+			if err != nil || a == nil {
+				return fmt.Errorf("cannot access attribute %s.%s: %v", x.Type(), n, err)
+			}
+			fields[n] = a
+		}
+		return encodeFields(b, names, fields, depth)
+	default:
+		return fmt.Errorf("cannot encode %s as JSON", v.Type())
+	}
+	return nil
+}
+
+func encodeFields(b *bytes.Buffer, names []string, fields map[string]starlark.Value, depth int) error {
+	b.WriteByte('{')
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		quoteJSON(b, n)
+		b.WriteByte(':')
+		if err := encodeJSON(b, fields[n], depth+1); err != nil {
+			return fmt.Errorf("in field .%s: %v", n, err)
+		}
+	}
+	b.WriteByte('}')
+	return nil
+}
+
+// quoteJSON writes s as a JSON string, without escaping <, > and & (as
+// json.encode writes them).
+func quoteJSON(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)       // a string always encodes
+	b.Truncate(b.Len() - 1) // Encode ends with a newline
 }

@@ -144,3 +144,26 @@ func TestResultInStarlark(t *testing.T) {
 		})
 	}
 }
+
+// json.encode of a result writes every string as valid JSON (the json
+// module itself writes DEL as \x7f).
+func TestResultJSONEscapes(t *testing.T) {
+	v, err := NewResult("R", struct {
+		S string `json:"s"`
+	}{"a\x7f<&>\u00e9\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &starlark.Thread{}
+	got, err := starlark.ExecFile(th, "t.star", `out = json.encode(r)
+back = json.decode(out)["s"]`, starlark.StringDict{"r": v, "json": jsonModule()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := string(got["out"].(starlark.String)); out != "{\"s\":\"a\x7f<&>é\\n\"}" {
+		t.Errorf("json.encode = %s", out)
+	}
+	if back := string(got["back"].(starlark.String)); back != "a\x7f<&>\u00e9\n" {
+		t.Errorf("decoded %q", back)
+	}
+}
