@@ -157,15 +157,34 @@ func TestScriptingDocBuiltins(t *testing.T) {
 	}
 	b.WriteString("\n")
 	want := doc[:i+len(start)] + b.String() + doc[j:]
-	if want == doc {
-		return
-	}
 	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
+		if want != doc {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return
 	}
+	// The reference must name every builtin with its current signature; a
+	// change of wording alone need not fail the build.
+	if headings(want) == headings(doc) {
+		return
+	}
 	t.Errorf("the builtin reference in docs/scripting.md is out of date; run: go test ./cmd/dafscript -run TestScriptingDoc -update\n%s",
-		cmp.Diff(doc, want))
+		cmp.Diff(headings(doc), headings(want)))
+}
+
+// headings returns the builtin names and signature lines of the reference.
+func headings(doc string) string {
+	var b strings.Builder
+	lines := strings.Split(doc, "\n")
+	for k, l := range lines {
+		if strings.HasPrefix(l, "### daf.") {
+			b.WriteString(l + "\n")
+			if k+3 < len(lines) {
+				b.WriteString(lines[k+3] + "\n")
+			}
+		}
+	}
+	return b.String()
 }
