@@ -298,6 +298,19 @@ func encodeFields(b *bytes.Buffer, names []string, fields map[string]starlark.Va
 // quoteJSON writes s as a JSON string, without escaping <, > and & (as
 // json.encode writes them).
 func quoteJSON(b *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain { // the common case: names and stat keys
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)       // a string always encodes
