@@ -171,6 +171,19 @@ func (h *Host) ExecFile(ctx context.Context, path string) (starlark.StringDict, 
 	return h.loads.loadMain(ctx, abs)
 }
 
+// ExecLibrary runs a module of the embedded library ("@daf/default.star")
+// as the main module. Its loads stay in the library.
+func (h *Host) ExecLibrary(ctx context.Context, name string) (starlark.StringDict, error) {
+	key, err := stdlibKey(name, strings.TrimPrefix(name, StdlibPrefix))
+	if err != nil {
+		return nil, err
+	}
+	if h.cfg.Root == "" {
+		h.cfg.Root = h.cfg.WorkDir
+	}
+	return h.loads.loadMain(ctx, key)
+}
+
 // ExecSource runs src as a file named name (used by tests and the fuzzer).
 // Loads resolve relative to the directory of name.
 func (h *Host) ExecSource(ctx context.Context, name string, src []byte) (globals starlark.StringDict, err error) {

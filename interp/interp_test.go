@@ -64,7 +64,7 @@ func TestExecFile(t *testing.T) {
 		{
 			name:    "unknown stdlib module",
 			files:   map[string]string{"main.star": "load('@daf/nope.star', 'x')"},
-			wantErr: `load("@daf/nope.star"): no such library module; available: pipelines.star, text.star`,
+			wantErr: `load("@daf/nope.star"): no such library module; available: default.star, pipelines.star, text.star`,
 		},
 		{
 			name: "cycle shows the chain",

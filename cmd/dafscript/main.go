@@ -59,7 +59,7 @@ func Main(st *State, args []string) (code int) {
 		return ExitOK
 	case name == "--version" || name == "-version":
 		name, args = "version", args[1:]
-	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-") || (commands[name] == nil && isFile(st, name)):
+	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "@daf/") || (commands[name] == nil && isFile(st, name)):
 		// `dafscript FILE.star` and `dafscript --seed 3 FILE.star` mean run.
 		return commands["run"].Run(st, args)
 	default:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
+	"github.com/dafscript/dafscript/stdlib"
 )
 
 // ScriptFlags are the flags of every command that runs Starlark: run,
@@ -181,6 +182,9 @@ func absPath(st *State, name string) (string, error) {
 
 func runScript(st *State, sf *ScriptFlags, script string) int {
 	c := commands["run"]
+	if strings.HasPrefix(script, interp.StdlibPrefix) {
+		return runLibraryScript(st, sf, script)
+	}
 	path, err := absPath(st, script)
 	if err != nil {
 		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
@@ -207,6 +211,28 @@ func runScript(st *State, sf *ScriptFlags, script string) int {
 		scriptSHA:  hex.EncodeToString(sum[:]),
 	})
 	_, err = host.ExecFile(ctx, path)
+	return reportError(st, host, ctx, err)
+}
+
+// runLibraryScript runs a script shipped in the binary, such as
+// @daf/default.star (the demonstration `make run` plays).
+func runLibraryScript(st *State, sf *ScriptFlags, name string) int {
+	src, err := fs.ReadFile(stdlib.FS, strings.TrimPrefix(name, interp.StdlibPrefix))
+	if err != nil {
+		return usageError(st, commands["run"], "%s: no such library script; available: %s", name, strings.Join(stdlib.Names(), ", "))
+	}
+	sum := sha256.Sum256(src)
+	ctx, cancel := scriptContext(st)
+	defer cancel()
+	wd, _ := st.Getwd()
+	host, _ := newHost(st, sf, hostParams{
+		ctx:        ctx,
+		root:       wd,
+		workDir:    wd,
+		scriptPath: name,
+		scriptSHA:  hex.EncodeToString(sum[:]),
+	})
+	_, err = host.ExecLibrary(ctx, name)
 	return reportError(st, host, ctx, err)
 }
 
