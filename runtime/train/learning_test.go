@@ -17,9 +17,9 @@ import (
 // Learning settings; DAF_LEARN_* environment variables override them to
 // explore other missions.
 var (
-	learnMission = envOr("DAF_LEARN_MISSION", "training_facility_1:shaped")
+	learnMission = envOr("DAF_LEARN_MISSION", "assembler_2+heart_chorus")
 	learnPolicy  = envOr("DAF_LEARN_POLICY", "stateless")
-	learnSteps   = envInt("DAF_LEARN_STEPS", 1_000_000)
+	learnSteps   = envInt("DAF_LEARN_STEPS", 1_500_000)
 	learnEvals   = envInt("DAF_LEARN_EPISODES", 24)
 )
 
@@ -93,14 +93,22 @@ func TestLearn(t *testing.T) {
 	}
 	t.Logf("trained %s on %s: %d steps in %.0f s (%.0f SPS), final reward %.3f",
 		learnPolicy, learnMission, res.TrainingSteps, time.Since(began).Seconds(), res.StepsPerSecond, res.FinalReward)
-	for i, pt := range res.Curve {
-		if i%max(1, len(res.Curve)/10) == 0 || i == len(res.Curve)-1 {
+	var withEpisodes []CurvePoint
+	for _, pt := range res.Curve {
+		if pt.Episodes > 0 {
+			withEpisodes = append(withEpisodes, pt)
+		}
+	}
+	for i, pt := range withEpisodes {
+		if i%max(1, len(withEpisodes)/10) == 0 || i == len(withEpisodes)-1 {
 			t.Logf("update %d step %d reward %.3f entropy %.3f kl %.4f ev %.3f sps %.0f", pt.Update, pt.Step, pt.EpisodeReward, pt.Entropy, pt.ApproxKL, pt.ExplainedVariance, pt.SPS)
 		}
 	}
 	n := int(learnEvals)
 	trained := playEpisodes(t, policy.Spec{Class: learnPolicy, Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 2}}, n, 7)
 	random := playEpisodes(t, policy.Spec{Class: "random"}, n, 7)
+	baseline := playEpisodes(t, policy.Spec{Class: "baseline"}, n, 7)
+	t.Logf("baseline (scripted) on the same episodes: mean %.4f (std %.4f)", stats.Mean(baseline), stats.Std(baseline))
 	_, _, p := stats.WelchTTest(trained, random)
 	t.Logf("%d episodes: trained mean %.4f (std %.4f), random mean %.4f (std %.4f), Welch p = %.3g",
 		n, stats.Mean(trained), stats.Std(trained), stats.Mean(random), stats.Std(random), p)
