@@ -16,16 +16,24 @@ func Sample(logits []float32, rng *sim.RNG) (int, float32) {
 			mx, best = v, i
 		}
 	}
+	// Each exponential once: they are most of the cost of sampling.
+	var stack [256]float64
+	e := stack[:0]
+	if len(logits) > len(stack) {
+		e = make([]float64, 0, len(logits))
+	}
 	var sum float64
 	for _, v := range logits {
-		sum += math.Exp(float64(v - mx))
+		x := math.Exp(float64(v - mx))
+		e = append(e, x)
+		sum += x
 	}
 	a := best
 	if rng != nil {
 		u := rng.Float64() * sum
 		a = len(logits) - 1
-		for i, v := range logits {
-			u -= math.Exp(float64(v - mx))
+		for i, x := range e {
+			u -= x
 			if u < 0 {
 				a = i
 				break
