@@ -109,3 +109,32 @@ func BenchmarkSim(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
 }
+
+// BenchmarkAct measures one act call for the 64 agents of the benchmark
+// setting (a rollout makes 64 of them per update).
+func BenchmarkAct(b *testing.B) {
+	for _, class := range []string{"stateless", "lstm"} {
+		b.Run(class, func(b *testing.B) {
+			cfg, _ := torch.DefaultConfig(class, 128)
+			cfg.Threads = benchThreads
+			m, err := torch.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			if err := m.SetParams(cfg.Init(1)); err != nil {
+				b.Fatal(err)
+			}
+			n := benchAgents
+			obs := make([]uint8, n*sim.ObsSize)
+			h, c := make([]float32, n*128), make([]float32, n*128)
+			logits, values := make([]float32, n*sim.NumActions), make([]float32, n)
+			for i := 0; i < b.N; i++ {
+				if err := m.Act(obs, n, h, c, logits, values); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
+		})
+	}
+}
