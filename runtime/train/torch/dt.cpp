@@ -78,6 +78,9 @@ void blas_threads(int n) {
 // Small batches run on one thread: their operators are too short to share,
 // and on a busy machine every fork-join waits for a descheduled thread.
 void use_threads(dt_model *m, int64_t rows = 1 << 30) {
+	// Denormal floats (tiny gradients, Adam's second moments) are slow
+	// on x86; flush them to zero on the calling thread.
+	at::globalContext().setFlushDenormal(true);
 	if (m->threads <= 0) return;
 	int n = rows < 512 ? 1 : m->threads;
 	if (at::get_num_threads() != n) at::set_num_threads(n);
