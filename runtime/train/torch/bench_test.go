@@ -31,10 +31,10 @@ func BenchmarkTrain(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, class := range []string{"stateless", "lstm"} {
-		for _, overlap := range []float64{1, 0} {
+		for _, overlap := range []float64{0, 1} {
 			name := class
-			if overlap == 0 {
-				name += "/no-overlap"
+			if overlap == 1 {
+				name += "/overlap"
 			}
 			b.Run(name, func(b *testing.B) {
 				o := train.Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(b.N) * benchBatch, Seed: 1,
