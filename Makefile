@@ -7,7 +7,7 @@ SCRIPT    ?= @daf/default.star
 # LIBTORCH=DIR builds against another libtorch (e.g. one with CUDA) instead
 # of Debian's libtorch-dev.
 LIBTORCH  ?=
-APT_PKGS  := libtorch-dev libopenblas0-openmp chromium
+APT_PKGS  := libtorch-dev libopenblas0-openmp chromium fonts-liberation
 
 ifneq ($(LIBTORCH),)
 export CGO_CXXFLAGS := -I$(LIBTORCH)/include -I$(LIBTORCH)/include/torch/csrc/api/include $(CGO_CXXFLAGS)

@@ -31,7 +31,10 @@ manifest. Returns the path written.
 Returns result as Markdown: for daf.compare a leaderboard table (rank,
 policy, mean with its 95% CI, IQM, episodes, and the Holm-adjusted
 comparison with the best), for the other results of daf.export_html a
-summary table. Paste it into a README or a pull request.`, builtinExportMarkdown)
+summary table. Paste it into a README or a pull request:
+
+    r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
+    print(daf.export_markdown(r))`, builtinExportMarkdown)
 }
 
 // reportValues recovers the Go results behind a result or a list of them.
