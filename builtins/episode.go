@@ -17,7 +17,7 @@ Plays one episode of mission (a name or daf.mission(...)). policy is one
 policy for every agent ("baseline", daf.policy(...)) or a list with one
 policy per agent. seed is the episode seed (None: the run's --seed); the
 same seed gives the same episode. max_steps, if given, overrides the
-mission's episode length (None: --max-steps, else the mission's).
+mission's episode length (None: --episode-steps, else the mission's).
 
 Result fields: mission, policy, seed, steps, assignment (the policy of
 each agent), rewards (cumulative, per agent), reward (their mean),

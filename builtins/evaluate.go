@@ -27,7 +27,7 @@ proportions of "CLASS:DATA:P" specs (["lstm:ckpt/v1.pt:0.75",
 Episode e of a mission has seed derived from (seed, mission, e) only: every
 policy meets the same maps and draws, and the numbers do not depend on
 --jobs. seed=None uses the run's --seed; max_steps=None the run's
---max-steps, else each mission's own length. A failing episode stops the
+--episode-steps, else each mission's own length. A failing episode stops the
 call with an error naming its seed (replay it with daf.episode).
 
 Result fields: policies, missions, episodes, seed, summary (per policy and

@@ -35,7 +35,7 @@ type Env struct {
 	ScriptSHA256 string
 	Version      string
 	// MaxSteps, when > 0, overrides every mission's episode length
-	// (the --max-steps flag).
+	// (the --episode-steps flag).
 	MaxSteps int
 }
 

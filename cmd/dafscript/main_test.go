@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -178,5 +179,41 @@ func TestInterruptStopsEpisodes(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the episodes did not stop on interrupt")
+	}
+}
+
+// TestRunWritesJSONLog: a run keeps every record it logs, as JSON lines,
+// in <out>/logs/daf_<session>.log, whatever the terminal level.
+func TestRunWritesJSONLog(t *testing.T) {
+	dir := t.TempDir()
+	src := `daf.evaluate(policies=["noop"], missions=["training_facility_1"], episodes=1, max_steps=20)` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "eval.star"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	if code := Main(st, []string{"-q", "eval.star"}); code != ExitOK {
+		t.Fatalf("exit code %d; stderr:\n%s", code, errs)
+	}
+	if strings.Contains(errs.String(), "evaluation written") {
+		t.Errorf("-q still printed an info line: %q", errs)
+	}
+	logs, err := filepath.Glob(filepath.Join(dir, "daf_output", "logs", "daf_*.log"))
+	if err != nil || len(logs) != 1 {
+		t.Fatalf("log files %v (%v), want one", logs, err)
+	}
+	data, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		found = found || rec["msg"] == "evaluation written"
+	}
+	if !found {
+		t.Fatalf("the log has no \"evaluation written\" record:\n%s", data)
 	}
 }

@@ -47,6 +47,12 @@ func replCommand(st *State, args []string) int {
 		fmt.Fprintf(st.Stderr, "dafscript repl: %v\n", err)
 		return ExitError
 	}
+	closeLog, err := sf.openLog(st)
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript repl: %v\n", err)
+		return ExitError
+	}
+	defer closeLog.Close()
 	ctx, cancel := context.WithCancel(st.Ctx)
 	defer cancel()
 	host, env := newHost(st, &sf, hostParams{

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -33,6 +34,10 @@ type ScriptFlags struct {
 	AllowClock   bool
 	Verbose      bool
 	Quiet        bool
+
+	// logger, once openLog has run, also writes JSON lines to the run's
+	// log file.
+	logger *slog.Logger
 }
 
 // Register adds the script flags to fs; defaults come from st.
@@ -76,15 +81,29 @@ func (f *ScriptFlags) check() error {
 	return nil
 }
 
-// Logger returns the logger the flags ask for, writing to st.Stderr.
+// Logger returns the logger the flags ask for: readable lines on
+// st.Stderr and, after openLog, JSON lines in the run's log file.
 func (f *ScriptFlags) Logger(st *State) *slog.Logger {
-	level := logging.LevelNormal
-	if f.Verbose {
-		level = logging.LevelVerbose
-	} else if f.Quiet {
-		level = logging.LevelQuiet
+	if f.logger != nil {
+		return f.logger
 	}
-	return slog.New(logging.NewTextHandler(st.Stderr, level))
+	return slog.New(logging.NewTextHandler(st.Stderr, logging.Level(f.Verbose, f.Quiet)))
+}
+
+// openLog starts the run's JSON log, <out>/logs/daf_<session>.log, which
+// Logger then writes to as well. Close the returned closer at the end of
+// the run.
+func (f *ScriptFlags) openLog(st *State) (io.Closer, error) {
+	out, err := absPath(st, f.Out)
+	if err != nil {
+		return nil, err
+	}
+	log, closer, _, err := logging.ForRun(st.Stderr, logging.Level(f.Verbose, f.Quiet), out)
+	if err != nil {
+		return nil, fmt.Errorf("-out %s: %w", f.Out, err)
+	}
+	f.logger = log
+	return closer, nil
 }
 
 // sortedVars returns the names of vars in order, for messages.
@@ -200,6 +219,12 @@ func runScript(st *State, sf *ScriptFlags, script string) int {
 	}
 	sum := sha256.Sum256(src)
 
+	closeLog, err := sf.openLog(st)
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
+		return ExitError
+	}
+	defer closeLog.Close()
 	ctx, cancel := scriptContext(st)
 	defer cancel()
 	wd, _ := st.Getwd()
@@ -222,6 +247,12 @@ func runLibraryScript(st *State, sf *ScriptFlags, name string) int {
 		return usageError(st, commands["run"], "%s: no such library script; available: %s", name, strings.Join(stdlib.Names(), ", "))
 	}
 	sum := sha256.Sum256(src)
+	closeLog, err := sf.openLog(st)
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
+		return ExitError
+	}
+	defer closeLog.Close()
 	ctx, cancel := scriptContext(st)
 	defer cancel()
 	wd, _ := st.Getwd()
