@@ -38,9 +38,11 @@ run: build
 
 test: deps test-go test-nocgo test-star test-learning
 
+# Test artifacts (the report screenshot of the browser test) stay in
+# build/test-artifacts for a look after the run.
 test-go:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	DAF_ARTIFACTS=$(CURDIR)/build/test-artifacts $(GO) test -count=1 ./...
 
 # Everything but the training backend must build without cgo.
 test-nocgo:
