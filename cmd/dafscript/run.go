@@ -217,26 +217,16 @@ func runScript(st *State, sf *ScriptFlags, script string) int {
 		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
 		return ExitError
 	}
-	sum := sha256.Sum256(src)
-
-	closeLog, err := sf.openLog(st)
-	if err != nil {
-		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
-		return ExitError
-	}
-	defer closeLog.Close()
-	ctx, cancel := scriptContext(st)
-	defer cancel()
 	wd, _ := st.Getwd()
-	host, _ := newHost(st, sf, hostParams{
-		ctx:        ctx,
+	return execScript(st, sf, hostParams{
 		root:       filepath.Dir(path),
 		workDir:    wd,
 		scriptPath: path,
-		scriptSHA:  hex.EncodeToString(sum[:]),
+		scriptSHA:  sha256Hex(src),
+	}, func(ctx context.Context, host *interp.Host) error {
+		_, err := host.ExecFile(ctx, path)
+		return err
 	})
-	_, err = host.ExecFile(ctx, path)
-	return reportError(st, host, ctx, err)
 }
 
 // runLibraryScript runs a script shipped in the binary, such as
@@ -246,7 +236,21 @@ func runLibraryScript(st *State, sf *ScriptFlags, name string) int {
 	if err != nil {
 		return usageError(st, commands["run"], "%s: no such library script; available: %s", name, strings.Join(stdlib.Names(), ", "))
 	}
-	sum := sha256.Sum256(src)
+	wd, _ := st.Getwd()
+	return execScript(st, sf, hostParams{
+		root:       wd,
+		workDir:    wd,
+		scriptPath: name,
+		scriptSHA:  sha256Hex(src),
+	}, func(ctx context.Context, host *interp.Host) error {
+		_, err := host.ExecLibrary(ctx, name)
+		return err
+	})
+}
+
+// execScript runs one script through exec with the run's log open and
+// Ctrl-C wired to cancel it, and returns the exit code.
+func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Context, *interp.Host) error) int {
 	closeLog, err := sf.openLog(st)
 	if err != nil {
 		fmt.Fprintf(st.Stderr, "dafscript: %v\n", err)
@@ -255,16 +259,14 @@ func runLibraryScript(st *State, sf *ScriptFlags, name string) int {
 	defer closeLog.Close()
 	ctx, cancel := scriptContext(st)
 	defer cancel()
-	wd, _ := st.Getwd()
-	host, _ := newHost(st, sf, hostParams{
-		ctx:        ctx,
-		root:       wd,
-		workDir:    wd,
-		scriptPath: name,
-		scriptSHA:  hex.EncodeToString(sum[:]),
-	})
-	_, err = host.ExecLibrary(ctx, name)
-	return reportError(st, host, ctx, err)
+	p.ctx = ctx
+	host, _ := newHost(st, sf, p)
+	return reportError(st, host, ctx, exec(ctx, host))
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // reportError prints err (if any) and returns the exit code it maps to.
