@@ -5,17 +5,37 @@ GO        ?= go
 BIN       ?= bin/dafscript
 SCRIPT    ?= @daf/default.star
 # LIBTORCH=DIR builds against another libtorch (e.g. one with CUDA) instead
-# of Debian's libtorch-dev.
+# of Debian's libtorch-dev; TORCH_LDFLAGS adds libraries to link, such as
+# "-Wl,--no-as-needed -ltorch_cuda" for a CUDA libtorch.
 LIBTORCH  ?=
+TORCH_LDFLAGS ?=
 APT_PKGS  := libtorch-dev libopenblas0-openmp chromium fonts-liberation
 
+# The training backend: dt.cpp built as a shared library that the binary
+# embeds and loads only when it trains or plays a neural policy, so that
+# dafscript does not pay for loading libtorch at every start
+# (runtime/train/torch/load.go). Anything that compiles the torch package
+# depends on it, since go:embed takes whatever lib/ holds at that moment.
+TORCH_DIR := runtime/train/torch
+TORCH_LIB := $(TORCH_DIR)/lib/libdaftorch.so
+TORCH_INC := -I/usr/include/torch/csrc/api/include
+TORCH_LIBDIR :=
 ifneq ($(LIBTORCH),)
-export CGO_CXXFLAGS := -I$(LIBTORCH)/include -I$(LIBTORCH)/include/torch/csrc/api/include $(CGO_CXXFLAGS)
-export CGO_LDFLAGS  := -L$(LIBTORCH)/lib -Wl,-rpath,$(LIBTORCH)/lib $(CGO_LDFLAGS)
+TORCH_INC := -I$(LIBTORCH)/include -I$(LIBTORCH)/include/torch/csrc/api/include $(TORCH_INC)
+TORCH_LIBDIR := -L$(LIBTORCH)/lib -Wl,-rpath,$(LIBTORCH)/lib
 endif
+# -Bsymbolic: the library's calls to its own dt_* functions stay inside it,
+# never reaching the same-named trampolines of the binary that loads it.
+TORCH_CMD := $(CXX) -std=c++17 -O2 -shared -fPIC -Wl,-Bsymbolic -Wno-deprecated-declarations $(TORCH_INC) \
+             -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_LIBDIR) \
+             -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 $(TORCH_LDFLAGS) -Wl,--as-needed
+# Records the command, so that a change of LIBTORCH or TORCH_LDFLAGS
+# rebuilds the library (a dot-file: go:embed leaves it out).
+TORCH_STAMP := $(TORCH_DIR)/lib/.build-command
+
 export CGO_ENABLED := 1
 
-.PHONY: all deps build run test test-go test-nocgo test-star test-learning bench clean
+.PHONY: all deps build run test test-go test-nocgo test-star test-learning bench clean torch-lib FORCE
 
 all: build
 
@@ -30,8 +50,18 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing; \
 	fi
 
-build: deps
+build: deps $(TORCH_LIB)
 	$(GO) build -o $(BIN) ./cmd/dafscript
+
+torch-lib: $(TORCH_LIB)
+
+$(TORCH_LIB): $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dt.h $(TORCH_STAMP)
+	$(TORCH_CMD)
+
+$(TORCH_STAMP): FORCE
+	@echo '$(TORCH_CMD)' | cmp -s - $@ || echo '$(TORCH_CMD)' > $@
+
+FORCE:
 
 run: build
 	./$(BIN) run $(SCRIPT)
@@ -40,7 +70,7 @@ test: deps test-go test-nocgo test-star test-learning
 
 # Test artifacts (the report screenshot of the browser test) stay in
 # build/test-artifacts for a look after the run.
-test-go:
+test-go: $(TORCH_LIB)
 	$(GO) vet ./...
 	DAF_ARTIFACTS=$(CURDIR)/build/test-artifacts $(GO) test -count=1 ./...
 
@@ -53,11 +83,11 @@ test-star: build
 	./$(BIN) test scripts/
 
 # The training run that shows a policy learns (several minutes).
-test-learning:
+test-learning: $(TORCH_LIB)
 	$(GO) test -count=1 -tags learning -run Learn -timeout 20m ./runtime/train/...
 
-bench:
+bench: $(TORCH_LIB)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin $(TORCH_LIB) $(TORCH_STAMP)

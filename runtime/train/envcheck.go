@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,12 +22,17 @@ func init() {
 	})
 }
 
-// Probe reports the training backend: the linked libtorch, the BLAS it
-// computes with, its threads and its devices.
+// Probe reports the training backend: the libtorch it loads (loading it,
+// the only time a check does), the BLAS it computes with, its threads and
+// its devices.
 func Probe() []envcheck.Check {
-	if !torch.Available {
-		return []envcheck.Check{{Name: "libtorch", Status: envcheck.Fail, Detail: "not linked: " + torch.ErrNoLibtorch.Error(),
-			Recommendation: "install libtorch-dev and build with CGO_ENABLED=1 (make build)"}}
+	if err := torch.Load(); err != nil {
+		c := envcheck.Check{Name: "libtorch", Status: envcheck.Fail, Detail: err.Error()}
+		var le *torch.LoadError
+		if errors.As(err, &le) {
+			c.Detail, c.Recommendation = le.What, le.Fix
+		}
+		return []envcheck.Check{c}
 	}
 	info := strings.Split(strings.TrimSpace(torch.Info()), "\n")
 	var detail []string
@@ -36,6 +42,9 @@ func Probe() []envcheck.Check {
 			strings.HasPrefix(l, "at::get_num_threads") {
 			detail = append(detail, l)
 		}
+	}
+	if os.Getenv(torch.LibEnv) != "" {
+		detail = append(detail, "backend "+torch.LoadedFrom()+" (from "+torch.LibEnv+")")
 	}
 	checks := []envcheck.Check{{Name: "libtorch", Status: envcheck.OK, Detail: strings.Join(detail, "; ")}}
 	blas, kind := BLAS()

@@ -10,9 +10,12 @@ import (
 
 func TestProbe(t *testing.T) {
 	checks := Probe()
-	if !torch.Available {
-		if len(checks) != 1 || checks[0].Status != envcheck.Fail {
-			t.Fatalf("without libtorch: %+v", checks)
+	if err := torch.Load(); err != nil {
+		if len(checks) != 1 || checks[0].Status != envcheck.Fail || checks[0].Recommendation == "" {
+			t.Fatalf("without the training backend: %+v", checks)
+		}
+		if torch.Available {
+			t.Fatal(err) // a cgo build must have its backend: make builds it
 		}
 		return
 	}

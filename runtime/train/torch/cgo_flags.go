@@ -2,13 +2,12 @@
 
 package torch
 
-// Debian's libtorch-dev layout by default. To build against another
-// libtorch (a CUDA build, say), put its include and lib directories in
-// CGO_CXXFLAGS and CGO_LDFLAGS (the Makefile does so for LIBTORCH=DIR):
-// cgo places those before the flags below, so they win.
+// The binary links no libtorch: dtload.c opens libdaftorch.so (dt.cpp,
+// built by the Makefile against libtorch) with dlopen on first use. To use
+// another libtorch (a CUDA build, say), build that library with
+// `make LIBTORCH=DIR` or point DAFSCRIPT_TORCH_LIB at one.
 
 /*
-#cgo CXXFLAGS: -std=c++17 -O2 -I/usr/include/torch/csrc/api/include -Wno-deprecated-declarations
-#cgo LDFLAGS: -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed -lstdc++ -lm -ldl
+#cgo LDFLAGS: -ldl
 */
 import "C"

@@ -1,4 +1,7 @@
-//go:build cgo
+//go:build ignore
+
+// The Makefile builds this file into lib/libdaftorch.so, which dafscript
+// loads on first use (load.go); cgo does not compile it (hence the tag).
 
 // dt.cpp: dafscript's libtorch layer. The network is a list of parameter
 // tensors and a forward function written with ATen operators; Adam is
@@ -61,13 +64,27 @@ int guard(char **err, F f) {
 	return -1;
 }
 
+// blas_symbol finds a function of the libraries this one depends on. Loaded
+// with RTLD_LOCAL, they are not in the global scope that RTLD_DEFAULT
+// searches, but a handle to this library searches its dependencies.
+void *blas_symbol(const char *name) {
+	if (void *p = dlsym(RTLD_DEFAULT, name)) return p;
+	Dl_info self;
+	if (!dladdr(reinterpret_cast<void *>(&blas_symbol), &self) || !self.dli_fname) return nullptr;
+	void *h = dlopen(self.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h) return nullptr;
+	void *p = dlsym(h, name);
+	dlclose(h); // drops the reference NOLOAD took; the library stays loaded
+	return p;
+}
+
 // OpenBLAS keeps a thread pool of its own (all cores by default) whose
 // threads spin while they wait: on a busy machine that fights libtorch's
 // threads. Give it the same count, when the BLAS in use is OpenBLAS.
 void blas_threads(int n) {
 	static int current = -1;
 	using setter = void (*)(int);
-	static setter set = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+	static setter set = reinterpret_cast<setter>(blas_symbol("openblas_set_num_threads"));
 	if (set && n != current) {
 		set(n);
 		current = n;

@@ -2,18 +2,30 @@
 
 package torch
 
-import "errors"
-
-// Available reports whether this binary was built with libtorch.
+// Available reports whether this binary was built with cgo, and so can
+// load the training backend.
 const Available = false
 
-// ErrNoLibtorch is what every network operation returns in a build without cgo.
-var ErrNoLibtorch = errors.New("dafscript was built without libtorch; rebuild with CGO_ENABLED=1 and libtorch-dev installed")
+// ErrNoLibtorch is what every network operation returns in a build without
+// cgo (a *LoadError).
+var ErrNoLibtorch error = &LoadError{
+	What: "dafscript was built without cgo, so without its training backend",
+	Fix:  "rebuild with `make build` (CGO_ENABLED=1, libtorch-dev installed)",
+}
 
-// Info describes the linked libtorch.
-func Info() string { return "not linked (built without cgo)" }
+// LibEnv names a libdaftorch.so to load instead of the embedded one.
+const LibEnv = "DAFSCRIPT_TORCH_LIB"
 
-// CUDADevices is the number of CUDA devices the linked libtorch sees.
+// Load reports that this build has no training backend.
+func Load() error { return ErrNoLibtorch }
+
+// LoadedFrom is the path of the loaded backend: none in this build.
+func LoadedFrom() string { return "" }
+
+// Info describes the loaded libtorch.
+func Info() string { return "not loaded: " + ErrNoLibtorch.Error() }
+
+// CUDADevices is the number of CUDA devices the loaded libtorch sees.
 func CUDADevices() int { return 0 }
 
 // Model is a network; without libtorch none can be made.

@@ -16,7 +16,8 @@ import (
 	"unsafe"
 )
 
-// Available reports whether this binary was built with libtorch.
+// Available reports whether this binary was built with cgo, and so can
+// load the training backend; Load says whether it does.
 const Available = true
 
 func cerr(op string, e *C.char) error {
@@ -28,15 +29,25 @@ func cerr(op string, e *C.char) error {
 	return fmt.Errorf("libtorch: %s: %s", op, msg)
 }
 
-// Info describes the linked libtorch: its version and parallel backend.
+// Info describes the loaded libtorch: its version and parallel backend
+// (or why it could not be loaded).
 func Info() string {
+	if err := Load(); err != nil {
+		return "not loaded: " + err.Error()
+	}
 	s := C.dt_info()
 	defer C.dt_free_string(s)
 	return C.GoString(s)
 }
 
-// CUDADevices is the number of CUDA devices the linked libtorch sees.
-func CUDADevices() int { return int(C.dt_cuda_device_count()) }
+// CUDADevices is the number of CUDA devices the loaded libtorch sees (0
+// when it cannot be loaded).
+func CUDADevices() int {
+	if Load() != nil {
+		return 0
+	}
+	return int(C.dt_cuda_device_count())
+}
 
 // Model is one network with its Adam state. Its methods are safe to call
 // from any goroutine: each C++ entry point sets its own grad mode and
@@ -53,10 +64,13 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if err := Load(); err != nil {
+		return nil, err
+	}
 	dev := 0
 	if cfg.Device == "cuda" {
 		if CUDADevices() == 0 {
-			return nil, errors.New("device \"cuda\": the linked libtorch sees no CUDA device (use device=\"cpu\" or \"auto\")")
+			return nil, errors.New("device \"cuda\": the loaded libtorch sees no CUDA device (use device=\"cpu\" or \"auto\")")
 		}
 		dev = 1
 	}
@@ -265,6 +279,3 @@ func (m *Model) ForwardBackward(obs []uint8, B, T int) error {
 	}
 	return nil
 }
-
-// ErrNoLibtorch is returned in a build without cgo; never in this one.
-var ErrNoLibtorch = errors.New("dafscript was built without libtorch; rebuild with CGO_ENABLED=1 and libtorch-dev installed")
