@@ -18,14 +18,15 @@ if [ ! -e "$LIBTORCH/lib/libtorch_cuda.so" ]; then
   exit 1
 fi
 
-export CGO_ENABLED=1
-export CGO_CXXFLAGS="-I$LIBTORCH/include -I$LIBTORCH/include/torch/csrc/api/include ${CGO_CXXFLAGS:-}"
-# libtorch_cuda.so registers the CUDA backend from its static initialisers:
-# link it even though no symbol of ours refers to it.
-export CGO_LDFLAGS="-L$LIBTORCH/lib -Wl,-rpath,$LIBTORCH/lib -Wl,--no-as-needed -ltorch_cuda ${CGO_LDFLAGS:-}"
-
-go build -o bin/dafscript-cuda ./cmd/dafscript
+# The training backend (libdaftorch.so, embedded in the binary) against this
+# libtorch. libtorch_cuda.so registers the CUDA backend from its static
+# initialisers: link it even though no symbol of ours refers to it.
+make torch-lib LIBTORCH="$LIBTORCH" TORCH_LDFLAGS="-Wl,--no-as-needed -ltorch_cuda"
+CGO_ENABLED=1 go build -o bin/dafscript-cuda ./cmd/dafscript
 echo "built bin/dafscript-cuda against $LIBTORCH"
+# The plain `make build` rebuilds the CPU library (its flags differ), so keep
+# a copy: DAFSCRIPT_TORCH_LIB=bin/libdaftorch-cuda.so gives any dafscript CUDA.
+cp runtime/train/torch/lib/libdaftorch.so bin/libdaftorch-cuda.so
 
 # The device must be visible before we time anything.
 ./bin/dafscript-cuda check | grep -E "libtorch|blas|device" || true
