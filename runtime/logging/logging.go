@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -70,8 +71,9 @@ func New(stderr io.Writer, level slog.Level, jsonPath string) (*slog.Logger, io.
 		if err != nil {
 			return nil, nil, fmt.Errorf("log file: %w", err)
 		}
-		handlers = append(handlers, slog.NewJSONHandler(f, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
-		closer = syncCloser{f}
+		sf := &syncCloser{f: f}
+		handlers = append(handlers, slog.NewJSONHandler(sf, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
+		closer = sf
 	}
 	return slog.New(Fanout(handlers...)), closer, nil
 }
@@ -80,9 +82,23 @@ type nopCloser struct{}
 
 func (nopCloser) Close() error { return nil }
 
-type syncCloser struct{ f *os.File }
+// syncCloser is the log file: Close flushes it to disk, but only when
+// something was written, so that a run that logs nothing does not wait
+// for the disk.
+type syncCloser struct {
+	f       *os.File
+	written atomic.Bool
+}
 
-func (c syncCloser) Close() error {
+func (c *syncCloser) Write(p []byte) (int, error) {
+	c.written.Store(true)
+	return c.f.Write(p)
+}
+
+func (c *syncCloser) Close() error {
+	if !c.written.Load() {
+		return c.f.Close()
+	}
 	return errors.Join(c.f.Sync(), c.f.Close())
 }
 
