@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // num formats a statistic for people: 4 significant digits, no exponent
@@ -99,9 +100,9 @@ func stars(significant bool, holmP float64) string {
 }
 
 // execute runs a section template.
-func execute(t *template.Template, data any) (template.HTML, error) {
+func execute(t func() *template.Template, data any) (template.HTML, error) {
 	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := t().Execute(&b, data); err != nil {
 		return "", err
 	}
 	return template.HTML(b.String()), nil
@@ -118,8 +119,13 @@ var funcs = template.FuncMap{
 	"css":    func(s string) template.CSS { return template.CSS(s) },
 }
 
-func newTemplate(name, text string) *template.Template {
-	return template.Must(template.New(name).Funcs(funcs).Parse(text))
+// newTemplate returns the template, parsed on first use: parsing every
+// report template at start-up would cost each dafscript run a millisecond
+// or two, though few runs write a report.
+func newTemplate(name, text string) func() *template.Template {
+	return sync.OnceValue(func() *template.Template {
+		return template.Must(template.New(name).Funcs(funcs).Parse(text))
+	})
 }
 
 // mdEscape makes s safe inside a Markdown table cell.

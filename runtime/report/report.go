@@ -255,7 +255,7 @@ func (d *Document) Sections() []Section { return slices.Clone(d.sections) }
 // HTML renders the document as one self-contained HTML file.
 func (d *Document) HTML() ([]byte, error) {
 	var b bytes.Buffer
-	err := pageTmpl.Execute(&b, struct {
+	err := pageTmpl().Execute(&b, struct {
 		*Document
 		CSS      template.CSS
 		Sections []Section
@@ -324,7 +324,8 @@ func slug(s string) string {
 	return b.String()
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8"/>
@@ -372,6 +373,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+})
 
 const pageCSS = `
 :root{--fg:#1d2329;--muted:#5b6570;--line:#d5dae0;--bg:#fff;--head:#f3f5f7;--good:#1a7f37;--good-bg:#dcf3e3;--bad:#b42318;--bad-bg:#fbe2df;--warn-bg:#fff4d6}
