@@ -16,8 +16,11 @@
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -63,28 +66,64 @@ int guard(char **err, F f) {
 
 // OpenBLAS keeps a thread pool of its own (all cores by default) whose
 // threads spin while they wait: on a busy machine that fights libtorch's
-// threads. Give it the same count, when the BLAS in use is OpenBLAS.
+// threads. Give it the count asked for, when the BLAS in use is OpenBLAS.
+// Concurrent acts may call this from several threads.
 void blas_threads(int n) {
-	static int current = -1;
+	static std::atomic<int> current{-1};
 	using setter = void (*)(int);
 	static setter set = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-	if (set && n != current) {
-		set(n);
-		current = n;
-	}
+	if (set && current.exchange(n) != n) set(n);
 }
 
-// OpenMP keeps the thread count per calling thread: set it on every entry.
-// Small batches run on one thread: their operators are too short to share,
-// and on a busy machine every fork-join waits for a descheduled thread.
-void use_threads(dt_model *m, int64_t rows = 1 << 30) {
+// blas_spin_less restarts OpenBLAS's thread pool with a timeout of 2^20
+// cycles (about 0.3 ms) instead of 2^28 (about 0.1 s): how long its idle
+// workers spin, yielding, before they sleep. After an update they spun
+// through the rollout, taking turns with the act threads on two cores,
+// which made rollouts up to 5 times slower in spells of a second or more.
+// OPENBLAS_THREAD_TIMEOUT, when set, is left to rule.
+void blas_spin_less() {
+	static bool done = [] {
+		if (getenv("OPENBLAS_THREAD_TIMEOUT")) return true;
+		auto read_env = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "openblas_read_env"));
+		auto shutdown = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"));
+		if (!read_env || !shutdown) return true;
+		setenv("OPENBLAS_THREAD_TIMEOUT", "20", 0);
+		read_env();
+		unsetenv("OPENBLAS_THREAD_TIMEOUT");
+		shutdown(); // the next threaded product starts the pool again
+		return true;
+	}();
+	(void)done;
+}
+
+// keep_memory stops glibc from returning freed memory to the system:
+// by default, blocks of a few MB (an update's activations) are mapped
+// and unmapped, or the heap top trimmed, on every call, and touching them
+// again costs a page fault per 4 KB (about a tenth of an update). The
+// process keeps its peak heap instead.
+void keep_memory() {
+	static bool done = [] {
+		mallopt(M_MMAP_THRESHOLD, 32 << 20); // the largest glibc accepts
+		mallopt(M_TRIM_THRESHOLD, 1 << 30);
+		return true;
+	}();
+	(void)done;
+}
+
+// Threads: an update's matrix products, nearly all of its arithmetic, run
+// on m->threads OpenBLAS threads; acting, whose products are too small to
+// share, on one. libtorch's own operators run on the calling thread: its
+// OpenMP workers spin after every parallel region, and on two shared cores
+// a spinning OpenMP worker starved OpenBLAS's and made updates 3-4 times
+// slower. at::set_num_threads(1) once, not per call: every change rebuilds
+// libtorch's pthreadpool.
+void use_threads(dt_model *m, bool act = false) {
 	// Denormal floats (tiny gradients, Adam's second moments) are slow
 	// on x86; flush them to zero on the calling thread.
 	at::globalContext().setFlushDenormal(true);
 	if (m->threads <= 0) return;
-	int n = rows < 512 ? 1 : m->threads;
-	if (at::get_num_threads() != n) at::set_num_threads(n);
-	blas_threads(n);
+	if (at::get_num_threads() != 1) at::set_num_threads(1);
+	blas_threads(act ? 1 : m->threads);
 }
 
 at::Tensor activation(const dt_model *m, const at::Tensor &x) { return m->relu ? at::relu(x) : at::tanh(x); }
@@ -186,6 +225,8 @@ dt_model *dt_new(int lstm, int obs, int hidden, int actions, int relu, int devic
 		m->actions = actions;
 		m->threads = threads;
 		m->dev = device == 1 ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+		keep_memory();
+		blas_spin_less();
 		use_threads(m);
 		std::vector<std::vector<int64_t>> shapes = {{hidden, obs}, {hidden}, {hidden, hidden}, {hidden}};
 		if (m->lstm) {
@@ -260,7 +301,7 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
-		use_threads(m, n);
+		use_threads(m, true);
 		c10::InferenceMode im;
 		auto x = encode(m, obs, n);
 		if (m->lstm) {
