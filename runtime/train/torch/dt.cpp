@@ -126,15 +126,18 @@ void use_threads(dt_model *m, bool act = false) {
 	blas_threads(act ? 1 : m->threads);
 }
 
-at::Tensor activation(const dt_model *m, const at::Tensor &x) { return m->relu ? at::relu(x) : at::tanh(x); }
+// activation_ applies the activation in place: the matrix product before it
+// does not keep its output for the backward pass.
+at::Tensor activation_(const dt_model *m, at::Tensor x) { return m->relu ? x.relu_() : x.tanh_(); }
 
 // encode maps uint8 observations (N, obs) on the host to features (N, hidden).
+// The /255 scaling rides on the first matrix product (its alpha), so the
+// bytes are converted once and never rescaled.
 at::Tensor encode(const dt_model *m, const uint8_t *obs, int64_t n) {
-	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte);
-	x = x.to(m->dev).to(at::kFloat).div_(255.0f);
+	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).to(m->dev).to(at::kFloat);
 	const auto &p = m->params;
-	x = activation(m, at::linear(x, p[ENC1_W], p[ENC1_B]));
-	return activation(m, at::linear(x, p[ENC2_W], p[ENC2_B]));
+	x = activation_(m, at::addmm(p[ENC1_B], x, p[ENC1_W].t(), 1, 1.0 / 255));
+	return activation_(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
 }
 
 const at::Tensor &param(const dt_model *m, int i) { return m->params[i]; }
@@ -157,6 +160,62 @@ at::Tensor host_floats(const float *p, std::vector<int64_t> shape, const at::Dev
 void to_host(const at::Tensor &t, float *dst) {
 	auto c = t.detach().to(at::kCPU).contiguous();
 	memcpy(dst, c.data_ptr<float>(), c.numel() * sizeof(float));
+}
+
+at::Tensor host(float *p, std::vector<int64_t> shape) { return at::from_blob(p, shape, at::kFloat); }
+
+// used_columns is the number of leading input bytes that are not 255 in
+// some row: an observation ends in unused tokens, all bytes 255.
+int64_t used_columns(const uint8_t *obs, int64_t n, int64_t cols) {
+	int64_t used = 0;
+	for (int64_t r = 0; r < n; r++) {
+		const uint8_t *row = obs + r * cols;
+		int64_t k = cols;
+		while (k > used && row[k - 1] == 255) k--;
+		used = k;
+	}
+	return used;
+}
+
+// encode_act is encode for acting: the columns past the last byte other
+// than 255 hold 1 after scaling in every row, so their product with the
+// first layer is the sum of those weight columns, added to the bias
+// instead of multiplied row by row. Observations use about a third of
+// their tokens, so this skips most of the first layer, the largest.
+at::Tensor encode_act(const dt_model *m, const uint8_t *obs, int64_t n) {
+	const int64_t k = used_columns(obs, n, m->obs);
+	const auto &p = m->params;
+	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).narrow(1, 0, k).to(m->dev).to(at::kFloat);
+	auto w = p[ENC1_W].narrow(1, 0, k);
+	auto b = k == m->obs ? p[ENC1_B] : p[ENC1_B] + p[ENC1_W].narrow(1, k, m->obs - k).sum(1);
+	x = activation_(m, at::addmm(b, x, w.t(), 1, 1.0 / 255));
+	return activation_(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
+}
+
+// act_forward runs the trunk (and the LSTM step, updating h and c in
+// place) on n observations and returns the features (n, hidden).
+at::Tensor act_forward(dt_model *m, const uint8_t *obs, int n, float *h, float *c) {
+	auto x = encode_act(m, obs, n);
+	if (!m->lstm) return x;
+	const int64_t H = m->hidden;
+	auto hs = host(h, {n, H}), cs = host(c, {n, H});
+	auto hd = hs.to(m->dev), cd = cs.to(m->dev);
+	// Gates i, f, g, o as PyTorch's LSTM cell, computed in place.
+	auto gates = at::addmm(param(m, 6), x, param(m, 4).t());
+	gates.addmm_(hd, param(m, 5).t()).add_(param(m, 7));
+	auto i_f = gates.narrow(1, 0, 2 * H).sigmoid_();
+	auto g = gates.narrow(1, 2 * H, H).tanh_();
+	auto o = gates.narrow(1, 3 * H, H).sigmoid_();
+	auto cn = cd.mul(i_f.narrow(1, H, H)).addcmul_(i_f.narrow(1, 0, H), g);
+	auto hn = at::tanh(cn).mul_(o);
+	if (m->dev.is_cpu()) {
+		cs.copy_(cn);
+		hs.copy_(hn);
+	} else {
+		to_host(cn, c);
+		to_host(hn, h);
+	}
+	return hn;
 }
 
 // forward_train runs the network over B segments of T steps (rows b*T+t)
@@ -303,17 +362,15 @@ int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *lo
 	return guard(err, [&] {
 		use_threads(m, true);
 		c10::InferenceMode im;
-		auto x = encode(m, obs, n);
-		if (m->lstm) {
-			auto hs = host_floats(h, {n, m->hidden}, m->dev);
-			auto cs = host_floats(c, {n, m->hidden}, m->dev);
-			auto xg = at::linear(x, param(m, 4), param(m, 6));
-			lstm_cell(m, xg, hs, cs);
-			to_host(hs, h);
-			to_host(cs, c);
-			x = hs;
+		const int k = head(m);
+		auto x = act_forward(m, obs, n, h, c);
+		if (m->dev.is_cpu()) {
+			// Straight into the caller's buffers.
+			auto lt = host(logits, {n, m->actions}), vt = host(values, {n, 1});
+			at::addmm_out(lt, param(m, k + 1), x, param(m, k).t());
+			at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+			return;
 		}
-		int k = head(m);
 		to_host(at::linear(x, param(m, k), param(m, k + 1)), logits);
 		to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
 	});

@@ -37,6 +37,20 @@ func randObs(n int, seed uint64) []uint8 {
 	return obs
 }
 
+// paddedObs is like randObs, with observations that end in unused tokens
+// (bytes 255) after a random number of used ones, as the simulator's do.
+func paddedObs(n int, seed uint64) []uint8 {
+	obs := randObs(n, seed)
+	r := sim.NewRNG(seed + 1)
+	for i := 0; i < n; i++ {
+		used := 3 * r.Intn(sim.ObsSize/3+1)
+		for j := used; j < sim.ObsSize; j++ {
+			obs[i*sim.ObsSize+j] = 255
+		}
+	}
+	return obs
+}
+
 func TestParamsRoundTrip(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
 		m := testModel(t, class, 16)
@@ -62,7 +76,8 @@ func TestParamsRoundTrip(t *testing.T) {
 // TestTrainingForwardMatchesAct: the update's forward pass over whole
 // segments (with episode starts inside them) gives the log-probabilities
 // that acting step by step gave, so the approximate KL of an update with
-// learning rate 0 is 0. Ignoring the starts must break that.
+// learning rate 0 is 0. Ignoring the starts must break that. Acting skips
+// the observations' unused tokens; the update does not.
 func TestTrainingForwardMatchesAct(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
 		const H, B, T = 16, 3, 10
@@ -78,7 +93,7 @@ func TestTrainingForwardMatchesAct(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := B * T
-		obs := randObs(n, 5)
+		obs := paddedObs(n, 5)
 		starts := make([]float32, n)
 		starts[0*T+4], starts[2*T+7] = 1, 1
 		h0, c0 := make([]float32, B*H), make([]float32, B*H)
