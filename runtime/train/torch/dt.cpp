@@ -16,8 +16,12 @@
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <dlfcn.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -164,6 +168,99 @@ void to_host(const at::Tensor &t, float *dst) {
 
 at::Tensor host(float *p, std::vector<int64_t> shape) { return at::from_blob(p, shape, at::kFloat); }
 
+// Acting's activations. ATen's tanh and sigmoid (SLEEF, 1 ulp) were a
+// fifth of an act; on CPUs with AVX2 and FMA, acting uses a rational
+// approximation instead (Eigen's, within 5 ulp of tanh, 9 times faster)
+// and one pass for the LSTM cell. The update keeps ATen's operators: the
+// log-probabilities it recomputes differ from acting's in the last bits.
+namespace fast {
+
+// tanh(x) = x P(x^2) / Q(x^2) on [-7.9, 7.9], where it rounds to +-1
+// beyond; x itself below 4e-4.
+const float kClamp = 7.90531110763549805f, kTiny = 4e-4f;
+const float kA[7] = {4.89352455891786e-03f,  6.37261928875436e-04f, 1.48572235717979e-05f, 5.12229709037114e-08f,
+                     -8.60467152213735e-11f, 2.00018790482477e-13f, -2.76076847742355e-16f};
+const float kB[4] = {4.89352518554385e-03f, 2.26843463243900e-03f, 1.18534705686654e-04f, 1.19825839466702e-06f};
+
+float tanh1(float x0) {
+	if (std::fabs(x0) < kTiny) return x0;
+	float x = std::min(std::max(x0, -kClamp), kClamp), x2 = x * x;
+	float p = kA[6];
+	for (int i = 5; i >= 0; i--) p = std::fma(x2, p, kA[i]);
+	float q = kB[3];
+	for (int i = 2; i >= 0; i--) q = std::fma(x2, q, kB[i]);
+	return x * p / q;
+}
+
+float sigmoid1(float x) { return 0.5f + 0.5f * tanh1(0.5f * x); }
+
+#if defined(__x86_64__)
+bool available() {
+	static bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return ok;
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 tanh8(__m256 x0) {
+	const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+	__m256 x = _mm256_min_ps(_mm256_max_ps(x0, _mm256_set1_ps(-kClamp)), _mm256_set1_ps(kClamp));
+	__m256 x2 = _mm256_mul_ps(x, x);
+	__m256 p = _mm256_set1_ps(kA[6]);
+	for (int i = 5; i >= 0; i--) p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(kA[i]));
+	__m256 q = _mm256_set1_ps(kB[3]);
+	for (int i = 2; i >= 0; i--) q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(kB[i]));
+	__m256 r = _mm256_div_ps(_mm256_mul_ps(x, p), q);
+	__m256 tiny = _mm256_cmp_ps(_mm256_and_ps(x0, absmask), _mm256_set1_ps(kTiny), _CMP_LT_OQ);
+	return _mm256_blendv_ps(r, x0, tiny);
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 sigmoid8(__m256 x) {
+	const __m256 half = _mm256_set1_ps(0.5f);
+	return _mm256_fmadd_ps(half, tanh8(_mm256_mul_ps(half, x)), half);
+}
+
+__attribute__((target("avx2,fma"))) void tanh_(float *p, int64_t n) {
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(p + i, tanh8(_mm256_loadu_ps(p + i)));
+	for (; i < n; i++) p[i] = tanh1(p[i]);
+}
+
+// lstm_cell applies PyTorch's LSTM cell to gates (n, 4H: i, f, g, o,
+// pre-activation), updating c and h (n, H) in place.
+__attribute__((target("avx2,fma"))) void lstm_cell(const float *gates, float *c, float *h, int64_t n, int64_t H) {
+	for (int64_t r = 0; r < n; r++) {
+		const float *gi = gates + r * 4 * H, *gf = gi + H, *gg = gi + 2 * H, *go = gi + 3 * H;
+		float *cr = c + r * H, *hr = h + r * H;
+		int64_t j = 0;
+		for (; j + 8 <= H; j += 8) {
+			__m256 i = sigmoid8(_mm256_loadu_ps(gi + j)), f = sigmoid8(_mm256_loadu_ps(gf + j));
+			__m256 g = tanh8(_mm256_loadu_ps(gg + j)), o = sigmoid8(_mm256_loadu_ps(go + j));
+			__m256 cn = _mm256_fmadd_ps(f, _mm256_loadu_ps(cr + j), _mm256_mul_ps(i, g));
+			_mm256_storeu_ps(cr + j, cn);
+			_mm256_storeu_ps(hr + j, _mm256_mul_ps(o, tanh8(cn)));
+		}
+		for (; j < H; j++) {
+			float cn = sigmoid1(gf[j]) * cr[j] + sigmoid1(gi[j]) * tanh1(gg[j]);
+			cr[j] = cn;
+			hr[j] = sigmoid1(go[j]) * tanh1(cn);
+		}
+	}
+}
+
+#else
+bool available() { return false; }
+void tanh_(float *, int64_t) {}
+void lstm_cell(const float *, float *, float *, int64_t, int64_t) {}
+#endif
+
+} // namespace fast
+
+// activation_act is activation_ for acting (no gradients).
+at::Tensor activation_act(const dt_model *m, at::Tensor x) {
+	if (m->relu || !fast::available() || !x.is_cpu() || !x.is_contiguous()) return activation_(m, x);
+	fast::tanh_(x.data_ptr<float>(), x.numel());
+	return x;
+}
+
 // used_columns is the number of leading input bytes that are not 255 in
 // some row: an observation ends in unused tokens, all bytes 255.
 int64_t used_columns(const uint8_t *obs, int64_t n, int64_t cols) {
@@ -188,8 +285,8 @@ at::Tensor encode_act(const dt_model *m, const uint8_t *obs, int64_t n) {
 	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).narrow(1, 0, k).to(m->dev).to(at::kFloat);
 	auto w = p[ENC1_W].narrow(1, 0, k);
 	auto b = k == m->obs ? p[ENC1_B] : p[ENC1_B] + p[ENC1_W].narrow(1, k, m->obs - k).sum(1);
-	x = activation_(m, at::addmm(b, x, w.t(), 1, 1.0 / 255));
-	return activation_(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
+	x = activation_act(m, at::addmm(b, x, w.t(), 1, 1.0 / 255));
+	return activation_act(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
 }
 
 // act_forward runs the trunk (and the LSTM step, updating h and c in
@@ -203,6 +300,10 @@ at::Tensor act_forward(dt_model *m, const uint8_t *obs, int n, float *h, float *
 	// Gates i, f, g, o as PyTorch's LSTM cell, computed in place.
 	auto gates = at::addmm(param(m, 6), x, param(m, 4).t());
 	gates.addmm_(hd, param(m, 5).t()).add_(param(m, 7));
+	if (m->dev.is_cpu() && fast::available()) {
+		fast::lstm_cell(gates.data_ptr<float>(), c, h, n, H);
+		return hs;
+	}
 	auto i_f = gates.narrow(1, 0, 2 * H).sigmoid_();
 	auto g = gates.narrow(1, 2 * H, H).tanh_();
 	auto o = gates.narrow(1, 3 * H, H).sigmoid_();

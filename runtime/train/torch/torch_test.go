@@ -77,7 +77,8 @@ func TestParamsRoundTrip(t *testing.T) {
 // segments (with episode starts inside them) gives the log-probabilities
 // that acting step by step gave, so the approximate KL of an update with
 // learning rate 0 is 0. Ignoring the starts must break that. Acting skips
-// the observations' unused tokens; the update does not.
+// the observations' unused tokens and approximates the activations; the
+// update does neither.
 func TestTrainingForwardMatchesAct(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
 		const H, B, T = 16, 3, 10
