@@ -116,6 +116,8 @@ type half struct {
 	lo, n                int // agents [lo, lo+n) of the rollout
 	obs                  []uint8
 	h, c, logits, values []float32
+	logp                 []float32
+	u                    []float64 // a uniform per agent, to sample its action
 	actions              []int32
 	rewards              []float32
 	terms, prevTerm      []bool
@@ -317,6 +319,7 @@ func (t *trainer) newEnvs(u int) error {
 			hf.obs = make([]uint8, n*sim.ObsSize)
 			hf.h, hf.c = make([]float32, n*H), make([]float32, n*H)
 			hf.logits, hf.values = make([]float32, n*t.cfg.Actions), make([]float32, n)
+			hf.logp, hf.u = make([]float32, n), make([]float64, n)
 			hf.actions, hf.rewards = make([]int32, n), make([]float32, n)
 			hf.terms, hf.prevTerm = make([]bool, n), make([]bool, n)
 			hf.rngs = make([]sim.RNG, n)

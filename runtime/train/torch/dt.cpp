@@ -477,6 +477,52 @@ int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *lo
 	});
 }
 
+// sample draws row i's action from its log-probabilities l (and their
+// exponentials p) with the uniform u, or takes the most likely one when
+// u is NULL, as dt.h describes.
+int sample(const float *l, const float *p, int A, const double *u) {
+	int a = 0;
+	if (!u) {
+		for (int j = 1; j < A; j++)
+			if (l[j] > l[a]) a = j;
+		return a;
+	}
+	double sum = 0;
+	for (int j = 0; j < A; j++) sum += p[j];
+	double r = *u * sum;
+	for (int j = 0; j < A; j++) {
+		r -= p[j];
+		if (r < 0) return j;
+	}
+	return A - 1;
+}
+
+int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, const double *u, int32_t *actions,
+                  float *logprobs, float *values, char **err) {
+	return guard(err, [&] {
+		use_threads(m, true);
+		c10::InferenceMode im;
+		const int k = head(m);
+		const int64_t A = m->actions;
+		auto x = act_forward(m, obs, n, h, c);
+		auto lsm = at::log_softmax(at::addmm(param(m, k + 1), x, param(m, k).t()), 1);
+		auto probs = lsm.exp().to(at::kCPU).contiguous();
+		lsm = lsm.to(at::kCPU).contiguous();
+		if (m->dev.is_cpu()) {
+			auto vt = host(values, {n, 1});
+			at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+		} else {
+			to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
+		}
+		const float *L = lsm.data_ptr<float>(), *P = probs.data_ptr<float>();
+		for (int64_t i = 0; i < n; i++) {
+			int a = sample(L + i * A, P + i * A, int(A), u ? u + i : nullptr);
+			actions[i] = a;
+			logprobs[i] = L[i * A + a];
+		}
+	});
+}
+
 int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 	return guard(err, [&] {
 		use_threads(m);

@@ -193,6 +193,98 @@ func TestUpdateLearns(t *testing.T) {
 	}
 }
 
+// TestActSample: sampling inside libtorch agrees with Act's logits and
+// values: the most likely action without uniforms, the action whose
+// cumulative-probability interval holds u otherwise, log-probabilities of
+// the softmax, the same recurrent state after the step.
+func TestActSample(t *testing.T) {
+	for _, class := range []string{"stateless", "lstm"} {
+		const H, n = 16, 12
+		m := testModel(t, class, H)
+		w := make([]float32, m.NumParams())
+		wr := sim.NewRNG(8)
+		for i := range w {
+			w[i] = float32(wr.Float64()-0.5) * 0.6
+		}
+		if err := m.SetParams(w); err != nil {
+			t.Fatal(err)
+		}
+		obs := paddedObs(n, 6)
+		h0, c0 := make([]float32, n*H), make([]float32, n*H)
+		for i := range h0 {
+			h0[i], c0[i] = float32(wr.Float64()-0.5), float32(wr.Float64()-0.5)
+		}
+		h, c := append([]float32(nil), h0...), append([]float32(nil), c0...)
+		logits, values := make([]float32, n*sim.NumActions), make([]float32, n)
+		if err := m.Act(obs, n, h, c, logits, values); err != nil {
+			t.Fatal(err)
+		}
+		// Per row: probabilities (float64) and an action to aim u at.
+		u := make([]float64, n)
+		want := make([]int, n)
+		logp := make([][]float64, n)
+		for i := 0; i < n; i++ {
+			l := logits[i*sim.NumActions : (i+1)*sim.NumActions]
+			mx := math.Inf(-1)
+			for _, v := range l {
+				mx = math.Max(mx, float64(v))
+			}
+			var z float64
+			for _, v := range l {
+				z += math.Exp(float64(v) - mx)
+			}
+			logp[i] = make([]float64, len(l))
+			for j, v := range l {
+				logp[i][j] = float64(v) - mx - math.Log(z)
+			}
+			// The middle of a likely action's interval.
+			want[i] = (i * 37) % sim.NumActions
+			for math.Exp(logp[i][want[i]]) < 1e-3 {
+				want[i] = (want[i] + 1) % sim.NumActions
+			}
+			var cum float64
+			for j := 0; j < want[i]; j++ {
+				cum += math.Exp(logp[i][j])
+			}
+			u[i] = cum + math.Exp(logp[i][want[i]])/2
+		}
+		check := func(name string, u []float64, want []int) {
+			hs, cs := append([]float32(nil), h0...), append([]float32(nil), c0...)
+			acts, lp, vals := make([]int32, n), make([]float32, n), make([]float32, n)
+			if err := m.ActSample(obs, n, hs, cs, u, acts, lp, vals); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				if int(acts[i]) != want[i] {
+					t.Errorf("%s %s: row %d took action %d, want %d", class, name, i, acts[i], want[i])
+					continue
+				}
+				if d := math.Abs(float64(lp[i]) - logp[i][want[i]]); d > 1e-5 {
+					t.Errorf("%s %s: row %d log-probability %v, want %v", class, name, i, lp[i], logp[i][want[i]])
+				}
+				if d := math.Abs(float64(vals[i] - values[i])); d > 1e-5 {
+					t.Errorf("%s %s: row %d value %v, Act gave %v", class, name, i, vals[i], values[i])
+				}
+			}
+			for i := range hs {
+				if hs[i] != h[i] || cs[i] != c[i] {
+					t.Fatalf("%s %s: recurrent state differs from Act's at %d", class, name, i)
+				}
+			}
+		}
+		check("sampled", u, want)
+		greedy := make([]int, n)
+		for i := range greedy {
+			for j, v := range logp[i] {
+				if v > logp[i][greedy[i]] {
+					greedy[i] = j
+				}
+			}
+		}
+		check("greedy", nil, greedy)
+	}
+}
+
 func TestBadBatch(t *testing.T) {
 	m := testModel(t, "stateless", 8)
 	b := &Batch{Obs: make([]uint8, sim.ObsSize), Actions: []int32{157}, LogProbs: []float32{0}, Values: []float32{0},
