@@ -40,7 +40,7 @@ var hyperparams = []hyperparam{
 	{"batch_size", 0, true, 0, 1 << 24, "agent-steps per update; 0: every agent for bptt_horizon steps"},
 	{"minibatch_size", 4096, true, 1, 1 << 24, "agent-steps per gradient step (a multiple of bptt_horizon)"},
 	{"num_envs", 16, true, 1, 4096, "environments stepped together"},
-	{"threads", 0, true, 0, 256, "threads of the network's matrix products (OpenBLAS); 0: all cores"},
+	{"threads", 0, true, 0, 256, "threads of the network (OpenBLAS's in updates; acting splits its rows across them); 0: all cores"},
 	{"hidden_size", 128, true, 1, 4096, "width of the MLP and the LSTM"},
 	{"relu", 0, true, 0, 1, "1: ReLU activations, 0: tanh"},
 	{"overlap", 0, true, 0, 1, "1: step one half of the environments while the network acts on the other (slower on CPU, see docs/training.md)"},

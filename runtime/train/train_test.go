@@ -176,33 +176,45 @@ func TestTrainWritesMetricsAndCheckpoints(t *testing.T) {
 	}
 }
 
-// TestDeterminism: the same seed and thread count give the same weights.
+// TestDeterminism: the same seed and thread count give the same weights,
+// also with the rollout's overlap and with acting split across threads.
 func TestDeterminism(t *testing.T) {
 	needTorch(t)
-	for _, class := range []string{"stateless", "lstm", "lstm-overlap"} {
+	for _, tc := range []struct {
+		name, class string
+		hp          map[string]float64
+	}{
+		{"stateless", "stateless", nil},
+		{"lstm", "lstm", nil},
+		{"lstm-overlap", "lstm", map[string]float64{"overlap": 1}},
+		{"stateless-2-threads", "stateless", map[string]float64{"threads": 2}},
+		{"lstm-2-threads", "lstm", map[string]float64{"threads": 2}},
+	} {
+		opts := func(seed uint64) Options {
+			o := small(t, tc.class, 3, t.TempDir())
+			o.Seed = seed
+			for k, v := range tc.hp {
+				o.Hyperparameters[k] = v
+			}
+			return o
+		}
 		var hashes []string
 		for i := 0; i < 2; i++ {
-			o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
-			if strings.HasSuffix(class, "-overlap") {
-				o.Hyperparameters["overlap"] = 1
-			}
-			res, err := Train(context.Background(), o)
+			res, err := Train(context.Background(), opts(11))
 			if err != nil {
 				t.Fatal(err)
 			}
 			hashes = append(hashes, weightsHash(t, res.FinalCheckpoint))
 		}
 		if hashes[0] != hashes[1] {
-			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", class, hashes[0], hashes[1])
+			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", tc.name, hashes[0], hashes[1])
 		}
-		o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
-		o.Seed = 12
-		res, err := Train(context.Background(), o)
+		res, err := Train(context.Background(), opts(12))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if weightsHash(t, res.FinalCheckpoint) == hashes[0] {
-			t.Errorf("%s: seeds 11 and 12 give the same weights", class)
+			t.Errorf("%s: seeds 11 and 12 give the same weights", tc.name)
 		}
 	}
 }

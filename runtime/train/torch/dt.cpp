@@ -23,11 +23,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 struct dt_model {
@@ -115,11 +121,12 @@ void keep_memory() {
 }
 
 // Threads: an update's matrix products, nearly all of its arithmetic, run
-// on m->threads OpenBLAS threads; acting, whose products are too small to
-// share, on one. libtorch's own operators run on the calling thread: its
-// OpenMP workers spin after every parallel region, and on two shared cores
-// a spinning OpenMP worker starved OpenBLAS's and made updates 3-4 times
-// slower. at::set_num_threads(1) once, not per call: every change rebuilds
+// on m->threads OpenBLAS threads; acting splits its rows across as many
+// threads of our own (Pool, act_rows), each with a one-thread OpenBLAS.
+// libtorch's own operators run on the calling thread: its OpenMP workers
+// spin after every parallel region, and on two shared cores a spinning
+// OpenMP worker starved OpenBLAS's and made updates 3-4 times slower.
+// at::set_num_threads(1) once, not per call: every change rebuilds
 // libtorch's pthreadpool.
 void use_threads(dt_model *m, bool act = false) {
 	// Denormal floats (tiny gradients, Adam's second moments) are slow
@@ -128,6 +135,155 @@ void use_threads(dt_model *m, bool act = false) {
 	if (m->threads <= 0) return;
 	if (at::get_num_threads() != 1) at::set_num_threads(1);
 	blas_threads(act ? 1 : m->threads);
+}
+
+// Pool runs the row chunks of an act on threads of its own. Acting is a
+// chain of small operators on a few dozen rows: split across threads it
+// scales almost linearly, where splitting each operator (OpenMP,
+// OpenBLAS) waits on a fork-join per operator. Threads take chunks as
+// they come free, so a thread the OS has descheduled (the machine is
+// shared) holds up one chunk, not half of the act. Workers spin briefly
+// for the next act (a rollout acts again after one simulator step), then
+// sleep, so they do not compete with an update's threads.
+class Pool {
+public:
+	// run calls f(i) for i in [0, tasks) on the calling thread and up to
+	// threads-1 workers, returns when all calls have returned, and
+	// rethrows the first exception. It returns false, running nothing,
+	// when the pool is busy (another model acting concurrently): the
+	// caller then runs the tasks itself.
+	bool run(int tasks, int threads, const std::function<void(int)> &f) {
+		std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+		if (!busy.owns_lock()) return false;
+		grow(threads - 1);
+		uint64_t gen;
+		{
+			std::lock_guard<std::mutex> g(mu_);
+			gen = ++gen_;
+			task_ = &f;
+			tasks_ = tasks;
+			workers_wanted_ = threads - 1;
+			done_.store(0);
+			error_ = nullptr;
+			claim_.store(gen << 32);
+			published_.store(gen);
+		}
+		cv_.notify_all();
+		drain(gen, tasks, f);
+		while (done_.load() < tasks) cpu_relax();
+		std::lock_guard<std::mutex> g(mu_);
+		if (error_) std::rethrow_exception(error_);
+		return true;
+	}
+
+private:
+	static void cpu_relax() {
+#if defined(__x86_64__)
+		__builtin_ia32_pause();
+#endif
+	}
+
+	// drain runs the tasks of generation gen that are left. A claim
+	// carries its generation, so a worker late for a finished run claims
+	// nothing of the next (nor calls the finished run's f).
+	void drain(uint64_t gen, int tasks, const std::function<void(int)> &f) {
+		for (;;) {
+			uint64_t c = claim_.load();
+			if (c >> 32 != gen || int(c & 0xffffffff) >= tasks) return;
+			if (!claim_.compare_exchange_weak(c, c + 1)) continue;
+			try {
+				f(int(c & 0xffffffff));
+			} catch (...) {
+				std::lock_guard<std::mutex> g(mu_);
+				if (!error_) error_ = std::current_exception();
+			}
+			done_.fetch_add(1);
+		}
+	}
+
+	// grow starts workers up to n; they wait for the next run.
+	void grow(int n) {
+		while (int(workers_.size()) < n) {
+			int id = int(workers_.size());
+			uint64_t seen = published_.load();
+			workers_.emplace_back([this, id, seen] { work(id, seen); });
+			workers_.back().detach(); // lives as long as the process
+		}
+	}
+
+	void work(int id, uint64_t seen) {
+		for (;;) {
+			// Wait for the next act: spin for 50 us, then yield the core
+			// (to the simulator stepping between acts, or an update's
+			// threads) until 2 ms, then sleep. A rollout acts again after
+			// one simulator step, 50-300 us.
+			auto now = std::chrono::steady_clock::now();
+			auto spin = now + std::chrono::microseconds(50), until = now + std::chrono::milliseconds(2);
+			for (int i = 0; published_.load() == seen; i++) {
+				if (i % 64 != 63) {
+					cpu_relax();
+					continue;
+				}
+				now = std::chrono::steady_clock::now();
+				if (now > until) {
+					std::unique_lock<std::mutex> l(mu_);
+					cv_.wait(l, [&] { return published_.load() != seen; });
+				} else if (now > spin) {
+					std::this_thread::yield();
+				}
+			}
+			const std::function<void(int)> *f;
+			int tasks;
+			bool wanted;
+			{
+				std::lock_guard<std::mutex> g(mu_);
+				seen = gen_;
+				f = task_;
+				tasks = tasks_;
+				wanted = id < workers_wanted_; // a model with fewer threads
+			}
+			if (wanted) drain(seen, tasks, *f);
+		}
+	}
+
+	std::mutex busy_, mu_;
+	std::condition_variable cv_;
+	std::vector<std::thread> workers_;
+	uint64_t gen_ = 0; // under mu_
+	std::atomic<uint64_t> published_{0}, claim_{0};
+	std::atomic<int> done_{0};
+	const std::function<void(int)> *task_ = nullptr; // under mu_, as below
+	int tasks_ = 0, workers_wanted_ = 0;
+	std::exception_ptr error_;
+};
+
+Pool &pool() {
+	static Pool *p = new Pool; // never destroyed: its threads are detached
+	return *p;
+}
+
+// act_rows runs body(lo, hi) over chunks of the n rows, on m->threads
+// threads when the model is on the CPU and there are rows enough: chunks
+// of at least 64 rows, two per thread at most (fewer rows per chunk cost
+// more per row), but one per thread at least when each gets 8 rows. Each
+// chunk is computed alone, so results depend on the chunking, which
+// depends only on n and the thread count, not on which thread ran what.
+void act_rows(dt_model *m, int64_t n, const std::function<void(int64_t, int64_t)> &body) {
+	const int threads = m->dev.is_cpu() ? std::max(m->threads, 1) : 1;
+	int64_t chunks = std::max<int64_t>(std::min<int64_t>(n / 64, 2 * threads), std::min<int64_t>(threads, n / 8));
+	if (chunks <= 1) {
+		c10::InferenceMode im;
+		body(0, n);
+		return;
+	}
+	std::function<void(int)> f = [&](int i) {
+		// Per-thread state: denormal flushing, inference mode.
+		at::globalContext().setFlushDenormal(true);
+		c10::InferenceMode im;
+		body(n * i / chunks, n * (i + 1) / chunks);
+	};
+	if (!pool().run(int(chunks), threads, f))
+		for (int i = 0; i < chunks; i++) f(i);
 }
 
 // activation_ applies the activation in place: the matrix product before it
@@ -462,18 +618,20 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
-		c10::InferenceMode im;
-		const int k = head(m);
-		auto x = act_forward(m, obs, n, h, c);
-		if (m->dev.is_cpu()) {
-			// Straight into the caller's buffers.
-			auto lt = host(logits, {n, m->actions}), vt = host(values, {n, 1});
-			at::addmm_out(lt, param(m, k + 1), x, param(m, k).t());
-			at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
-			return;
-		}
-		to_host(at::linear(x, param(m, k), param(m, k + 1)), logits);
-		to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
+		const int64_t H = m->hidden, A = m->actions;
+		act_rows(m, n, [&](int64_t lo, int64_t hi) {
+			const int k = head(m);
+			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			if (m->dev.is_cpu()) {
+				// Straight into the caller's buffers.
+				auto lt = host(logits + lo * A, {hi - lo, A}), vt = host(values + lo, {hi - lo, 1});
+				at::addmm_out(lt, param(m, k + 1), x, param(m, k).t());
+				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+				return;
+			}
+			to_host(at::linear(x, param(m, k), param(m, k + 1)), logits + lo * A);
+			to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
+		});
 	});
 }
 
@@ -501,25 +659,27 @@ int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, co
                   float *logprobs, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
-		c10::InferenceMode im;
-		const int k = head(m);
-		const int64_t A = m->actions;
-		auto x = act_forward(m, obs, n, h, c);
-		auto lsm = at::log_softmax(at::addmm(param(m, k + 1), x, param(m, k).t()), 1);
-		auto probs = lsm.exp().to(at::kCPU).contiguous();
-		lsm = lsm.to(at::kCPU).contiguous();
-		if (m->dev.is_cpu()) {
-			auto vt = host(values, {n, 1});
-			at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
-		} else {
-			to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
-		}
-		const float *L = lsm.data_ptr<float>(), *P = probs.data_ptr<float>();
-		for (int64_t i = 0; i < n; i++) {
-			int a = sample(L + i * A, P + i * A, int(A), u ? u + i : nullptr);
-			actions[i] = a;
-			logprobs[i] = L[i * A + a];
-		}
+		const int64_t H = m->hidden, A = m->actions;
+		act_rows(m, n, [&](int64_t lo, int64_t hi) {
+			const int k = head(m);
+			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			auto lsm = at::log_softmax(at::addmm(param(m, k + 1), x, param(m, k).t()), 1);
+			auto probs = lsm.exp().to(at::kCPU).contiguous();
+			lsm = lsm.to(at::kCPU).contiguous();
+			if (m->dev.is_cpu()) {
+				auto vt = host(values + lo, {hi - lo, 1});
+				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+			} else {
+				to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
+			}
+			const float *L = lsm.data_ptr<float>(), *P = probs.data_ptr<float>();
+			for (int64_t i = lo; i < hi; i++) {
+				int64_t off = (i - lo) * A;
+				int a = sample(L + off, P + off, int(A), u ? u + i : nullptr);
+				actions[i] = a;
+				logprobs[i] = L[off + a];
+			}
+		});
 	});
 }
 

@@ -285,6 +285,64 @@ func TestActSample(t *testing.T) {
 	}
 }
 
+// TestActThreads: acting on several threads splits the rows, and each
+// chunk gives what acting on one thread gives, up to rounding (the
+// products' blocking depends on the row count); the same call twice gives
+// the same bits.
+func TestActThreads(t *testing.T) {
+	for _, tc := range []struct {
+		class string
+		n     int
+	}{{"stateless", 64}, {"lstm", 64}, {"stateless", 300}, {"lstm", 300}} {
+		class, n := tc.class, tc.n
+		const H = 32
+		one := testModel(t, class, H)
+		cfg := one.Config()
+		cfg.Threads = 2
+		two, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { two.Close() })
+		if err := two.SetParams(cfg.Init(1)); err != nil {
+			t.Fatal(err)
+		}
+		obs := paddedObs(n, 9)
+		u := make([]float64, n)
+		r := sim.NewRNG(10)
+		for i := range u {
+			u[i] = r.Float64()
+		}
+		run := func(m *Model) (acts []int32, lp, vals, h []float32) {
+			h, c := make([]float32, n*H), make([]float32, n*H)
+			for i := range h {
+				h[i], c[i] = float32(i%7)/10-0.3, float32(i%5)/10-0.2
+			}
+			acts, lp, vals = make([]int32, n), make([]float32, n), make([]float32, n)
+			if err := m.ActSample(obs, n, h, c, u, acts, lp, vals); err != nil {
+				t.Fatal(err)
+			}
+			return acts, lp, vals, h
+		}
+		a1, lp1, v1, h1 := run(one)
+		a2, lp2, v2, h2 := run(two)
+		a3, lp3, v3, h3 := run(two)
+		for i := 0; i < n; i++ {
+			if a1[i] != a2[i] || math.Abs(float64(lp1[i]-lp2[i])) > 1e-5 || math.Abs(float64(v1[i]-v2[i])) > 1e-5 {
+				t.Errorf("%s: row %d: one thread %d %v %v, two %d %v %v", class, i, a1[i], lp1[i], v1[i], a2[i], lp2[i], v2[i])
+			}
+			if a2[i] != a3[i] || lp2[i] != lp3[i] || v2[i] != v3[i] {
+				t.Errorf("%s: row %d: two calls differ", class, i)
+			}
+		}
+		for i := range h1 {
+			if math.Abs(float64(h1[i]-h2[i])) > 1e-5 || h2[i] != h3[i] {
+				t.Fatalf("%s: recurrent state %d: %v %v %v", class, i, h1[i], h2[i], h3[i])
+			}
+		}
+	}
+}
+
 func TestBadBatch(t *testing.T) {
 	m := testModel(t, "stateless", 8)
 	b := &Batch{Obs: make([]uint8, sim.ObsSize), Actions: []int32{157}, LogProbs: []float32{0}, Values: []float32{0},
