@@ -157,6 +157,24 @@ func newTrainer(o Options) (*trainer, error) {
 			return nil, fmt.Errorf("resume: checkpoint %s: %v", ck.Dir, err)
 		}
 	}
+	// The environment layout by class, for the same batch of 4096
+	// agent-steps on four-cog missions: the lstm plays 16 environments for
+	// its 64-step backpropagation window; the stateless network, with no
+	// window to fill, plays 64 for 16 steps, acting on 256 agents per call,
+	// which costs less per agent than 64 (docs/training.md, Performance).
+	// A resumed run keeps the layout of its checkpoint.
+	for k, byClass := range map[string][2]float64{"num_envs": {16, 64}, "bptt_horizon": {64, 16}} {
+		if h[k] != 0 {
+			continue
+		}
+		if v, ok := prev.Hyperparameters[k]; ok && ck != nil {
+			h[k] = v
+		} else if o.Policy == "lstm" {
+			h[k] = byClass[0]
+		} else {
+			h[k] = byClass[1]
+		}
+	}
 	t := &trainer{o: o, h: h}
 	if t.cfg, err = torch.DefaultConfig(o.Policy, h.int("hidden_size")); err != nil {
 		return nil, err
@@ -262,7 +280,8 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 			continue
 		}
 		v := h[k]
-		if _, given := o.Hyperparameters[k]; !given && (k == "batch_size" || k == "minibatch_size" || k == "threads") {
+		if _, given := o.Hyperparameters[k]; !given && (k == "batch_size" || k == "minibatch_size" || k == "threads" ||
+			k == "num_envs" || k == "bptt_horizon") {
 			continue // automatic values are checked once resolved
 		}
 		if pv != v {
