@@ -17,8 +17,9 @@ Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 steps counts agent-steps and is rounded up to whole updates. hyperparameters
 overrides the defaults by name (learning_rate 0.00092 annealed to 0, gamma
 0.995, gae_lambda 0.90, clip_coef 0.2, vf_coef 2.0, vf_clip_coef 0.2,
-ent_coef 0.01, max_grad_norm 1.5, update_epochs 1, bptt_horizon 64,
-minibatch_size 4096, num_envs 16, hidden_size 128, threads = all cores, ...;
+ent_coef 0.01, max_grad_norm 1.5, update_epochs 1, num_envs 16 and
+bptt_horizon 64 for lstm (64 and 16 for stateless), minibatch_size 4096,
+hidden_size 128, threads = all cores, ...;
 docs/training.md lists them all); an unknown name is an error with the
 closest valid one. device: "auto" (CUDA when libtorch sees a GPU), "cpu",
 "cuda". checkpoint_every: agent-steps between checkpoints (None: only the

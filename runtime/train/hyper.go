@@ -21,7 +21,8 @@ type hyperparam struct {
 }
 
 // hyperparams lists every setting daf.train accepts, in documentation order.
-// A default of 0 for batch_size and threads means "automatic".
+// A default of 0 for batch_size, threads, num_envs and bptt_horizon means
+// "automatic".
 var hyperparams = []hyperparam{
 	{"learning_rate", 0.00092, false, 0, 1, "Adam learning rate at the start"},
 	{"anneal_lr", 1, true, 0, 1, "1: the learning rate falls linearly to 0 over the run"},
@@ -36,11 +37,11 @@ var hyperparams = []hyperparam{
 	{"vf_clip_coef", 0.2, false, 0, 1e6, "value clip around the rollout's values"},
 	{"max_grad_norm", 1.5, false, 1e-6, 1e6, "gradient norm clip"},
 	{"ent_coef", 0.01, false, 0, 10, "entropy bonus weight"},
-	{"bptt_horizon", 64, true, 1, 4096, "steps per segment (the LSTM's backpropagation window)"},
+	{"bptt_horizon", 0, true, 0, 4096, "steps per segment (the LSTM's backpropagation window); 0: 64 for lstm, 16 for stateless"},
 	{"batch_size", 0, true, 0, 1 << 24, "agent-steps per update; 0: every agent for bptt_horizon steps"},
 	{"minibatch_size", 4096, true, 1, 1 << 24, "agent-steps per gradient step (a multiple of bptt_horizon)"},
-	{"num_envs", 16, true, 1, 4096, "environments stepped together"},
-	{"threads", 0, true, 0, 256, "libtorch intra-op threads; 0: all cores"},
+	{"num_envs", 0, true, 0, 4096, "environments stepped together; 0: 16 for lstm, 64 for stateless"},
+	{"threads", 0, true, 0, 256, "threads of the network (OpenBLAS's in updates; acting splits its rows across them); 0: all cores"},
 	{"hidden_size", 128, true, 1, 4096, "width of the MLP and the LSTM"},
 	{"relu", 0, true, 0, 1, "1: ReLU activations, 0: tanh"},
 	{"overlap", 0, true, 0, 1, "1: step one half of the environments while the network acts on the other (slower on CPU, see docs/training.md)"},

@@ -67,7 +67,7 @@ func (t *trainer) rollout() error {
 // act records the group's observations and recurrent state for step s,
 // runs the network and samples the actions.
 func (t *trainer) act(hf *half, s int) error {
-	T, O, H, NA := t.horizon, sim.ObsSize, t.cfg.Hidden, t.cfg.Actions
+	T, O, H := t.horizon, sim.ObsSize, t.cfg.Hidden
 	perAgent := T / t.bptt
 	for i := 0; i < hf.n; i++ {
 		a := hf.lo + i
@@ -80,14 +80,16 @@ func (t *trainer) act(hf *half, s int) error {
 			copy(t.c0[seg*H:(seg+1)*H], hf.c[i*H:(i+1)*H])
 		}
 	}
-	if err := t.model.Act(hf.obs, hf.n, hf.h, hf.c, hf.logits, hf.values); err != nil {
+	// Sampling happens in libtorch, from one uniform per agent drawn here.
+	for i := range hf.u {
+		hf.u[i] = hf.rngs[i].Float64()
+	}
+	if err := t.model.ActSample(hf.obs, hf.n, hf.h, hf.c, hf.u, hf.actions, hf.logp, hf.values); err != nil {
 		return err
 	}
 	for i := 0; i < hf.n; i++ {
 		row := (hf.lo+i)*T + s
-		a, lp := torch.Sample(hf.logits[i*NA:(i+1)*NA], &hf.rngs[i])
-		hf.actions[i] = int32(a)
-		t.actions[row], t.logp[row], t.values[row] = int32(a), lp, hf.values[i]
+		t.actions[row], t.logp[row], t.values[row] = hf.actions[i], hf.logp[i], hf.values[i]
 	}
 	return nil
 }

@@ -116,6 +116,8 @@ type half struct {
 	lo, n                int // agents [lo, lo+n) of the rollout
 	obs                  []uint8
 	h, c, logits, values []float32
+	logp                 []float32
+	u                    []float64 // a uniform per agent, to sample its action
 	actions              []int32
 	rewards              []float32
 	terms, prevTerm      []bool
@@ -153,6 +155,24 @@ func newTrainer(o Options) (*trainer, error) {
 		}
 		if err := sameRun(&prev, o, h); err != nil {
 			return nil, fmt.Errorf("resume: checkpoint %s: %v", ck.Dir, err)
+		}
+	}
+	// The environment layout by class, for the same batch of 4096
+	// agent-steps on four-cog missions: the lstm plays 16 environments for
+	// its 64-step backpropagation window; the stateless network, with no
+	// window to fill, plays 64 for 16 steps, acting on 256 agents per call,
+	// which costs less per agent than 64 (docs/training.md, Performance).
+	// A resumed run keeps the layout of its checkpoint.
+	for k, byClass := range map[string][2]float64{"num_envs": {16, 64}, "bptt_horizon": {64, 16}} {
+		if h[k] != 0 {
+			continue
+		}
+		if v, ok := prev.Hyperparameters[k]; ok && ck != nil {
+			h[k] = v
+		} else if o.Policy == "lstm" {
+			h[k] = byClass[0]
+		} else {
+			h[k] = byClass[1]
 		}
 	}
 	t := &trainer{o: o, h: h}
@@ -260,7 +280,8 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 			continue
 		}
 		v := h[k]
-		if _, given := o.Hyperparameters[k]; !given && (k == "batch_size" || k == "minibatch_size" || k == "threads") {
+		if _, given := o.Hyperparameters[k]; !given && (k == "batch_size" || k == "minibatch_size" || k == "threads" ||
+			k == "num_envs" || k == "bptt_horizon") {
 			continue // automatic values are checked once resolved
 		}
 		if pv != v {
@@ -317,6 +338,7 @@ func (t *trainer) newEnvs(u int) error {
 			hf.obs = make([]uint8, n*sim.ObsSize)
 			hf.h, hf.c = make([]float32, n*H), make([]float32, n*H)
 			hf.logits, hf.values = make([]float32, n*t.cfg.Actions), make([]float32, n)
+			hf.logp, hf.u = make([]float32, n), make([]float64, n)
 			hf.actions, hf.rewards = make([]int32, n), make([]float32, n)
 			hf.terms, hf.prevTerm = make([]bool, n), make([]bool, n)
 			hf.rngs = make([]sim.RNG, n)

@@ -176,34 +176,89 @@ func TestTrainWritesMetricsAndCheckpoints(t *testing.T) {
 	}
 }
 
-// TestDeterminism: the same seed and thread count give the same weights.
+// TestDeterminism: the same seed and thread count give the same weights,
+// also with the rollout's overlap and with acting split across threads.
 func TestDeterminism(t *testing.T) {
 	needTorch(t)
-	for _, class := range []string{"stateless", "lstm", "lstm-overlap"} {
+	for _, tc := range []struct {
+		name, class string
+		hp          map[string]float64
+	}{
+		{"stateless", "stateless", nil},
+		{"lstm", "lstm", nil},
+		{"lstm-overlap", "lstm", map[string]float64{"overlap": 1}},
+		{"stateless-2-threads", "stateless", map[string]float64{"threads": 2}},
+		{"lstm-2-threads", "lstm", map[string]float64{"threads": 2}},
+	} {
+		opts := func(seed uint64) Options {
+			o := small(t, tc.class, 3, t.TempDir())
+			o.Seed = seed
+			for k, v := range tc.hp {
+				o.Hyperparameters[k] = v
+			}
+			return o
+		}
 		var hashes []string
 		for i := 0; i < 2; i++ {
-			o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
-			if strings.HasSuffix(class, "-overlap") {
-				o.Hyperparameters["overlap"] = 1
-			}
-			res, err := Train(context.Background(), o)
+			res, err := Train(context.Background(), opts(11))
 			if err != nil {
 				t.Fatal(err)
 			}
 			hashes = append(hashes, weightsHash(t, res.FinalCheckpoint))
 		}
 		if hashes[0] != hashes[1] {
-			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", class, hashes[0], hashes[1])
+			t.Errorf("%s: two runs with seed 11 differ: %s vs %s", tc.name, hashes[0], hashes[1])
 		}
-		o := small(t, strings.TrimSuffix(class, "-overlap"), 3, t.TempDir())
-		o.Seed = 12
-		res, err := Train(context.Background(), o)
+		res, err := Train(context.Background(), opts(12))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if weightsHash(t, res.FinalCheckpoint) == hashes[0] {
-			t.Errorf("%s: seeds 11 and 12 give the same weights", class)
+			t.Errorf("%s: seeds 11 and 12 give the same weights", tc.name)
 		}
+	}
+}
+
+// TestLayoutByClass: without num_envs and bptt_horizon, the stateless
+// network plays 64 environments for 16 steps and the lstm 16 for 64, both
+// a batch of 4096 agent-steps on a four-cog mission; a resumed run keeps
+// its checkpoint's layout.
+func TestLayoutByClass(t *testing.T) {
+	needTorch(t)
+	for _, tc := range []struct {
+		class      string
+		envs, bptt float64
+	}{{"stateless", 64, 16}, {"lstm", 16, 64}} {
+		o := Options{Missions: missions(t, "training_facility_1"), Policy: tc.class, Steps: 1, Seed: 3,
+			Hyperparameters: map[string]float64{"hidden_size": 8, "threads": 1}, Device: "cpu", Dir: t.TempDir()}
+		res, err := Train(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := res.Hyperparameters
+		if h["num_envs"] != tc.envs || h["bptt_horizon"] != tc.bptt || h["batch_size"] != 4096 {
+			t.Errorf("%s: num_envs %v bptt_horizon %v batch_size %v, want %v %v 4096", tc.class, h["num_envs"], h["bptt_horizon"], h["batch_size"], tc.envs, tc.bptt)
+		}
+	}
+	// A run made with another layout resumes with it.
+	o := small(t, "stateless", 2, t.TempDir())
+	o.CheckpointEvery = 128
+	full, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o
+	r.Dir, r.Resume = t.TempDir(), full.Checkpoints[0]
+	r.Hyperparameters = map[string]float64{"hidden_size": 16, "minibatch_size": 64, "threads": 1}
+	resumed, err := Train(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Hyperparameters["num_envs"] != 2 || resumed.Hyperparameters["bptt_horizon"] != 16 {
+		t.Errorf("resumed with num_envs %v bptt_horizon %v, want the checkpoint's 2 and 16", resumed.Hyperparameters["num_envs"], resumed.Hyperparameters["bptt_horizon"])
+	}
+	if weightsHash(t, resumed.FinalCheckpoint) != weightsHash(t, full.FinalCheckpoint) {
+		t.Error("the resumed run's weights differ from the uninterrupted run's")
 	}
 }
 

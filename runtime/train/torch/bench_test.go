@@ -12,16 +12,20 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-// The benchmark setting: training_facility_1 (4 cogs), 16 environments,
-// bptt 64, so one update is a batch of 4096 agent-steps in one minibatch,
-// on 2 threads.
+// The benchmark setting: training_facility_1 (4 cogs per environment), an
+// update of 4096 agent-steps in one minibatch, on 2 threads, with each
+// class's default layout: the stateless network acts on 64 environments
+// (256 agents) for 16 steps, the lstm on 16 environments (64 agents) for
+// its 64-step backpropagation window.
 const (
-	benchEnvs    = 16
-	benchAgents  = 4 * benchEnvs
-	benchBPTT    = 64
-	benchBatch   = benchAgents * benchBPTT
+	benchBatch   = 4096
 	benchThreads = 2
+	benchSimEnvs = 16
 )
+
+type benchLayout struct{ envs, bptt int }
+
+var benchLayouts = map[string]benchLayout{"stateless": {64, 16}, "lstm": {16, 64}}
 
 // BenchmarkTrain measures the whole PPO loop (rollouts with simulation and
 // inference, GAE, the update) in agent-steps per second.
@@ -31,6 +35,7 @@ func BenchmarkTrain(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, class := range []string{"stateless", "lstm"} {
+		l := benchLayouts[class]
 		for _, overlap := range []float64{0, 1} {
 			name := class
 			if overlap == 1 {
@@ -38,8 +43,8 @@ func BenchmarkTrain(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				o := train.Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(b.N) * benchBatch, Seed: 1,
-					Hyperparameters: map[string]float64{"num_envs": benchEnvs, "bptt_horizon": benchBPTT, "threads": benchThreads,
-						"overlap": overlap},
+					Hyperparameters: map[string]float64{"num_envs": float64(l.envs), "bptt_horizon": float64(l.bptt),
+						"threads": benchThreads, "overlap": overlap},
 					Device: "cpu"}
 				b.ResetTimer()
 				res, err := train.Train(context.Background(), o)
@@ -57,6 +62,7 @@ func BenchmarkTrain(b *testing.B) {
 // steps for the lstm), no simulation, no optimizer.
 func BenchmarkRaw(b *testing.B) {
 	for _, class := range []string{"stateless", "lstm"} {
+		l := benchLayouts[class]
 		b.Run(class, func(b *testing.B) {
 			cfg, _ := torch.DefaultConfig(class, 128)
 			cfg.Threads = benchThreads
@@ -75,7 +81,7 @@ func BenchmarkRaw(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := m.ForwardBackward(obs, benchAgents, benchBPTT); err != nil {
+				if err := m.ForwardBackward(obs, benchBatch/l.bptt, l.bptt); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -84,14 +90,14 @@ func BenchmarkRaw(b *testing.B) {
 	}
 }
 
-// BenchmarkSim measures the simulation alone: the same 16 environments
-// stepped with random actions.
+// BenchmarkSim measures the simulation alone: 16 environments stepped
+// with random actions.
 func BenchmarkSim(b *testing.B) {
 	m, err := mission.Get("training_facility_1")
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := sim.NewVecEnv(benchEnvs, 1, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
+	v, err := sim.NewVecEnv(benchSimEnvs, 1, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,10 +116,14 @@ func BenchmarkSim(b *testing.B) {
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
 }
 
-// BenchmarkAct measures one act call for the 64 agents of the benchmark
-// setting (a rollout makes 64 of them per update).
+// BenchmarkAct measures one act call (network and sampling) on all the
+// agents of the benchmark setting (256 for the stateless network, 64 for
+// the lstm; a rollout makes 16 or 64 such calls per update), on
+// observations from the simulator.
 func BenchmarkAct(b *testing.B) {
 	for _, class := range []string{"stateless", "lstm"} {
+		n := 4 * benchLayouts[class].envs
+		obs := simObs(b, n)
 		b.Run(class, func(b *testing.B) {
 			cfg, _ := torch.DefaultConfig(class, 128)
 			cfg.Threads = benchThreads
@@ -125,16 +135,49 @@ func BenchmarkAct(b *testing.B) {
 			if err := m.SetParams(cfg.Init(1)); err != nil {
 				b.Fatal(err)
 			}
-			n := benchAgents
-			obs := make([]uint8, n*sim.ObsSize)
 			h, c := make([]float32, n*128), make([]float32, n*128)
-			logits, values := make([]float32, n*sim.NumActions), make([]float32, n)
+			u := make([]float64, n)
+			r := sim.NewRNG(4)
+			actions, logp, values := make([]int32, n), make([]float32, n), make([]float32, n)
+			// The first call starts the act threads.
+			if err := m.ActSample(obs, n, h, c, u, actions, logp, values); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := m.Act(obs, n, h, c, logits, values); err != nil {
+				for k := range u {
+					u[k] = r.Float64()
+				}
+				if err := m.ActSample(obs, n, h, c, u, actions, logp, values); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
 		})
 	}
+}
+
+// simObs returns n observations of training_facility_1 agents playing
+// random actions for a while.
+func simObs(b *testing.B, n int) []uint8 {
+	m, err := mission.Get("training_facility_1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := sim.NewVecEnv((n+3)/4, 5, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := v.NumAgents()
+	obs, act := make([]uint8, k*sim.ObsSize), make([]int32, k)
+	rew, term := make([]float32, k), make([]bool, k)
+	v.Reset(obs)
+	r := sim.NewRNG(6)
+	for i := 0; i < 50; i++ {
+		for j := range act {
+			act[j] = int32(r.Intn(sim.NumActions))
+		}
+		v.Step(act, obs, rew, term)
+	}
+	return obs[:n*sim.ObsSize]
 }

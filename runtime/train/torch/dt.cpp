@@ -19,11 +19,24 @@
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <dlfcn.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include <malloc.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 struct dt_model {
@@ -80,39 +93,228 @@ void *blas_symbol(const char *name) {
 
 // OpenBLAS keeps a thread pool of its own (all cores by default) whose
 // threads spin while they wait: on a busy machine that fights libtorch's
-// threads. Give it the same count, when the BLAS in use is OpenBLAS.
+// threads. Give it the count asked for, when the BLAS in use is OpenBLAS.
+// Concurrent acts may call this from several threads.
 void blas_threads(int n) {
-	static int current = -1;
+	static std::atomic<int> current{-1};
 	using setter = void (*)(int);
 	static setter set = reinterpret_cast<setter>(blas_symbol("openblas_set_num_threads"));
-	if (set && n != current) {
-		set(n);
-		current = n;
-	}
+	if (set && current.exchange(n) != n) set(n);
 }
 
-// OpenMP keeps the thread count per calling thread: set it on every entry.
-// Small batches run on one thread: their operators are too short to share,
-// and on a busy machine every fork-join waits for a descheduled thread.
-void use_threads(dt_model *m, int64_t rows = 1 << 30) {
+// blas_spin_less restarts OpenBLAS's thread pool with a timeout of 2^20
+// cycles (about 0.3 ms) instead of 2^28 (about 0.1 s): how long its idle
+// workers spin, yielding, before they sleep. After an update they spun
+// through the rollout, taking turns with the act threads on two cores,
+// which made rollouts up to 5 times slower in spells of a second or more.
+// OPENBLAS_THREAD_TIMEOUT, when set, is left to rule.
+void blas_spin_less() {
+	static bool done = [] {
+		if (getenv("OPENBLAS_THREAD_TIMEOUT")) return true;
+		auto read_env = reinterpret_cast<void (*)()>(blas_symbol("openblas_read_env"));
+		auto shutdown = reinterpret_cast<int (*)()>(blas_symbol("blas_thread_shutdown_"));
+		if (!read_env || !shutdown) return true;
+		setenv("OPENBLAS_THREAD_TIMEOUT", "20", 0);
+		read_env();
+		unsetenv("OPENBLAS_THREAD_TIMEOUT");
+		shutdown(); // the next threaded product starts the pool again
+		return true;
+	}();
+	(void)done;
+}
+
+// keep_memory stops glibc from returning freed memory to the system:
+// by default, blocks of a few MB (an update's activations) are mapped
+// and unmapped, or the heap top trimmed, on every call, and touching them
+// again costs a page fault per 4 KB (about a tenth of an update). The
+// process keeps its peak heap instead.
+void keep_memory() {
+	static bool done = [] {
+		mallopt(M_MMAP_THRESHOLD, 32 << 20); // the largest glibc accepts
+		mallopt(M_TRIM_THRESHOLD, 1 << 30);
+		return true;
+	}();
+	(void)done;
+}
+
+// Threads: an update's matrix products, nearly all of its arithmetic, run
+// on m->threads OpenBLAS threads; acting splits its rows across as many
+// threads of our own (Pool, act_rows), each with a one-thread OpenBLAS.
+// libtorch's own operators run on the calling thread: its OpenMP workers
+// spin after every parallel region, and on two shared cores a spinning
+// OpenMP worker starved OpenBLAS's and made updates 3-4 times slower.
+// at::set_num_threads(1) once, not per call: every change rebuilds
+// libtorch's pthreadpool.
+void use_threads(dt_model *m, bool act = false) {
 	// Denormal floats (tiny gradients, Adam's second moments) are slow
 	// on x86; flush them to zero on the calling thread.
 	at::globalContext().setFlushDenormal(true);
 	if (m->threads <= 0) return;
-	int n = rows < 512 ? 1 : m->threads;
-	if (at::get_num_threads() != n) at::set_num_threads(n);
-	blas_threads(n);
+	if (at::get_num_threads() != 1) at::set_num_threads(1);
+	blas_threads(act ? 1 : m->threads);
 }
 
-at::Tensor activation(const dt_model *m, const at::Tensor &x) { return m->relu ? at::relu(x) : at::tanh(x); }
+// Pool runs the row chunks of an act on threads of its own. Acting is a
+// chain of small operators on a few dozen rows: split across threads it
+// scales almost linearly, where splitting each operator (OpenMP,
+// OpenBLAS) waits on a fork-join per operator. Threads take chunks as
+// they come free, so a thread the OS has descheduled (the machine is
+// shared) holds up one chunk, not half of the act. Workers spin briefly
+// for the next act (a rollout acts again after one simulator step), then
+// sleep, so they do not compete with an update's threads.
+class Pool {
+public:
+	// run calls f(i) for i in [0, tasks) on the calling thread and up to
+	// threads-1 workers, returns when all calls have returned, and
+	// rethrows the first exception. It returns false, running nothing,
+	// when the pool is busy (another model acting concurrently): the
+	// caller then runs the tasks itself.
+	bool run(int tasks, int threads, const std::function<void(int)> &f) {
+		std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+		if (!busy.owns_lock()) return false;
+		grow(threads - 1);
+		uint64_t gen;
+		{
+			std::lock_guard<std::mutex> g(mu_);
+			gen = ++gen_;
+			task_ = &f;
+			tasks_ = tasks;
+			workers_wanted_ = threads - 1;
+			done_.store(0);
+			error_ = nullptr;
+			claim_.store(gen << 32);
+			published_.store(gen);
+		}
+		cv_.notify_all();
+		drain(gen, tasks, f);
+		while (done_.load() < tasks) cpu_relax();
+		std::lock_guard<std::mutex> g(mu_);
+		if (error_) std::rethrow_exception(error_);
+		return true;
+	}
+
+private:
+	static void cpu_relax() {
+#if defined(__x86_64__)
+		__builtin_ia32_pause();
+#endif
+	}
+
+	// drain runs the tasks of generation gen that are left. A claim
+	// carries its generation, so a worker late for a finished run claims
+	// nothing of the next (nor calls the finished run's f).
+	void drain(uint64_t gen, int tasks, const std::function<void(int)> &f) {
+		for (;;) {
+			uint64_t c = claim_.load();
+			if (c >> 32 != gen || int(c & 0xffffffff) >= tasks) return;
+			if (!claim_.compare_exchange_weak(c, c + 1)) continue;
+			try {
+				f(int(c & 0xffffffff));
+			} catch (...) {
+				std::lock_guard<std::mutex> g(mu_);
+				if (!error_) error_ = std::current_exception();
+			}
+			done_.fetch_add(1);
+		}
+	}
+
+	// grow starts workers up to n; they wait for the next run.
+	void grow(int n) {
+		while (int(workers_.size()) < n) {
+			int id = int(workers_.size());
+			uint64_t seen = published_.load();
+			workers_.emplace_back([this, id, seen] { work(id, seen); });
+			workers_.back().detach(); // lives as long as the process
+		}
+	}
+
+	void work(int id, uint64_t seen) {
+		for (;;) {
+			// Wait for the next act: spin for 50 us, then yield the core
+			// (to the simulator stepping between acts, or an update's
+			// threads) until 2 ms, then sleep. A rollout acts again after
+			// one simulator step, 50-300 us.
+			auto now = std::chrono::steady_clock::now();
+			auto spin = now + std::chrono::microseconds(50), until = now + std::chrono::milliseconds(2);
+			for (int i = 0; published_.load() == seen; i++) {
+				if (i % 64 != 63) {
+					cpu_relax();
+					continue;
+				}
+				now = std::chrono::steady_clock::now();
+				if (now > until) {
+					std::unique_lock<std::mutex> l(mu_);
+					cv_.wait(l, [&] { return published_.load() != seen; });
+				} else if (now > spin) {
+					std::this_thread::yield();
+				}
+			}
+			const std::function<void(int)> *f;
+			int tasks;
+			bool wanted;
+			{
+				std::lock_guard<std::mutex> g(mu_);
+				seen = gen_;
+				f = task_;
+				tasks = tasks_;
+				wanted = id < workers_wanted_; // a model with fewer threads
+			}
+			if (wanted) drain(seen, tasks, *f);
+		}
+	}
+
+	std::mutex busy_, mu_;
+	std::condition_variable cv_;
+	std::vector<std::thread> workers_;
+	uint64_t gen_ = 0; // under mu_
+	std::atomic<uint64_t> published_{0}, claim_{0};
+	std::atomic<int> done_{0};
+	const std::function<void(int)> *task_ = nullptr; // under mu_, as below
+	int tasks_ = 0, workers_wanted_ = 0;
+	std::exception_ptr error_;
+};
+
+Pool &pool() {
+	static Pool *p = new Pool; // never destroyed: its threads are detached
+	return *p;
+}
+
+// act_rows runs body(lo, hi) over chunks of the n rows, on m->threads
+// threads when the model is on the CPU and there are rows enough: chunks
+// of at least 64 rows, two per thread at most (fewer rows per chunk cost
+// more per row), but one per thread at least when each gets 8 rows. Each
+// chunk is computed alone, so results depend on the chunking, which
+// depends only on n and the thread count, not on which thread ran what.
+void act_rows(dt_model *m, int64_t n, const std::function<void(int64_t, int64_t)> &body) {
+	const int threads = m->dev.is_cpu() ? std::max(m->threads, 1) : 1;
+	int64_t chunks = std::max<int64_t>(std::min<int64_t>(n / 64, 2 * threads), std::min<int64_t>(threads, n / 8));
+	if (chunks <= 1) {
+		c10::InferenceMode im;
+		body(0, n);
+		return;
+	}
+	std::function<void(int)> f = [&](int i) {
+		// Per-thread state: denormal flushing, inference mode.
+		at::globalContext().setFlushDenormal(true);
+		c10::InferenceMode im;
+		body(n * i / chunks, n * (i + 1) / chunks);
+	};
+	if (!pool().run(int(chunks), threads, f))
+		for (int i = 0; i < chunks; i++) f(i);
+}
+
+// activation_ applies the activation in place: the matrix product before it
+// does not keep its output for the backward pass.
+at::Tensor activation_(const dt_model *m, at::Tensor x) { return m->relu ? x.relu_() : x.tanh_(); }
 
 // encode maps uint8 observations (N, obs) on the host to features (N, hidden).
+// The /255 scaling rides on the first matrix product (its alpha), so the
+// bytes are converted once and never rescaled.
 at::Tensor encode(const dt_model *m, const uint8_t *obs, int64_t n) {
-	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte);
-	x = x.to(m->dev).to(at::kFloat).div_(255.0f);
+	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).to(m->dev).to(at::kFloat);
 	const auto &p = m->params;
-	x = activation(m, at::linear(x, p[ENC1_W], p[ENC1_B]));
-	return activation(m, at::linear(x, p[ENC2_W], p[ENC2_B]));
+	x = activation_(m, at::addmm(p[ENC1_B], x, p[ENC1_W].t(), 1, 1.0 / 255));
+	return activation_(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
 }
 
 const at::Tensor &param(const dt_model *m, int i) { return m->params[i]; }
@@ -135,6 +337,159 @@ at::Tensor host_floats(const float *p, std::vector<int64_t> shape, const at::Dev
 void to_host(const at::Tensor &t, float *dst) {
 	auto c = t.detach().to(at::kCPU).contiguous();
 	memcpy(dst, c.data_ptr<float>(), c.numel() * sizeof(float));
+}
+
+at::Tensor host(float *p, std::vector<int64_t> shape) { return at::from_blob(p, shape, at::kFloat); }
+
+// Acting's activations. ATen's tanh and sigmoid (SLEEF, 1 ulp) were a
+// fifth of an act; on CPUs with AVX2 and FMA, acting uses a rational
+// approximation instead (Eigen's, within 5 ulp of tanh, 9 times faster)
+// and one pass for the LSTM cell. The update keeps ATen's operators: the
+// log-probabilities it recomputes differ from acting's in the last bits.
+namespace fast {
+
+// tanh(x) = x P(x^2) / Q(x^2) on [-7.9, 7.9], where it rounds to +-1
+// beyond; x itself below 4e-4.
+const float kClamp = 7.90531110763549805f, kTiny = 4e-4f;
+const float kA[7] = {4.89352455891786e-03f,  6.37261928875436e-04f, 1.48572235717979e-05f, 5.12229709037114e-08f,
+                     -8.60467152213735e-11f, 2.00018790482477e-13f, -2.76076847742355e-16f};
+const float kB[4] = {4.89352518554385e-03f, 2.26843463243900e-03f, 1.18534705686654e-04f, 1.19825839466702e-06f};
+
+float tanh1(float x0) {
+	if (std::fabs(x0) < kTiny) return x0;
+	float x = std::min(std::max(x0, -kClamp), kClamp), x2 = x * x;
+	float p = kA[6];
+	for (int i = 5; i >= 0; i--) p = std::fma(x2, p, kA[i]);
+	float q = kB[3];
+	for (int i = 2; i >= 0; i--) q = std::fma(x2, q, kB[i]);
+	return x * p / q;
+}
+
+float sigmoid1(float x) { return 0.5f + 0.5f * tanh1(0.5f * x); }
+
+#if defined(__x86_64__)
+bool available() {
+	static bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return ok;
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 tanh8(__m256 x0) {
+	const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+	__m256 x = _mm256_min_ps(_mm256_max_ps(x0, _mm256_set1_ps(-kClamp)), _mm256_set1_ps(kClamp));
+	__m256 x2 = _mm256_mul_ps(x, x);
+	__m256 p = _mm256_set1_ps(kA[6]);
+	for (int i = 5; i >= 0; i--) p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(kA[i]));
+	__m256 q = _mm256_set1_ps(kB[3]);
+	for (int i = 2; i >= 0; i--) q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(kB[i]));
+	__m256 r = _mm256_div_ps(_mm256_mul_ps(x, p), q);
+	__m256 tiny = _mm256_cmp_ps(_mm256_and_ps(x0, absmask), _mm256_set1_ps(kTiny), _CMP_LT_OQ);
+	return _mm256_blendv_ps(r, x0, tiny);
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 sigmoid8(__m256 x) {
+	const __m256 half = _mm256_set1_ps(0.5f);
+	return _mm256_fmadd_ps(half, tanh8(_mm256_mul_ps(half, x)), half);
+}
+
+__attribute__((target("avx2,fma"))) void tanh_(float *p, int64_t n) {
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(p + i, tanh8(_mm256_loadu_ps(p + i)));
+	for (; i < n; i++) p[i] = tanh1(p[i]);
+}
+
+// lstm_cell applies PyTorch's LSTM cell to gates (n, 4H: i, f, g, o,
+// pre-activation), updating c and h (n, H) in place.
+__attribute__((target("avx2,fma"))) void lstm_cell(const float *gates, float *c, float *h, int64_t n, int64_t H) {
+	for (int64_t r = 0; r < n; r++) {
+		const float *gi = gates + r * 4 * H, *gf = gi + H, *gg = gi + 2 * H, *go = gi + 3 * H;
+		float *cr = c + r * H, *hr = h + r * H;
+		int64_t j = 0;
+		for (; j + 8 <= H; j += 8) {
+			__m256 i = sigmoid8(_mm256_loadu_ps(gi + j)), f = sigmoid8(_mm256_loadu_ps(gf + j));
+			__m256 g = tanh8(_mm256_loadu_ps(gg + j)), o = sigmoid8(_mm256_loadu_ps(go + j));
+			__m256 cn = _mm256_fmadd_ps(f, _mm256_loadu_ps(cr + j), _mm256_mul_ps(i, g));
+			_mm256_storeu_ps(cr + j, cn);
+			_mm256_storeu_ps(hr + j, _mm256_mul_ps(o, tanh8(cn)));
+		}
+		for (; j < H; j++) {
+			float cn = sigmoid1(gf[j]) * cr[j] + sigmoid1(gi[j]) * tanh1(gg[j]);
+			cr[j] = cn;
+			hr[j] = sigmoid1(go[j]) * tanh1(cn);
+		}
+	}
+}
+
+#else
+bool available() { return false; }
+void tanh_(float *, int64_t) {}
+void lstm_cell(const float *, float *, float *, int64_t, int64_t) {}
+#endif
+
+} // namespace fast
+
+// activation_act is activation_ for acting (no gradients).
+at::Tensor activation_act(const dt_model *m, at::Tensor x) {
+	if (m->relu || !fast::available() || !x.is_cpu() || !x.is_contiguous()) return activation_(m, x);
+	fast::tanh_(x.data_ptr<float>(), x.numel());
+	return x;
+}
+
+// used_columns is the number of leading input bytes that are not 255 in
+// some row: an observation ends in unused tokens, all bytes 255.
+int64_t used_columns(const uint8_t *obs, int64_t n, int64_t cols) {
+	int64_t used = 0;
+	for (int64_t r = 0; r < n; r++) {
+		const uint8_t *row = obs + r * cols;
+		int64_t k = cols;
+		while (k > used && row[k - 1] == 255) k--;
+		used = k;
+	}
+	return used;
+}
+
+// encode_act is encode for acting: the columns past the last byte other
+// than 255 hold 1 after scaling in every row, so their product with the
+// first layer is the sum of those weight columns, added to the bias
+// instead of multiplied row by row. Observations use about a third of
+// their tokens, so this skips most of the first layer, the largest.
+at::Tensor encode_act(const dt_model *m, const uint8_t *obs, int64_t n) {
+	const int64_t k = used_columns(obs, n, m->obs);
+	const auto &p = m->params;
+	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).narrow(1, 0, k).to(m->dev).to(at::kFloat);
+	auto w = p[ENC1_W].narrow(1, 0, k);
+	auto b = k == m->obs ? p[ENC1_B] : p[ENC1_B] + p[ENC1_W].narrow(1, k, m->obs - k).sum(1);
+	x = activation_act(m, at::addmm(b, x, w.t(), 1, 1.0 / 255));
+	return activation_act(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
+}
+
+// act_forward runs the trunk (and the LSTM step, updating h and c in
+// place) on n observations and returns the features (n, hidden).
+at::Tensor act_forward(dt_model *m, const uint8_t *obs, int n, float *h, float *c) {
+	auto x = encode_act(m, obs, n);
+	if (!m->lstm) return x;
+	const int64_t H = m->hidden;
+	auto hs = host(h, {n, H}), cs = host(c, {n, H});
+	auto hd = hs.to(m->dev), cd = cs.to(m->dev);
+	// Gates i, f, g, o as PyTorch's LSTM cell, computed in place.
+	auto gates = at::addmm(param(m, 6), x, param(m, 4).t());
+	gates.addmm_(hd, param(m, 5).t()).add_(param(m, 7));
+	if (m->dev.is_cpu() && fast::available()) {
+		fast::lstm_cell(gates.data_ptr<float>(), c, h, n, H);
+		return hs;
+	}
+	auto i_f = gates.narrow(1, 0, 2 * H).sigmoid_();
+	auto g = gates.narrow(1, 2 * H, H).tanh_();
+	auto o = gates.narrow(1, 3 * H, H).sigmoid_();
+	auto cn = cd.mul(i_f.narrow(1, H, H)).addcmul_(i_f.narrow(1, 0, H), g);
+	auto hn = at::tanh(cn).mul_(o);
+	if (m->dev.is_cpu()) {
+		cs.copy_(cn);
+		hs.copy_(hn);
+	} else {
+		to_host(cn, c);
+		to_host(hn, h);
+	}
+	return hn;
 }
 
 // forward_train runs the network over B segments of T steps (rows b*T+t)
@@ -203,6 +558,8 @@ dt_model *dt_new(int lstm, int obs, int hidden, int actions, int relu, int devic
 		m->actions = actions;
 		m->threads = threads;
 		m->dev = device == 1 ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+		keep_memory();
+		blas_spin_less();
 		use_threads(m);
 		std::vector<std::vector<int64_t>> shapes = {{hidden, obs}, {hidden}, {hidden, hidden}, {hidden}};
 		if (m->lstm) {
@@ -277,21 +634,69 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
-		use_threads(m, n);
-		c10::InferenceMode im;
-		auto x = encode(m, obs, n);
-		if (m->lstm) {
-			auto hs = host_floats(h, {n, m->hidden}, m->dev);
-			auto cs = host_floats(c, {n, m->hidden}, m->dev);
-			auto xg = at::linear(x, param(m, 4), param(m, 6));
-			lstm_cell(m, xg, hs, cs);
-			to_host(hs, h);
-			to_host(cs, c);
-			x = hs;
-		}
-		int k = head(m);
-		to_host(at::linear(x, param(m, k), param(m, k + 1)), logits);
-		to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
+		use_threads(m, true);
+		const int64_t H = m->hidden, A = m->actions;
+		act_rows(m, n, [&](int64_t lo, int64_t hi) {
+			const int k = head(m);
+			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			if (m->dev.is_cpu()) {
+				// Straight into the caller's buffers.
+				auto lt = host(logits + lo * A, {hi - lo, A}), vt = host(values + lo, {hi - lo, 1});
+				at::addmm_out(lt, param(m, k + 1), x, param(m, k).t());
+				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+				return;
+			}
+			to_host(at::linear(x, param(m, k), param(m, k + 1)), logits + lo * A);
+			to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
+		});
+	});
+}
+
+// sample draws row i's action from its log-probabilities l (and their
+// exponentials p) with the uniform u, or takes the most likely one when
+// u is NULL, as dt.h describes.
+int sample(const float *l, const float *p, int A, const double *u) {
+	int a = 0;
+	if (!u) {
+		for (int j = 1; j < A; j++)
+			if (l[j] > l[a]) a = j;
+		return a;
+	}
+	double sum = 0;
+	for (int j = 0; j < A; j++) sum += p[j];
+	double r = *u * sum;
+	for (int j = 0; j < A; j++) {
+		r -= p[j];
+		if (r < 0) return j;
+	}
+	return A - 1;
+}
+
+int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, const double *u, int32_t *actions,
+                  float *logprobs, float *values, char **err) {
+	return guard(err, [&] {
+		use_threads(m, true);
+		const int64_t H = m->hidden, A = m->actions;
+		act_rows(m, n, [&](int64_t lo, int64_t hi) {
+			const int k = head(m);
+			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			auto lsm = at::log_softmax(at::addmm(param(m, k + 1), x, param(m, k).t()), 1);
+			auto probs = lsm.exp().to(at::kCPU).contiguous();
+			lsm = lsm.to(at::kCPU).contiguous();
+			if (m->dev.is_cpu()) {
+				auto vt = host(values + lo, {hi - lo, 1});
+				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+			} else {
+				to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
+			}
+			const float *L = lsm.data_ptr<float>(), *P = probs.data_ptr<float>();
+			for (int64_t i = lo; i < hi; i++) {
+				int64_t off = (i - lo) * A;
+				int a = sample(L + off, P + off, int(A), u ? u + i : nullptr);
+				actions[i] = a;
+				logprobs[i] = L[off + a];
+			}
+		});
 	});
 }
 

@@ -51,6 +51,14 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 // before the step and are overwritten with the state after it.
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err);
 
+// dt_act_sample is dt_act followed by sampling, so that the logits never
+// leave libtorch: row i takes the first action whose cumulative probability
+// exceeds u[i] * (sum of the probabilities), u[i] in [0, 1), or the most
+// likely action when u is NULL. It writes actions (n), their
+// log-probabilities (n) and values (n).
+int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, const double *u, int32_t *actions,
+                  float *logprobs, float *values, char **err);
+
 // dt_update does one PPO step (loss, backward, gradient clipping, Adam) on
 // a minibatch and writes DT_NSTATS statistics.
 int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err);

@@ -29,6 +29,7 @@
 	X(dt_get_adam)          \
 	X(dt_set_adam)          \
 	X(dt_act)               \
+	X(dt_act_sample)        \
 	X(dt_update)            \
 	X(dt_forward_backward)
 
@@ -108,6 +109,11 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return p_dt_act(m, obs, n, h, c, logits, values, err);
+}
+
+int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, const double *u, int32_t *actions,
+                  float *logprobs, float *values, char **err) {
+	return p_dt_act_sample(m, obs, n, h, c, u, actions, logprobs, values, err);
 }
 
 int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) { return p_dt_update(m, b, stats, err); }

@@ -40,5 +40,8 @@ func (m *Model) SetParams(w []float32) error                         { return Er
 func (m *Model) AdamState() ([]float32, []float32, int64, error)     { return nil, nil, 0, ErrNoLibtorch }
 func (m *Model) SetAdamState(a, b []float32, step int64) error       { return ErrNoLibtorch }
 func (m *Model) Act(obs []uint8, n int, h, c, lg, v []float32) error { return ErrNoLibtorch }
-func (m *Model) Update(b *Batch) (Stats, error)                      { return Stats{}, ErrNoLibtorch }
-func (m *Model) ForwardBackward(obs []uint8, B, T int) error         { return ErrNoLibtorch }
+func (m *Model) ActSample(obs []uint8, n int, h, c []float32, u []float64, a []int32, lp, v []float32) error {
+	return ErrNoLibtorch
+}
+func (m *Model) Update(b *Batch) (Stats, error)              { return Stats{}, ErrNoLibtorch }
+func (m *Model) ForwardBackward(obs []uint8, B, T int) error { return ErrNoLibtorch }

@@ -202,6 +202,40 @@ func (m *Model) Act(obs []uint8, n int, h, c, logits, values []float32) error {
 	return nil
 }
 
+// ActSample runs the network on n observations like Act and samples each
+// row's action inside libtorch: row i takes the first action whose
+// cumulative probability exceeds u[i] times the total, u[i] in [0, 1), or
+// the most likely action when u is nil. It writes actions, their
+// log-probabilities and values (n each).
+func (m *Model) ActSample(obs []uint8, n int, h, c []float32, u []float64, actions []int32, logp, values []float32) error {
+	if err := m.live(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	if len(obs) < n*m.cfg.Obs || len(actions) < n || len(logp) < n || len(values) < n || (u != nil && len(u) < n) {
+		return fmt.Errorf("libtorch: act: buffers too small for %d observations", n)
+	}
+	var hp, cp *C.float
+	if m.cfg.LSTM {
+		if len(h) < n*m.cfg.Hidden || len(c) < n*m.cfg.Hidden {
+			return fmt.Errorf("libtorch: act: state buffers too small for %d slots", n)
+		}
+		hp, cp = (*C.float)(&h[0]), (*C.float)(&c[0])
+	}
+	var up *C.double
+	if u != nil {
+		up = (*C.double)(&u[0])
+	}
+	var e *C.char
+	if C.dt_act_sample(m.p, (*C.uint8_t)(&obs[0]), C.int(n), hp, cp, up, (*C.int32_t)(&actions[0]),
+		(*C.float)(&logp[0]), (*C.float)(&values[0]), &e) != 0 {
+		return cerr("act", e)
+	}
+	return nil
+}
+
 // Update runs one PPO step on a minibatch.
 func (m *Model) Update(b *Batch) (Stats, error) {
 	if err := m.live(); err != nil {

@@ -37,6 +37,20 @@ func randObs(n int, seed uint64) []uint8 {
 	return obs
 }
 
+// paddedObs is like randObs, with observations that end in unused tokens
+// (bytes 255) after a random number of used ones, as the simulator's do.
+func paddedObs(n int, seed uint64) []uint8 {
+	obs := randObs(n, seed)
+	r := sim.NewRNG(seed + 1)
+	for i := 0; i < n; i++ {
+		used := 3 * r.Intn(sim.ObsSize/3+1)
+		for j := used; j < sim.ObsSize; j++ {
+			obs[i*sim.ObsSize+j] = 255
+		}
+	}
+	return obs
+}
+
 func TestParamsRoundTrip(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
 		m := testModel(t, class, 16)
@@ -62,7 +76,9 @@ func TestParamsRoundTrip(t *testing.T) {
 // TestTrainingForwardMatchesAct: the update's forward pass over whole
 // segments (with episode starts inside them) gives the log-probabilities
 // that acting step by step gave, so the approximate KL of an update with
-// learning rate 0 is 0. Ignoring the starts must break that.
+// learning rate 0 is 0. Ignoring the starts must break that. Acting skips
+// the observations' unused tokens and approximates the activations; the
+// update does neither.
 func TestTrainingForwardMatchesAct(t *testing.T) {
 	for _, class := range []string{"stateless", "lstm"} {
 		const H, B, T = 16, 3, 10
@@ -78,7 +94,7 @@ func TestTrainingForwardMatchesAct(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := B * T
-		obs := randObs(n, 5)
+		obs := paddedObs(n, 5)
 		starts := make([]float32, n)
 		starts[0*T+4], starts[2*T+7] = 1, 1
 		h0, c0 := make([]float32, B*H), make([]float32, B*H)
@@ -173,6 +189,156 @@ func TestUpdateLearns(t *testing.T) {
 		}
 		if !(logits[7] > logits[8]) {
 			t.Errorf("%s: logit of the good action %v <= the bad one's %v", class, logits[7], logits[8])
+		}
+	}
+}
+
+// TestActSample: sampling inside libtorch agrees with Act's logits and
+// values: the most likely action without uniforms, the action whose
+// cumulative-probability interval holds u otherwise, log-probabilities of
+// the softmax, the same recurrent state after the step.
+func TestActSample(t *testing.T) {
+	for _, class := range []string{"stateless", "lstm"} {
+		const H, n = 16, 12
+		m := testModel(t, class, H)
+		w := make([]float32, m.NumParams())
+		wr := sim.NewRNG(8)
+		for i := range w {
+			w[i] = float32(wr.Float64()-0.5) * 0.6
+		}
+		if err := m.SetParams(w); err != nil {
+			t.Fatal(err)
+		}
+		obs := paddedObs(n, 6)
+		h0, c0 := make([]float32, n*H), make([]float32, n*H)
+		for i := range h0 {
+			h0[i], c0[i] = float32(wr.Float64()-0.5), float32(wr.Float64()-0.5)
+		}
+		h, c := append([]float32(nil), h0...), append([]float32(nil), c0...)
+		logits, values := make([]float32, n*sim.NumActions), make([]float32, n)
+		if err := m.Act(obs, n, h, c, logits, values); err != nil {
+			t.Fatal(err)
+		}
+		// Per row: probabilities (float64) and an action to aim u at.
+		u := make([]float64, n)
+		want := make([]int, n)
+		logp := make([][]float64, n)
+		for i := 0; i < n; i++ {
+			l := logits[i*sim.NumActions : (i+1)*sim.NumActions]
+			mx := math.Inf(-1)
+			for _, v := range l {
+				mx = math.Max(mx, float64(v))
+			}
+			var z float64
+			for _, v := range l {
+				z += math.Exp(float64(v) - mx)
+			}
+			logp[i] = make([]float64, len(l))
+			for j, v := range l {
+				logp[i][j] = float64(v) - mx - math.Log(z)
+			}
+			// The middle of a likely action's interval.
+			want[i] = (i * 37) % sim.NumActions
+			for math.Exp(logp[i][want[i]]) < 1e-3 {
+				want[i] = (want[i] + 1) % sim.NumActions
+			}
+			var cum float64
+			for j := 0; j < want[i]; j++ {
+				cum += math.Exp(logp[i][j])
+			}
+			u[i] = cum + math.Exp(logp[i][want[i]])/2
+		}
+		check := func(name string, u []float64, want []int) {
+			hs, cs := append([]float32(nil), h0...), append([]float32(nil), c0...)
+			acts, lp, vals := make([]int32, n), make([]float32, n), make([]float32, n)
+			if err := m.ActSample(obs, n, hs, cs, u, acts, lp, vals); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				if int(acts[i]) != want[i] {
+					t.Errorf("%s %s: row %d took action %d, want %d", class, name, i, acts[i], want[i])
+					continue
+				}
+				if d := math.Abs(float64(lp[i]) - logp[i][want[i]]); d > 1e-5 {
+					t.Errorf("%s %s: row %d log-probability %v, want %v", class, name, i, lp[i], logp[i][want[i]])
+				}
+				if d := math.Abs(float64(vals[i] - values[i])); d > 1e-5 {
+					t.Errorf("%s %s: row %d value %v, Act gave %v", class, name, i, vals[i], values[i])
+				}
+			}
+			for i := range hs {
+				if hs[i] != h[i] || cs[i] != c[i] {
+					t.Fatalf("%s %s: recurrent state differs from Act's at %d", class, name, i)
+				}
+			}
+		}
+		check("sampled", u, want)
+		greedy := make([]int, n)
+		for i := range greedy {
+			for j, v := range logp[i] {
+				if v > logp[i][greedy[i]] {
+					greedy[i] = j
+				}
+			}
+		}
+		check("greedy", nil, greedy)
+	}
+}
+
+// TestActThreads: acting on several threads splits the rows, and each
+// chunk gives what acting on one thread gives, up to rounding (the
+// products' blocking depends on the row count); the same call twice gives
+// the same bits.
+func TestActThreads(t *testing.T) {
+	for _, tc := range []struct {
+		class string
+		n     int
+	}{{"stateless", 64}, {"lstm", 64}, {"stateless", 300}, {"lstm", 300}} {
+		class, n := tc.class, tc.n
+		const H = 32
+		one := testModel(t, class, H)
+		cfg := one.Config()
+		cfg.Threads = 2
+		two, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { two.Close() })
+		if err := two.SetParams(cfg.Init(1)); err != nil {
+			t.Fatal(err)
+		}
+		obs := paddedObs(n, 9)
+		u := make([]float64, n)
+		r := sim.NewRNG(10)
+		for i := range u {
+			u[i] = r.Float64()
+		}
+		run := func(m *Model) (acts []int32, lp, vals, h []float32) {
+			h, c := make([]float32, n*H), make([]float32, n*H)
+			for i := range h {
+				h[i], c[i] = float32(i%7)/10-0.3, float32(i%5)/10-0.2
+			}
+			acts, lp, vals = make([]int32, n), make([]float32, n), make([]float32, n)
+			if err := m.ActSample(obs, n, h, c, u, acts, lp, vals); err != nil {
+				t.Fatal(err)
+			}
+			return acts, lp, vals, h
+		}
+		a1, lp1, v1, h1 := run(one)
+		a2, lp2, v2, h2 := run(two)
+		a3, lp3, v3, h3 := run(two)
+		for i := 0; i < n; i++ {
+			if a1[i] != a2[i] || math.Abs(float64(lp1[i]-lp2[i])) > 1e-5 || math.Abs(float64(v1[i]-v2[i])) > 1e-5 {
+				t.Errorf("%s: row %d: one thread %d %v %v, two %d %v %v", class, i, a1[i], lp1[i], v1[i], a2[i], lp2[i], v2[i])
+			}
+			if a2[i] != a3[i] || lp2[i] != lp3[i] || v2[i] != v3[i] {
+				t.Errorf("%s: row %d: two calls differ", class, i)
+			}
+		}
+		for i := range h1 {
+			if math.Abs(float64(h1[i]-h2[i])) > 1e-5 || h2[i] != h3[i] {
+				t.Fatalf("%s: recurrent state %d: %v %v %v", class, i, h1[i], h2[i], h3[i])
+			}
 		}
 	}
 }
