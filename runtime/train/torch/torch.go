@@ -188,18 +188,27 @@ func (m *Model) Act(obs []uint8, n int, h, c, logits, values []float32) error {
 	if len(obs) < n*m.cfg.Obs || len(logits) < n*m.cfg.Actions || len(values) < n {
 		return fmt.Errorf("libtorch: act: buffers too small for %d observations", n)
 	}
-	var hp, cp *C.float
-	if m.cfg.LSTM {
-		if len(h) < n*m.cfg.Hidden || len(c) < n*m.cfg.Hidden {
-			return fmt.Errorf("libtorch: act: state buffers too small for %d slots", n)
-		}
-		hp, cp = (*C.float)(&h[0]), (*C.float)(&c[0])
+	hp, cp, err := m.statePointers(h, c, n)
+	if err != nil {
+		return err
 	}
 	var e *C.char
 	if C.dt_act(m.p, (*C.uint8_t)(&obs[0]), C.int(n), hp, cp, (*C.float)(&logits[0]), (*C.float)(&values[0]), &e) != 0 {
 		return cerr("act", e)
 	}
 	return nil
+}
+
+// statePointers returns the recurrent state buffers of n slots for C, nil
+// for a network without one.
+func (m *Model) statePointers(h, c []float32, n int) (*C.float, *C.float, error) {
+	if !m.cfg.LSTM {
+		return nil, nil, nil
+	}
+	if len(h) < n*m.cfg.Hidden || len(c) < n*m.cfg.Hidden {
+		return nil, nil, fmt.Errorf("libtorch: act: state buffers too small for %d slots", n)
+	}
+	return (*C.float)(&h[0]), (*C.float)(&c[0]), nil
 }
 
 // ActSample runs the network on n observations like Act and samples each
@@ -217,12 +226,9 @@ func (m *Model) ActSample(obs []uint8, n int, h, c []float32, u []float64, actio
 	if len(obs) < n*m.cfg.Obs || len(actions) < n || len(logp) < n || len(values) < n || (u != nil && len(u) < n) {
 		return fmt.Errorf("libtorch: act: buffers too small for %d observations", n)
 	}
-	var hp, cp *C.float
-	if m.cfg.LSTM {
-		if len(h) < n*m.cfg.Hidden || len(c) < n*m.cfg.Hidden {
-			return fmt.Errorf("libtorch: act: state buffers too small for %d slots", n)
-		}
-		hp, cp = (*C.float)(&h[0]), (*C.float)(&c[0])
+	hp, cp, err := m.statePointers(h, c, n)
+	if err != nil {
+		return err
 	}
 	var up *C.double
 	if u != nil {
