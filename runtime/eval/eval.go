@@ -232,16 +232,44 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
 
 	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
 	jobs := max(1, min(opts.Jobs, len(batches)))
+	// A failure stops the jobs after it in job order, but those before it
+	// still run: one of them may fail too, and the error reported is that
+	// of the earliest failing job, whatever the pool size and timing.
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
 		firstErr error
 		errJob   = -1
+		running  = map[int]context.CancelFunc{} // by job base
 		wg       sync.WaitGroup
 	)
+	start := func(base int) (context.Context, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if errJob >= 0 && base > errJob {
+			return nil, false
+		}
+		ctx, cancel := context.WithCancel(parent)
+		running[base] = cancel
+		return ctx, true
+	}
+	finish := func(base int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		running[base]()
+		delete(running, base)
+		// A job stopped by our own cancellation has nothing to report.
+		if err == nil || errors.Is(err, context.Canceled) || (errJob >= 0 && base > errJob) {
+			return
+		}
+		firstErr, errJob = err, base
+		for b, cancel := range running {
+			if b > base {
+				cancel()
+			}
+		}
+	}
 	done := make(chan int, len(batches))
 	for w := 0; w < jobs; w++ {
 		wg.Add(1)
@@ -249,24 +277,20 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 			defer wg.Done()
 			for {
 				bi := int(next.Add(1) - 1)
-				if bi >= len(batches) || ctx.Err() != nil {
+				if bi >= len(batches) || parent.Err() != nil {
 					return
 				}
 				b := batches[bi]
 				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
-				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
-				if err != nil {
-					mu.Lock()
-					// Keep the failure of the earliest job; a worker stopped by
-					// our own cancellation has nothing to report.
-					if !errors.Is(err, context.Canceled) && (errJob < 0 || base < errJob) {
-						firstErr, errJob = err, base
-					}
-					mu.Unlock()
-					cancel()
-					return
+				ctx, ok := start(base)
+				if !ok {
+					continue
 				}
-				done <- b.n
+				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				finish(base, err)
+				if err == nil {
+					done <- b.n
+				}
 			}
 		}()
 	}
