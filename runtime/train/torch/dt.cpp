@@ -632,22 +632,39 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 	});
 }
 
+// act_trunk runs the network up to its heads on rows [lo, hi) of an act,
+// with their slots of the recurrent state.
+at::Tensor act_trunk(dt_model *m, const uint8_t *obs, int64_t lo, int64_t hi, float *h, float *c) {
+	const int64_t H = m->hidden;
+	return act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+}
+
+// value_head writes the critic's n values for the trunk's output x, on the
+// CPU straight into the caller's buffer.
+void value_head(dt_model *m, int k, const at::Tensor &x, float *values, int64_t n) {
+	if (m->dev.is_cpu()) {
+		auto vt = host(values, {n, 1});
+		at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
+		return;
+	}
+	to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values);
+}
+
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
-		const int64_t H = m->hidden, A = m->actions;
+		const int64_t A = m->actions;
 		act_rows(m, n, [&](int64_t lo, int64_t hi) {
 			const int k = head(m);
-			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			auto x = act_trunk(m, obs, lo, hi, h, c);
+			value_head(m, k, x, values + lo, hi - lo);
 			if (m->dev.is_cpu()) {
-				// Straight into the caller's buffers.
-				auto lt = host(logits + lo * A, {hi - lo, A}), vt = host(values + lo, {hi - lo, 1});
+				// Straight into the caller's buffer.
+				auto lt = host(logits + lo * A, {hi - lo, A});
 				at::addmm_out(lt, param(m, k + 1), x, param(m, k).t());
-				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
 				return;
 			}
 			to_host(at::linear(x, param(m, k), param(m, k + 1)), logits + lo * A);
-			to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
 		});
 	});
 }
@@ -676,19 +693,14 @@ int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, co
                   float *logprobs, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
-		const int64_t H = m->hidden, A = m->actions;
+		const int64_t A = m->actions;
 		act_rows(m, n, [&](int64_t lo, int64_t hi) {
 			const int k = head(m);
-			auto x = act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+			auto x = act_trunk(m, obs, lo, hi, h, c);
 			auto lsm = at::log_softmax(at::addmm(param(m, k + 1), x, param(m, k).t()), 1);
 			auto probs = lsm.exp().to(at::kCPU).contiguous();
 			lsm = lsm.to(at::kCPU).contiguous();
-			if (m->dev.is_cpu()) {
-				auto vt = host(values + lo, {hi - lo, 1});
-				at::addmm_out(vt, param(m, k + 3), x, param(m, k + 2).t());
-			} else {
-				to_host(at::linear(x, param(m, k + 2), param(m, k + 3)).squeeze(1), values + lo);
-			}
+			value_head(m, k, x, values + lo, hi - lo);
 			const float *L = lsm.data_ptr<float>(), *P = probs.data_ptr<float>();
 			for (int64_t i = lo; i < hi; i++) {
 				int64_t off = (i - lo) * A;
