@@ -93,18 +93,7 @@ func BenchmarkRaw(b *testing.B) {
 // BenchmarkSim measures the simulation alone: 16 environments stepped
 // with random actions.
 func BenchmarkSim(b *testing.B) {
-	m, err := mission.Get("training_facility_1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := sim.NewVecEnv(benchSimEnvs, 1, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
-	if err != nil {
-		b.Fatal(err)
-	}
-	n := v.NumAgents()
-	obs, act := make([]uint8, n*sim.ObsSize), make([]int32, n)
-	rew, term := make([]float32, n), make([]bool, n)
-	v.Reset(obs)
+	v, obs, act, rew, term := trainingFacility(b, benchSimEnvs, 1)
 	r := sim.NewRNG(3)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -113,7 +102,7 @@ func BenchmarkSim(b *testing.B) {
 		}
 		v.Step(act, obs, rew, term)
 	}
-	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "agent-steps/s")
+	b.ReportMetric(float64(b.N*len(act))/b.Elapsed().Seconds(), "agent-steps/s")
 }
 
 // BenchmarkAct measures one act call (network and sampling) on all the
@@ -160,18 +149,7 @@ func BenchmarkAct(b *testing.B) {
 // simObs returns n observations of training_facility_1 agents playing
 // random actions for a while.
 func simObs(b *testing.B, n int) []uint8 {
-	m, err := mission.Get("training_facility_1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := sim.NewVecEnv((n+3)/4, 5, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
-	if err != nil {
-		b.Fatal(err)
-	}
-	k := v.NumAgents()
-	obs, act := make([]uint8, k*sim.ObsSize), make([]int32, k)
-	rew, term := make([]float32, k), make([]bool, k)
-	v.Reset(obs)
+	v, obs, act, rew, term := trainingFacility(b, (n+3)/4, 5)
 	r := sim.NewRNG(6)
 	for i := 0; i < 50; i++ {
 		for j := range act {
@@ -180,4 +158,22 @@ func simObs(b *testing.B, n int) []uint8 {
 		v.Step(act, obs, rew, term)
 	}
 	return obs[:n*sim.ObsSize]
+}
+
+// trainingFacility returns envs training_facility_1 environments stepped
+// together, reset, with their buffers.
+func trainingFacility(b *testing.B, envs int, seed uint64) (v *sim.VecEnv, obs []uint8, act []int32, rew []float32, term []bool) {
+	m, err := mission.Get("training_facility_1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err = sim.NewVecEnv(envs, seed, func(_ int, s uint64) (*sim.GameConfig, error) { return m.Build(s) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := v.NumAgents()
+	obs, act = make([]uint8, n*sim.ObsSize), make([]int32, n)
+	rew, term = make([]float32, n), make([]bool, n)
+	v.Reset(obs)
+	return v, obs, act, rew, term
 }
