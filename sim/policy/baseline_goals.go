@@ -23,9 +23,9 @@ func (c *baselineController) decide(s *agentState, v *view) int {
 			return a
 		}
 	}
-	if v.energy < rechargeBelow {
+	if v.energy < c.p.rechargeBelow {
 		s.recharging = true
-	} else if v.energy >= rechargeUntil {
+	} else if v.energy >= c.p.rechargeUntil {
 		s.recharging = false
 	}
 	g := c.choose(s, v)
@@ -155,14 +155,14 @@ func (c *baselineController) bestSource(s *agentState, need [sim.NumResources]in
 // gathering: reading the recipe off a near assembler, making a heart with
 // what is in hand, or, when stuck, what stuckGoal says.
 func (c *baselineController) gatherGoal(s *agentState, v *view, canMake bool, src source) goal {
-	if !s.probed && s.groupK == 0 && !src.stuck && src.st >= 0 && src.cost > batchPatience {
+	if !s.probed && s.groupK == 0 && !src.stuck && src.st >= 0 && src.cost > c.p.batchPatience {
 		// Rather than wait, read the recipe off the assembler: it may
 		// ask for less than the rule book's.
 		if i, d := c.nearest(s, kindAssembler, func(st *station) bool { return !st.clipped }); i >= 0 && d <= probeDistance {
 			return goal{st: i, vibe: vibeHeartA}
 		}
 	}
-	if canMake && (src.stuck || src.st < 0 || src.cost > batchPatience) {
+	if canMake && (src.stuck || src.st < 0 || src.cost > c.p.batchPatience) {
 		// Enough for a heart and the rest of the batch is far or
 		// cooling down: make what we can now.
 		return c.assemble(s)
@@ -251,7 +251,7 @@ func (s *agentState) extractorHold(v *view, st *station, dr, dc int) (action int
 		// A last use pays more with more agents around: wait a
 		// little for the others.
 		around := agentsAround(v, dr, dc)
-		if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < rendezvousWait {
+		if around < min(rendezvousAgent, s.teamSize) && s.step-s.waitSince < s.p.rendezvousWait {
 			return sim.ActionNoop, true
 		}
 	}

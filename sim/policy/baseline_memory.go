@@ -28,6 +28,7 @@ func (s *station) usable(step int) bool {
 // started, position by dead reckoning), the stations it has seen and the
 // current plan.
 type agentState struct {
+	p          *baselineParams // the controller's
 	rng        sim.RNG
 	started    bool
 	step       int

@@ -61,7 +61,7 @@ func (s *agentState) setBatch() {
 	}
 	s.batch = 1
 	if sum > 0 {
-		s.batch = min(max(batchCargo/sum, 1), maxBatch)
+		s.batch = min(max(s.p.batchCargo/sum, 1), maxBatch)
 	}
 }
 
