@@ -19,11 +19,13 @@ func init() {
 Names a policy: a class ("noop", "random", "baseline", or a neural class
 such as "lstm"), an optional data path (a checkpoint) and keyword
 arguments for its constructor. class_path may also be written
-"CLASS:DATA" as cogames writes it. The class must be known (a typo gets a
-did-you-mean). A PolicySpec is accepted wherever a policy is, as is a
-plain string: daf.episode("training_facility_1", "baseline").
+"CLASS:DATA" as cogames writes it, with keyword arguments after a '?':
+"baseline?recharge_below=30&batch_cargo=60". The class must be known (a
+typo gets a did-you-mean). A PolicySpec is accepted wherever a policy
+is, as is a plain string: daf.episode("training_facility_1", "baseline").
 
-Attributes: class_path, data_path (None if not given), kwargs (a dict).
+Attributes: class_path, data_path (None if not given), kwargs (a dict),
+name (the canonical "CLASS?PARAMS:DATA" string results use).
 
   lstm = daf.policy("lstm", data_path="ckpt/v1.pt", hidden_size=128)`, builtinPolicy)
 }
@@ -53,7 +55,7 @@ func builtinPolicy(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	}
 	switch d := dataPath.(type) {
 	case starlark.NoneType:
-		if strings.Contains(spec.Class, ":") {
+		if strings.ContainsAny(spec.Class, ":?") {
 			s, prop, err := policy.ParseSpec(spec.Class)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", b.Name(), err)
@@ -61,7 +63,7 @@ func builtinPolicy(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 			if prop != 1 {
 				return nil, fmt.Errorf("%s: class_path %q: a proportion belongs in a team mix (a \"CLASS:DATA:P\" string), not in daf.policy", b.Name(), classPath)
 			}
-			spec.Class, spec.Data = s.Class, s.Data
+			spec = s
 		}
 	case starlark.String:
 		spec.Data = string(d)
@@ -69,9 +71,14 @@ func builtinPolicy(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		return nil, fmt.Errorf("%s: for parameter data_path: got %s, want a string or None", b.Name(), dataPath.Type())
 	}
 	if len(init) > 0 {
-		spec.Kwargs = make(map[string]any, len(init))
+		if spec.Kwargs == nil {
+			spec.Kwargs = make(map[string]any, len(init))
+		}
 		for _, kw := range init {
 			name := string(kw[0].(starlark.String))
+			if _, dup := spec.Kwargs[name]; dup {
+				return nil, fmt.Errorf("%s: %s given twice, in class_path and as a keyword argument", b.Name(), name)
+			}
 			g, err := FromStarlark(kw[1])
 			if err != nil {
 				return nil, fmt.Errorf("%s: keyword argument %s: %v", b.Name(), name, err)

@@ -20,9 +20,9 @@ func TestPolicyBuiltin(t *testing.T) {
 		{src: `print(daf.policy("baseline"))`, out: `PolicySpec("baseline")` + "\n"},
 		{src: `print(daf.policy("test_kw", "ckpt/v1.pt", b=2, a=[1, 2.5]))`, out: `PolicySpec("test_kw", data_path="ckpt/v1.pt", a=[1, 2.5], b=2)` + "\n"},
 		{src: `p = daf.policy(class_path="test_kw", data_path="m.pt", hidden=128)
-print(p.class_path, p.data_path, p.kwargs, p.name)`, out: "test_kw m.pt {\"hidden\": 128} test_kw:m.pt\n"},
+print(p.class_path, p.data_path, p.kwargs, p.name)`, out: "test_kw m.pt {\"hidden\": 128} test_kw?hidden=128:m.pt\n"},
 		{src: `print(daf.policy("test_kw:m.pt").data_path, daf.policy("random").data_path)`, out: "m.pt None\n"},
-		{src: `print(json.encode(daf.policy("test_kw", "m.pt", x=1)))`, out: `{"class_path":"test_kw","data_path":"m.pt","kwargs":{"x":1},"name":"test_kw:m.pt"}` + "\n"},
+		{src: `print(json.encode(daf.policy("test_kw", "m.pt", x=1)))`, out: `{"class_path":"test_kw","data_path":"m.pt","kwargs":{"x":1},"name":"test_kw?x=1:m.pt"}` + "\n"},
 		{src: `print(daf.policy("random") == daf.policy("random"), daf.policy("random") == daf.policy("noop"), daf.policy("test_kw", x=1) != daf.policy("test_kw", x=2))`, out: "True False True\n"},
 		{src: `print({daf.policy("random"): 1}[daf.policy("random")])`, out: "1\n"},
 		{src: `daf.policy("basline")`, err: `daf.policy: unknown policy "basline" (did you mean baseline?)`},

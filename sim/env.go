@@ -166,15 +166,29 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 		return nil, err
 	}
 	cfg = cfg.Clone()
-	m := cfg.Map
 	e := &Env{
 		cfg:       cfg,
-		width:     int32(m.Width),
-		height:    int32(m.Height),
+		width:     int32(cfg.Map.Width),
+		height:    int32(cfg.Map.Height),
 		numAgents: cfg.NumAgents,
 		maxSteps:  cfg.MaxSteps,
 		observe:   true,
 	}
+	e.setAgentRules(cfg)
+	typeIdx := e.compileStationTypes(cfg)
+	e.compileChestTransfers(cfg.Chest)
+	e.placeObjects(cfg.Map, typeIdx)
+	e.allocate()
+	e.buildVisit()
+	e.buildOcc() // after buildVisit
+	e.markStationNeighbours()
+	e.buildClipper()
+	e.Reset(seed)
+	return e, nil
+}
+
+// setAgentRules copies the agents' limits and energy rules.
+func (e *Env) setAgentRules(cfg *GameConfig) {
 	a := cfg.Agent
 	e.group = [NumResources]uint8{groupEnergy, groupCargo, groupCargo, groupCargo, groupCargo, groupHeart, groupGear, groupGear, groupGear, groupGear}
 	e.groupLimit = [4]int32{int32(a.EnergyLimit), int32(a.HeartLimit), int32(a.CargoLimit), int32(a.GearLimit)}
@@ -183,8 +197,12 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 	e.gift = int32(a.ChargerGift)
 	e.vibeCharge = int32(vibeMust("charger"))
 	e.heartInv = 1 / float32(cfg.NumAgents)
+}
 
-	// Station types, in name order so indices are deterministic.
+// compileStationTypes compiles the station types in name order, so that
+// indices are deterministic, and the unclipping protocols; it returns each
+// type's index by name.
+func (e *Env) compileStationTypes(cfg *GameConfig) map[string]int32 {
 	names := make([]string, 0, len(cfg.Stations))
 	for n := range cfg.Stations {
 		if cfg.Stations[n] != nil {
@@ -212,25 +230,31 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 		p.Cooldown = 1
 		e.unclipProtos = append(e.unclipProtos, compileProto(p))
 	}
+	return typeIdx
+}
 
-	// Chest transfers as a table indexed by vibe.
-	e.chestCap = int32(cfg.Chest.Capacity)
-	if len(cfg.Chest.DefaultDeposit) > 0 {
+// compileChestTransfers lays the chest's transfers out as a table indexed
+// by vibe.
+func (e *Env) compileChestTransfers(c ChestConfig) {
+	e.chestCap = int32(c.Capacity)
+	if len(c.DefaultDeposit) > 0 {
 		e.chestHasXfer[VibeDefault] = true
-		for _, r := range cfg.Chest.DefaultDeposit {
+		for _, r := range c.DefaultDeposit {
 			e.chestXfer[VibeDefault][r] = 255
 		}
 	}
-	for v, d := range cfg.Chest.Transfers {
+	for v, d := range c.Transfers {
 		e.chestHasXfer[v] = true
 		for r := range d {
 			e.chestXfer[v][r] = int32(d[r])
 		}
 	}
+}
 
-	// Objects in row-major order; agents are numbered in that order.
-	n := m.Width * m.Height
-	e.initGrid = make([]int32, n)
+// placeObjects reads the map into the initial grid and creates its
+// objects in row-major order; agents are numbered in that order.
+func (e *Env) placeObjects(m *Map, typeIdx map[string]int32) {
+	e.initGrid = make([]int32, m.Width*m.Height)
 	for i, cell := range m.Cells {
 		canon, clipped, _ := CanonicalObject(cell)
 		row, col := int32(i/m.Width), int32(i%m.Width)
@@ -258,7 +282,12 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 			e.objCounts[t.tag]++
 		}
 	}
-	e.grid = make([]int32, n)
+}
+
+// allocate makes the per-episode buffers: the grid, the agents' rewards
+// and observations and the per-object token caches.
+func (e *Env) allocate() {
+	e.grid = make([]int32, len(e.initGrid))
 	e.order = make([]int, e.numAgents)
 	e.rewards = make([]float32, e.numAgents)
 	e.epRewards = make([]float64, e.numAgents)
@@ -268,9 +297,12 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 	e.tokDirty = make([]bool, len(e.objs))
 	e.tokTimed = make([]bool, len(e.objs))
 	e.tokStep = make([]int32, len(e.objs))
-	e.buildVisit()
-	e.buildOcc() // after buildVisit
-	e.stationNear = make([]bool, n)
+}
+
+// markStationNeighbours marks the cells around each station (see
+// Env.stationNear).
+func (e *Env) markStationNeighbours() {
+	e.stationNear = make([]bool, len(e.initGrid))
 	for i := range e.stations {
 		st := &e.stations[i]
 		for _, d := range around {
@@ -280,9 +312,6 @@ func NewEnv(cfg *GameConfig, seed uint64) (*Env, error) {
 			}
 		}
 	}
-	e.buildClipper()
-	e.Reset(seed)
-	return e, nil
 }
 
 func compileProto(p Protocol) compiledProto {

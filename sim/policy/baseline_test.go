@@ -188,7 +188,7 @@ func TestBaselineDecisions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newBaselineController(1)
+			c := newBaselineController(1, baselineDefaults)
 			c.Reset(0, 1)
 			if got := step(t, c, tc.obs); got != tc.want {
 				t.Fatalf("action %s, want %s", sim.ActionName(int(got)), sim.ActionName(int(tc.want)))
@@ -198,7 +198,7 @@ func TestBaselineDecisions(t *testing.T) {
 }
 
 func TestBaselineDeadReckoning(t *testing.T) {
-	c := newBaselineController(1)
+	c := newBaselineController(1, baselineDefaults)
 	c.Reset(0, 1)
 	// A charger 3 north; the agent walks toward it.
 	if a := step(t, c, newObs().self(0, 20, "", nil).object(-3, 0, "charger").object(0, -5, "wall")); a != sim.ActionMoveNorth {
@@ -233,7 +233,7 @@ func TestBaselineDeadReckoning(t *testing.T) {
 }
 
 func TestBaselineRendezvous(t *testing.T) {
-	c := newBaselineController(1)
+	c := newBaselineController(1, baselineDefaults)
 	c.Reset(0, 1)
 	obs := func(last int) *obsBuilder {
 		return newObs().self(last, 100, "germanium_a", nil).room().
@@ -259,7 +259,7 @@ func TestBaselineRendezvous(t *testing.T) {
 }
 
 func TestBaselineLearnsRecipe(t *testing.T) {
-	c := newBaselineController(1)
+	c := newBaselineController(1, baselineDefaults)
 	c.Reset(0, 1)
 	// The assembler shows a one-of-each recipe to a lone heart_a agent.
 	b := newObs().self(0, 100, "heart_a", map[sim.Resource]int{sim.Carbon: 1, sim.Oxygen: 1, sim.Germanium: 1, sim.Silicon: 1}).room().object(0, 1, "assembler")
@@ -273,7 +273,7 @@ func TestBaselineLearnsRecipe(t *testing.T) {
 }
 
 func TestBaselineBadBuffers(t *testing.T) {
-	c := newBaselineController(2)
+	c := newBaselineController(2, baselineDefaults)
 	if err := c.Act(make([]uint8, sim.ObsSize), make([]int32, 2)); err == nil {
 		t.Fatal("short observation buffer accepted")
 	}
@@ -283,7 +283,7 @@ func TestBaselineBadBuffers(t *testing.T) {
 }
 
 func TestBaselineGroupAssembly(t *testing.T) {
-	c := newBaselineController(1)
+	c := newBaselineController(1, baselineDefaults)
 	c.Reset(0, 1)
 	holder := func(b *obsBuilder, dr, dc, germanium int) *obsBuilder {
 		b.tok(dr, dc, sim.FeatGroup, 0).tok(dr, dc, sim.FeatFrozen, 0)

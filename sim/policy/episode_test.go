@@ -43,11 +43,18 @@ func (e episode) hearts() float64 { return e.stats.Game["chest.heart.deposited"]
 // runEpisode plays one episode of cfg with class driving every agent.
 func runEpisode(t testing.TB, cfg *sim.GameConfig, class string, seed uint64) episode {
 	t.Helper()
+	return runSpec(t, cfg, Spec{Class: class}, seed)
+}
+
+// runSpec plays one episode of cfg with the policy of spec driving every
+// agent.
+func runSpec(t testing.TB, cfg *sim.GameConfig, spec Spec, seed uint64) episode {
+	t.Helper()
 	env, err := sim.NewEnv(cfg, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Spec{Class: class})
+	p, err := New(spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,9 @@
 package policy
 
 // Spec names a policy the way users write it: a class path, an optional
-// data path (a checkpoint) and keyword arguments for its constructor.
+// data path (a checkpoint) and keyword arguments for its constructor
+// (among them the class's Tunables). String writes its canonical form,
+// which results use as the policy's name.
 type Spec struct {
 	Class  string
 	Data   string

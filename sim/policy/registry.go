@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,8 +13,9 @@ import (
 type Factory func(spec Spec) (Policy, error)
 
 type entry struct {
-	doc string
-	f   Factory
+	doc      string
+	f        Factory
+	tunables []Tunable // sorted by name
 }
 
 var (
@@ -21,19 +23,24 @@ var (
 	registry = map[string]entry{}
 )
 
-// Register adds a policy class. It is meant for init functions: an empty
-// class, a nil factory or a class registered twice is a programming error
-// and panics.
-func Register(class, doc string, f Factory) {
+// Register adds a policy class with the parameters a sweep may tune (see
+// Tunables; the factory reads them from Spec.Kwargs, with ParamValues). It
+// is meant for init functions: an empty class, a nil factory, a class
+// registered twice or a malformed tunable is a programming error and
+// panics.
+func Register(class, doc string, f Factory, tunables ...Tunable) {
 	if class == "" || f == nil {
 		panic("policy.Register: empty class or nil factory")
 	}
+	checkTunables(class, tunables)
+	ts := append([]Tunable(nil), tunables...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	regMu.Lock()
 	defer regMu.Unlock()
 	if _, dup := registry[class]; dup {
 		panic("policy.Register: class " + strconv.Quote(class) + " registered twice")
 	}
-	registry[class] = entry{doc: doc, f: f}
+	registry[class] = entry{doc: doc, f: f, tunables: ts}
 }
 
 // Classes returns the registered class names, sorted.
@@ -109,25 +116,37 @@ func New(spec Spec) (Policy, error) {
 	return p, nil
 }
 
-// ParseSpec parses "CLASS[:DATA][:PROPORTION]" as `cogames eval -p` reads
-// it: the second field is always the data path (leave it empty, as in
-// "baseline::0.5", to give a proportion only) and the proportion, 1 by
-// default, must be a positive number.
+// ParseSpec parses "CLASS[?PARAMS][:DATA][:PROPORTION]" as `cogames eval
+// -p` reads it, with keyword arguments after the class as in a URL query:
+// "baseline?recharge_below=30&batch_cargo=60". The second field is always
+// the data path (leave it empty, as in "baseline::0.5", to give a
+// proportion only) and the proportion, 1 by default, must be a positive
+// number. A parameter's value is read as a bool (true, false), an integer,
+// a number or else a string; %XX escapes any byte (String writes them for
+// the characters that would end the value).
 func ParseSpec(s string) (Spec, float64, error) {
 	raw := strings.TrimSpace(s)
 	if raw == "" {
-		return Spec{}, 0, fmt.Errorf("policy spec is empty (want CLASS[:DATA][:PROPORTION], e.g. baseline or lstm:ckpt/model.pt:0.5)")
+		return Spec{}, 0, fmt.Errorf("policy spec is empty (want CLASS[?PARAMS][:DATA][:PROPORTION], e.g. baseline, baseline?recharge_below=30 or lstm:ckpt/model.pt:0.5)")
 	}
 	parts := strings.Split(raw, ":")
 	if len(parts) > 3 {
-		return Spec{}, 0, fmt.Errorf("policy spec %q: at most two ':' separators allowed (want CLASS[:DATA][:PROPORTION])", s)
+		return Spec{}, 0, fmt.Errorf("policy spec %q: at most two ':' separators allowed (want CLASS[?PARAMS][:DATA][:PROPORTION])", s)
 	}
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
-	spec := Spec{Class: parts[0]}
+	class, query, hasQuery := strings.Cut(parts[0], "?")
+	spec := Spec{Class: strings.TrimSpace(class)}
 	if spec.Class == "" {
-		return Spec{}, 0, fmt.Errorf("policy spec %q: class is empty (want CLASS[:DATA][:PROPORTION])", s)
+		return Spec{}, 0, fmt.Errorf("policy spec %q: class is empty (want CLASS[?PARAMS][:DATA][:PROPORTION])", s)
+	}
+	if hasQuery {
+		kw, err := parseParams(query)
+		if err != nil {
+			return Spec{}, 0, fmt.Errorf("policy spec %q: %v", s, err)
+		}
+		spec.Kwargs = kw
 	}
 	if len(parts) > 1 {
 		spec.Data = parts[1]
@@ -143,10 +162,120 @@ func ParseSpec(s string) (Spec, float64, error) {
 	return spec, prop, nil
 }
 
-// String writes a spec back in the CLASS[:DATA] form.
-func (s Spec) String() string {
-	if s.Data == "" {
-		return s.Class
+// parseParams reads "NAME=VALUE&NAME=VALUE".
+func parseParams(query string) (map[string]any, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, fmt.Errorf("no parameters after '?' (want NAME=VALUE[&NAME=VALUE...], e.g. baseline?recharge_below=30)")
 	}
-	return s.Class + ":" + s.Data
+	kw := map[string]any{}
+	for _, item := range strings.Split(query, "&") {
+		k, v, ok := strings.Cut(item, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("parameter %q: want NAME=VALUE (parameters are separated by '&')", item)
+		}
+		name, err := url.PathUnescape(k)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %q: bad %%-escape in its name", item)
+		}
+		text, err := url.PathUnescape(v)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %q: bad %%-escape in its value", item)
+		}
+		if _, dup := kw[name]; dup {
+			return nil, fmt.Errorf("parameter %s given twice", name)
+		}
+		kw[name] = paramValue(text)
+	}
+	return kw, nil
+}
+
+// paramValue types a parameter's text: bool, int64, float64 or string.
+func paramValue(text string) any {
+	switch text {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(text, 64); err == nil {
+		return f
+	}
+	return text
+}
+
+// String writes a spec back in its canonical CLASS[?PARAMS][:DATA] form:
+// keyword arguments sorted by name, numbers in their shortest form (30.0
+// and 30 both write 30), so that equal specs write equal strings. ParseSpec
+// reads it back (keyword arguments that are lists or dicts excepted).
+func (s Spec) String() string {
+	var b strings.Builder
+	b.WriteString(s.Class)
+	if len(s.Kwargs) > 0 {
+		keys := make([]string, 0, len(s.Kwargs))
+		for k := range s.Kwargs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i == 0 {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('&')
+			}
+			b.WriteString(escapeParam(k))
+			b.WriteByte('=')
+			b.WriteString(escapeParam(formatParam(s.Kwargs[k])))
+		}
+	}
+	if s.Data != "" {
+		b.WriteByte(':')
+		b.WriteString(s.Data)
+	}
+	return b.String()
+}
+
+// formatParam writes a parameter's value; a number by its value, so that
+// int64(30) and float64(30) write the same "30".
+func formatParam(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.FormatInt(int64(x), 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float32:
+		return formatFloat(float64(x))
+	case float64:
+		return formatFloat(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// escapeParam %-escapes the bytes that would end or split a parameter in
+// the spec form, and '%' itself.
+func escapeParam(s string) string {
+	const special = "%&=:?# \t\n\r"
+	if !strings.ContainsAny(s, special) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(special, s[i]) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -182,6 +183,76 @@ func TestNoop(t *testing.T) {
 	for _, a := range act {
 		if a != sim.ActionNoop {
 			t.Fatalf("noop acted %d", a)
+		}
+	}
+}
+
+func TestParseSpecParams(t *testing.T) {
+	tests := []struct {
+		in        string
+		want      Spec
+		prop      float64
+		errSubstr string
+	}{
+		{in: "baseline?recharge_below=30", want: Spec{Class: "baseline", Kwargs: map[string]any{"recharge_below": int64(30)}}, prop: 1},
+		{in: " baseline ? recharge_below = 30 & batch_cargo=60 ::0.5", want: Spec{Class: "baseline", Kwargs: map[string]any{"recharge_below": int64(30), "batch_cargo": int64(60)}}, prop: 0.5},
+		{in: "lstm?greedy=true&t=0.25&device=cuda%3A0&s=x+y:ckpt/v1.pt:2", want: Spec{Class: "lstm", Data: "ckpt/v1.pt",
+			Kwargs: map[string]any{"greedy": true, "t": 0.25, "device": "cuda:0", "s": "x+y"}}, prop: 2},
+		{in: "baseline?", errSubstr: "no parameters after '?'"},
+		{in: "baseline?recharge_below", errSubstr: `parameter "recharge_below": want NAME=VALUE`},
+		{in: "baseline?=3", errSubstr: `parameter "=3": want NAME=VALUE`},
+		{in: "baseline?a=1&", errSubstr: `parameter "": want NAME=VALUE`},
+		{in: "baseline?a=1&a=2", errSubstr: "parameter a given twice"},
+		{in: "baseline?a=%zz", errSubstr: "bad %-escape in its value"},
+		{in: "?a=1", errSubstr: "class is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			spec, prop, err := ParseSpec(tc.in)
+			if tc.errSubstr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errSubstr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(spec, tc.want) || prop != tc.prop {
+				t.Fatalf("got %#v %v, want %#v %v", spec, prop, tc.want, tc.prop)
+			}
+		})
+	}
+}
+
+// TestSpecString: the canonical form sorts parameters, writes numbers by
+// value, escapes what would end a value, and ParseSpec reads it back.
+func TestSpecString(t *testing.T) {
+	tests := []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Class: "baseline"}, "baseline"},
+		{Spec{Class: "lstm", Data: "ckpt/v1.pt"}, "lstm:ckpt/v1.pt"},
+		{Spec{Class: "baseline", Kwargs: map[string]any{"recharge_below": int64(30), "batch_cargo": 60.0}}, "baseline?batch_cargo=60&recharge_below=30"},
+		{Spec{Class: "baseline", Kwargs: map[string]any{"recharge_below": 30, "batch_cargo": int32(60)}}, "baseline?batch_cargo=60&recharge_below=30"},
+		{Spec{Class: "lstm", Data: "c.pt", Kwargs: map[string]any{"greedy": true, "device": "cuda:0", "t": 0.25, "big": 1e21, "u": uint64(7)}},
+			"lstm?big=1e+21&device=cuda%3A0&greedy=true&t=0.25&u=7:c.pt"},
+		{Spec{Class: "x", Kwargs: map[string]any{"s": "a&b=c?d%e f"}}, "x?s=a%26b%3Dc%3Fd%25e%20f"},
+	}
+	for _, tc := range tests {
+		got := tc.spec.String()
+		if got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+			continue
+		}
+		back, _, err := ParseSpec(got)
+		if err != nil {
+			t.Errorf("ParseSpec(%q): %v", got, err)
+			continue
+		}
+		if back.String() != got {
+			t.Errorf("ParseSpec(%q).String() = %q", got, back.String())
 		}
 	}
 }
