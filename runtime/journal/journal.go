@@ -43,11 +43,19 @@ func (r Record) Decode(v any) error {
 }
 
 // Journal is an open journal, appended to by one process. Its methods are
-// safe for concurrent use.
+// safe for concurrent use. Appends that arrive while a flush is under way
+// are written together and made durable by the next single fsync (group
+// commit), so concurrent writers share the cost of the disk flush.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	mu       sync.Mutex
+	cond     *sync.Cond
+	f        *os.File
+	path     string
+	pending  []byte // lines queued for the next flush
+	queued   uint64 // lines queued so far
+	durable  uint64 // lines on disk so far
+	flushing bool
+	err      error // a failed write or flush: the journal takes no more
 }
 
 // Read returns the records of the journal at path, ignoring a torn last
@@ -151,7 +159,9 @@ func Open(path string) (*Journal, []Record, error) {
 			return nil, nil, err
 		}
 	}
-	return &Journal{f: f, path: path}, recs, nil
+	j := &Journal{f: f, path: path}
+	j.cond = sync.NewCond(&j.mu)
+	return j, recs, nil
 }
 
 // Path is the journal's file.
@@ -184,19 +194,45 @@ func (j *Journal) Append(typ string, data any) error {
 	if j.f == nil {
 		return fmt.Errorf("journal %s is closed", j.path)
 	}
-	if _, err := j.f.Write(line); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+	if j.err != nil {
+		return j.err
 	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+	j.pending = append(j.pending, line...)
+	j.queued++
+	mine := j.queued
+	for j.durable < mine && j.err == nil {
+		if j.flushing {
+			j.cond.Wait()
+			continue
+		}
+		// Lead a flush of everything queued so far.
+		j.flushing = true
+		batch, upto, f := j.pending, j.queued, j.f
+		j.pending = nil
+		j.mu.Unlock()
+		_, err := f.Write(batch)
+		if err == nil {
+			err = f.Sync()
+		}
+		j.mu.Lock()
+		j.flushing = false
+		if err != nil {
+			j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		} else {
+			j.durable = upto
+		}
+		j.cond.Broadcast()
 	}
-	return nil
+	return j.err
 }
 
-// Close closes the file.
+// Close closes the file, after any flush under way.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	for j.flushing {
+		j.cond.Wait()
+	}
 	if j.f == nil {
 		return nil
 	}

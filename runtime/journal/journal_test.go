@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,5 +169,70 @@ func TestKill9(t *testing.T) {
 			}
 		}
 		acked = len(recs) - 1
+	}
+}
+
+func TestConcurrentAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 25
+	done := make(chan error)
+	for w := 0; w < writers; w++ {
+		go func(w int) {
+			for i := 0; i < each; i++ {
+				if err := j.Append("item", payload{w*1000 + i, ""}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for w := 0; w < writers; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	recs, err := Read(path)
+	if err != nil || len(recs) != writers*each {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	// Each writer's records are complete and in its own order.
+	next := map[int]int{}
+	for _, r := range recs {
+		var p payload
+		if err := r.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		w, i := p.N/1000, p.N%1000
+		if next[w] != i {
+			t.Fatalf("writer %d: record %d after %d", w, i, next[w]-1)
+		}
+		next[w]++
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	for _, par := range []int{1, 4} {
+		b.Run(fmt.Sprintf("goroutines%d", par*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			j, _, err := Open(filepath.Join(b.TempDir(), "j.jsonl"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer j.Close()
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := j.Append("item", payload{1, "trial"}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }
