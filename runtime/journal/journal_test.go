@@ -236,3 +236,22 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRawWriteSync is the baseline of BenchmarkAppend: the same
+// line written with one write and fsynced, without the journal.
+func BenchmarkRawWriteSync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "raw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	line := []byte(`{"type":"item","data":{"n":1,"text":"trial"}}` + "\n")
+	for i := 0; i < b.N; i++ {
+		if _, err := f.Write(line); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
