@@ -15,7 +15,8 @@ type Sweep struct {
 	TrainSteps       int         `yaml:"train_steps" config:"min=0"` // 0: no training (a scripted policy)
 	Objective        string      `yaml:"objective" config:"enum=reward|hearts|performance_score"`
 	Direction        string      `yaml:"direction" config:"enum=maximize|minimize"`
-	Jobs             int         `yaml:"jobs" config:"min=0"` // 0: one per core
+	Jobs             int         `yaml:"jobs" config:"min=0"`   // 0: one per core
+	Window           int         `yaml:"window" config:"min=0"` // 0: the default (4); see sweep.Options.Window
 }
 
 // NewSweep returns a Sweep with its defaults: strategy grid, 5 episodes

@@ -98,6 +98,7 @@ func FromConfig(c *config.Sweep) Options {
 		Direction: c.Direction,
 		Objective: c.Objective,
 		Jobs:      c.Jobs,
+		Window:    c.Window,
 		Setup: map[string]any{
 			"missions":           c.Missions,
 			"policy_class_path":  c.PolicyClassPath,

@@ -550,3 +550,21 @@ func TestKill9Resume(t *testing.T) {
 		}
 	}
 }
+
+func TestFromConfig(t *testing.T) {
+	doc, err := config.Load("../config/testdata/sweep_tpe.yaml", "sweep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := FromConfig(doc.Value.(*config.Sweep))
+	if err := o.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if o.Strategy != "tpe" || o.NumTrials != 12 || o.Seed != 7 || o.Pruner != "median" || o.Jobs != 2 || o.Window != DefaultWindow || len(o.Space) != 3 {
+		t.Fatalf("options %+v", o)
+	}
+	setup := o.Setup.(map[string]any)
+	if setup["train_steps"] != 20000 || setup["policy_class_path"] != "stateless" {
+		t.Fatalf("setup %v", setup)
+	}
+}
