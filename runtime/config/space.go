@@ -16,12 +16,12 @@ import (
 // range Min..Max, of Type "float" or "int", sampled on a log scale when
 // Log is set.
 type Param struct {
-	Name   string
-	Values []any // strings, int64, float64 or bools, in the order given
-	Min    float64
-	Max    float64
-	Log    bool
-	Type   string // "float" or "int" for a range; "" for a list
+	Name   string  `json:"name"`
+	Values []any   `json:"values,omitempty"` // strings, int64, float64 or bools, in the order given
+	Min    float64 `json:"min,omitempty"`
+	Max    float64 `json:"max,omitempty"`
+	Log    bool    `json:"log,omitempty"`
+	Type   string  `json:"type,omitempty"` // "float" or "int" for a range; "" for a list
 }
 
 // Categorical says whether p is a list of values.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/compare"
+	"github.com/dafscript/dafscript/runtime/config"
 )
 
 // Result is a whole sweep. Its JSON (Result.JSON) depends only on the
@@ -26,7 +27,9 @@ type Result struct {
 	Window     int      `json:"window"`
 	NumTrials  int      `json:"num_trials"`
 	Parameters []string `json:"parameters"`
-	Trials     []Trial  `json:"trials"` // by number
+	// Space is the search space, parameters sorted by name.
+	Space  config.SearchSpace `json:"search_space"`
+	Trials []Trial            `json:"trials"` // by number
 	// BestTrial is the number of the best complete trial (ties: the
 	// lower number), -1 when no trial completed.
 	BestTrial  int          `json:"best_trial"`
@@ -49,7 +52,7 @@ func newResult(o *Options, s *space, trials []*Trial) *Result {
 	r := &Result{
 		Name: o.Name, Strategy: o.Strategy, Pruner: o.Pruner, Objective: o.Objective, Direction: o.Direction,
 		Seed: o.Seed, Window: o.Window, NumTrials: o.NumTrials, BestTrial: -1,
-		Trials: make([]Trial, len(trials)),
+		Space: o.Space, Trials: make([]Trial, len(trials)),
 	}
 	for _, d := range s.dims {
 		r.Parameters = append(r.Parameters, d.Name)
@@ -276,4 +279,43 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "importance (share of explained variance): %s\n", strings.Join(ps, ", "))
 	}
 	return nil
+}
+
+// Position returns where value v of parameter name lies in its range, from
+// 0 (min, or the first listed value) to 1 (max, or the last), on the
+// range's scale (logarithmic for log ranges); ok is false for an unknown
+// parameter or value. For plots such as parallel coordinates.
+func (r *Result) Position(name string, v any) (float64, bool) {
+	p, ok := r.Space.Lookup(name)
+	if !ok {
+		return 0, false
+	}
+	if p.Categorical() {
+		for i, c := range p.Values {
+			if fmt.Sprint(c) == fmt.Sprint(v) {
+				if len(p.Values) == 1 {
+					return 0.5, true
+				}
+				return float64(i) / float64(len(p.Values)-1), true
+			}
+		}
+		return 0, false
+	}
+	var x float64
+	switch n := v.(type) {
+	case float64:
+		x = n
+	case int64:
+		x = float64(n)
+	default:
+		return 0, false
+	}
+	lo, hi := p.Min, p.Max
+	if p.Log {
+		x, lo, hi = math.Log(x), math.Log(lo), math.Log(hi)
+	}
+	if hi == lo {
+		return 0.5, true
+	}
+	return (x - lo) / (hi - lo), true
 }
