@@ -112,7 +112,7 @@ func sweepSections(v any) ([]Section, error) {
 	}
 	data := map[string]any{
 		"R": r, "Complete": r.Count(sweep.StatusComplete), "Pruned": r.Count(sweep.StatusPruned), "Failed": r.Count(sweep.StatusFailed),
-		"CComplete": palette[0], "CPruned": palette[1], "CBest": palette[5], "CTop": palette[5], "COther": "#BBBBBB",
+		"CComplete": palette[0], "CPruned": palette[3], "CBest": palette[5], "CTop": palette[5], "COther": "#BBBBBB",
 	}
 	if b, ok := r.Best(); ok {
 		data["Best"] = b
@@ -194,7 +194,7 @@ func historyChart(r *sweep.Result) (template.HTML, error) {
 		xy    plotter.XYs
 		color string
 		shape draw.GlyphDrawer
-	}{{complete, palette[0], draw.CircleGlyph{}}, {pruned, palette[1], draw.CrossGlyph{}}} {
+	}{{complete, palette[0], draw.CircleGlyph{}}, {pruned, palette[3], draw.CrossGlyph{}}} {
 		if len(s.xy) == 0 {
 			continue
 		}
@@ -204,6 +204,9 @@ func historyChart(r *sweep.Result) (template.HTML, error) {
 		}
 		sc.GlyphStyle.Color = rgb(s.color)
 		sc.GlyphStyle.Radius = vg.Points(2.5)
+		if s.color == palette[3] {
+			sc.GlyphStyle.Radius = vg.Points(3.5)
+		}
 		sc.GlyphStyle.Shape = s.shape
 		p.Add(sc)
 	}
