@@ -3,6 +3,9 @@ package report
 import (
 	"context"
 	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,4 +114,57 @@ func TestSweepReportEmpty(t *testing.T) {
 			t.Errorf("empty sweep report lacks %q", want)
 		}
 	}
+}
+
+// TestSweepReportInChromium opens a sweep report in headless Chromium: the
+// DOM has the title, the three charts and a row per trial; the screenshot
+// is not blank and shows the trial colour and the highlight colour (the
+// best-so-far line and the best quarter). Skips without Chromium, except
+// under CI=true.
+func TestSweepReportInChromium(t *testing.T) {
+	bin := chromiumPath()
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium not found and CI=true: install it (apt-get install chromium) or set DAF_CHROMIUM")
+		}
+		t.Skip("chromium not found (apt-get install chromium, or set DAF_CHROMIUM)")
+	}
+	r := fixtureSweep(t)
+	dir := artifactsDir(t)
+	htmlPath := filepath.Join(dir, "sweep_report.html")
+	if err := os.WriteFile(htmlPath, render(t, r), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := "file://" + htmlPath
+	root, err := parseHTML(runChromium(t, bin, "--dump-dom", url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if titles := root.find(byTag("title")); len(titles) == 0 || titles[0].Text != Title(r) {
+		t.Errorf("title %v, want %q", titles, Title(r))
+	}
+	if n := len(root.find(byTag("svg"))); n != 3 {
+		t.Errorf("%d charts, want 3 (history, parallel coordinates, importance)", n)
+	}
+	if n := len(root.find(byTag("tr"))); n < len(r.Trials) {
+		t.Errorf("%d table rows for %d trials", n, len(r.Trials))
+	}
+	shot := filepath.Join(dir, "sweep_report.png")
+	runChromium(t, bin, "--screenshot="+shot, "--window-size=1280,2000", url)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// policyColor(0) is the trials' colour, policyColor(5) the highlight.
+	for _, p := range screenshotProblems(img, []string{"complete trials", "-", "-", "-", "-", "best"}) {
+		if !strings.Contains(p, "policy -:") {
+			t.Error(p)
+		}
+	}
+	t.Logf("screenshot: %s", shot)
 }
