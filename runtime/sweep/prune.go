@@ -110,8 +110,8 @@ func (a ASHA) prune(view []*Trial, sign float64, cur []Report) bool {
 		return false
 	}
 	last := cur[len(cur)-1]
-	// The highest rung this report reaches that the previous report had
-	// not reached: only at that moment is the trial judged for it.
+	// Each rung this report reaches that the previous report had not: a
+	// trial is judged for a rung once, at its first report at or past it.
 	prevStep := math.MinInt
 	if len(cur) > 1 {
 		prevStep = cur[len(cur)-2].Step
