@@ -316,6 +316,13 @@ func TestSessions(t *testing.T) {
 	if err := cl.EndSession(ctx, "s2"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("end twice: %v", err)
 	}
+	// Requests without a session reuse controllers, with every slot reset:
+	// the same batch gets the same actions.
+	n1, _ := act("", 2)
+	n2, _ := act("", 2)
+	if fmt.Sprint(n1) != fmt.Sprint(n2) {
+		t.Errorf("sessionless requests differ: %v %v", n1, n2)
+	}
 	// Idle sessions expire.
 	if n := s.expire(time.Now().Add(time.Minute)); n != 1 {
 		t.Errorf("expired %d sessions, want 1", n)

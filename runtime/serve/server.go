@@ -143,6 +143,33 @@ type model struct {
 	pol  policy.Policy
 	name string // name@version
 	sha  string
+	// idle holds controllers of requests without a session, by slot
+	// count, for reuse: every slot is reset before each use, which clears
+	// its state (the Controller contract), so reuse changes no action.
+	idle sync.Map // int -> *sync.Pool
+}
+
+// maxPooled is the largest batch whose controllers are kept for reuse.
+const maxPooled = 256
+
+func (m *model) get(n int) (policy.Controller, error) {
+	if n <= maxPooled {
+		if p, ok := m.idle.Load(n); ok {
+			if c, ok := p.(*sync.Pool).Get().(policy.Controller); ok {
+				return c, nil
+			}
+		}
+	}
+	return m.pol.NewController(n)
+}
+
+func (m *model) put(n int, c policy.Controller) {
+	if n > maxPooled {
+		c.Close()
+		return
+	}
+	p, _ := m.idle.LoadOrStore(n, &sync.Pool{})
+	p.(*sync.Pool).Put(c)
 }
 
 type session struct {
@@ -396,10 +423,10 @@ func (s *Server) run(req *ActRequest) (*ActResponse, int, error) {
 	)
 	if req.Session == "" {
 		m = s.cur.Load()
-		if ctrl, err = m.pol.NewController(req.N); err != nil {
+		if ctrl, err = m.get(req.N); err != nil {
 			return nil, 500, err
 		}
-		defer ctrl.Close()
+		defer m.put(req.N, ctrl)
 		for i := 0; i < req.N; i++ {
 			ctrl.Reset(i, sim.DeriveSeed(0, "serve.slot", uint64(i)))
 		}
