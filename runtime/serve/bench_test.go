@@ -36,8 +36,9 @@ const benchBatch = 4
 // controller whose slots are reset before each batch.
 func BenchmarkInProcess(b *testing.B) {
 	obs := observations(b, benchBatch)
+	pkgs := benchPackages(b)
 	for _, name := range []string{"baseline", "stateless"} {
-		path, ok := benchPackages(b)[name]
+		path, ok := pkgs[name]
 		if !ok {
 			continue
 		}
@@ -57,7 +58,7 @@ func BenchmarkInProcess(b *testing.B) {
 			}
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
 				// What the server does per request without a session.
@@ -69,7 +70,7 @@ func BenchmarkInProcess(b *testing.B) {
 				}
 				lat = append(lat, time.Since(t0))
 			}
-			report(b, lat, time.Since(start))
+			report(b, lat, time.Since(start), cpuSeconds()-cpu0)
 		})
 	}
 }
@@ -79,8 +80,9 @@ func BenchmarkInProcess(b *testing.B) {
 // base64 observations), as a request without a session does.
 func BenchmarkServed(b *testing.B) {
 	obs := observations(b, benchBatch)
+	pkgs := benchPackages(b)
 	for _, name := range []string{"baseline", "stateless"} {
-		path, ok := benchPackages(b)[name]
+		path, ok := pkgs[name]
 		if !ok {
 			continue
 		}
@@ -106,7 +108,7 @@ func BenchmarkServed(b *testing.B) {
 				}
 				lat := make([]time.Duration, 0, b.N)
 				b.ResetTimer()
-				start := time.Now()
+				start, cpu0 := time.Now(), cpuSeconds()
 				for i := 0; i < b.N; i++ {
 					t0 := time.Now()
 					if _, err := cl.Act(ctx, req); err != nil {
@@ -114,18 +116,69 @@ func BenchmarkServed(b *testing.B) {
 					}
 					lat = append(lat, time.Since(t0))
 				}
-				report(b, lat, time.Since(start))
+				report(b, lat, time.Since(start), cpuSeconds()-cpu0)
 				cl.HTTP.Transport.(*http.Transport).CloseIdleConnections()
 			})
 		}
 	}
 }
 
-func report(b *testing.B, lat []time.Duration, total time.Duration) {
+// report writes the latency quantiles, the request rate and the CPU time
+// per request of the whole process (client and server together), which
+// stays meaningful when other work shares the cores.
+func report(b *testing.B, lat []time.Duration, total time.Duration, cpu float64) {
 	b.StopTimer()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
 	b.ReportMetric(q(0.50), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
 	b.ReportMetric(float64(len(lat))/total.Seconds(), "req/s")
+	if cpu > 0 {
+		b.ReportMetric(cpu*1e6/float64(len(lat)), "cpu-µs/req")
+	}
+}
+
+// BenchmarkServedParallel measures throughput with 4 clients per core
+// sending batches concurrently (binary form, no session).
+func BenchmarkServedParallel(b *testing.B) {
+	obs := observations(b, benchBatch)
+	pkgs := benchPackages(b)
+	for _, name := range []string{"baseline", "stateless"} {
+		path, ok := pkgs[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := New(Options{Package: path, Addr: "127.0.0.1:0"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ln, err := Listen("127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- s.Serve(ctx, ln) }()
+			defer func() { cancel(); <-done }()
+			cl, _ := NewClient("http://"+ln.Addr().String(), "")
+			b.SetParallelism(4)
+			b.ResetTimer()
+			start, cpu0 := time.Now(), cpuSeconds()
+			b.RunParallel(func(pb *testing.PB) {
+				req := &ActRequest{N: benchBatch, Obs: obs}
+				for pb.Next() {
+					if _, err := cl.Act(ctx, req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			if cpu := cpuSeconds() - cpu0; cpu > 0 {
+				b.ReportMetric(cpu*1e6/float64(b.N), "cpu-µs/req")
+			}
+		})
+	}
 }
