@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/runtime/registry"
 )
@@ -59,8 +60,10 @@ func (e *GateError) Error() string {
 
 // Deploy validates the package, then stores it in the registry as
 // name/version and makes it current. The bytes installed are the ones
-// validated (same sha256).
-func Deploy(ctx context.Context, o Options) (*Result, error) {
+// validated (same sha256). The registry folder is written whatever the
+// session; with a session, validation.json and deploy.json are recorded
+// there.
+func Deploy(ctx context.Context, sess *output.Session, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
@@ -68,7 +71,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := Validate(ctx, o.Gate)
+	v, err := Validate(ctx, sess, o.Gate)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +93,14 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Registry: reg.Dir, Name: p.Manifest.Name, Version: p.Manifest.Version, SHA256: p.SHA256,
-		Current: ptr, Forced: !v.Passed, Validation: v}, nil
+	res := &Result{Registry: reg.Dir, Name: p.Manifest.Name, Version: p.Manifest.Version, SHA256: p.SHA256,
+		Current: ptr, Forced: !v.Passed, Validation: v}
+	if sess != nil {
+		if _, err := sess.WriteJSON("deploy.json", res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // RollbackOptions configures Rollback.
@@ -108,8 +117,9 @@ func (o *RollbackOptions) Check() error {
 	return pkg.CheckName("name", o.Name)
 }
 
-// Rollback makes the previous version of Name current again.
-func Rollback(ctx context.Context, o RollbackOptions) (registry.Pointer, error) {
+// Rollback makes the previous version of Name current again; with a
+// session, the new pointer is recorded there as rollback.json.
+func Rollback(ctx context.Context, sess *output.Session, o RollbackOptions) (registry.Pointer, error) {
 	if err := o.Check(); err != nil {
 		return registry.Pointer{}, err
 	}
@@ -117,7 +127,12 @@ func Rollback(ctx context.Context, o RollbackOptions) (registry.Pointer, error) 
 	if err != nil {
 		return registry.Pointer{}, err
 	}
-	return reg.Rollback(o.Name)
+	p, err := reg.Rollback(o.Name)
+	if err != nil || sess == nil {
+		return p, err
+	}
+	_, err = sess.WriteJSON("rollback.json", map[string]any{"registry": reg.Dir, "name": o.Name, "current": p})
+	return p, err
 }
 
 // List describes every policy of the registry at dir (daf.registry).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/sim/policy"
 )
@@ -16,7 +18,7 @@ import (
 func writePkg(t *testing.T, class, version string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), class+"-"+version+".dafpkg")
-	if _, err := pkg.Write(context.Background(), pkg.Options{Policy: policy.Spec{Class: class}, Name: "agent", Version: version, Out: out}); err != nil {
+	if _, err := pkg.Write(context.Background(), nil, pkg.Options{Policy: policy.Spec{Class: class}, Name: "agent", Version: version, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -64,7 +66,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Validate(context.Background(), tc.o)
+			r, err := Validate(context.Background(), nil, tc.o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,9 +92,9 @@ func TestValidate(t *testing.T) {
 	// Deterministic: the same options give the same result.
 	o := gate(base)
 	o.Against = "noop"
-	a, _ := Validate(context.Background(), o)
+	a, _ := Validate(context.Background(), nil, o)
 	o.Jobs = 2
-	b2, _ := Validate(context.Background(), o)
+	b2, _ := Validate(context.Background(), nil, o)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b2)
 	if string(ja) != string(jb) {
@@ -129,7 +131,7 @@ func TestDeployGate(t *testing.T) {
 
 	o := Options{Package: base, Registry: reg, Gate: gate(base)}
 	o.Gate.MinReward = f(0)
-	res, err := Deploy(ctx, o)
+	res, err := Deploy(ctx, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func TestDeployGate(t *testing.T) {
 	// A failing package is refused, and the registry keeps version 1.
 	o = Options{Package: noop, Registry: reg, Gate: gate(noop)}
 	o.Gate.Against = "baseline"
-	_, err = Deploy(ctx, o)
+	_, err = Deploy(ctx, nil, o)
 	var ge *GateError
 	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "force=True") {
 		t.Fatalf("deploy of a failing package: %v", err)
@@ -150,7 +152,7 @@ func TestDeployGate(t *testing.T) {
 	}
 	// Forced, it goes in.
 	o.Force = true
-	if res, err = Deploy(ctx, o); err != nil || !res.Forced || res.Current.Version != "2" {
+	if res, err = Deploy(ctx, nil, o); err != nil || !res.Forced || res.Current.Version != "2" {
 		t.Fatalf("forced: %+v %v", res, err)
 	}
 	// A tampered package is refused even with force.
@@ -158,17 +160,47 @@ func TestDeployGate(t *testing.T) {
 	b[len(b)/2] ^= 0xff
 	bad := filepath.Join(t.TempDir(), "bad.dafpkg")
 	os.WriteFile(bad, b, 0o644)
-	if _, err := Deploy(ctx, Options{Package: bad, Registry: reg, Force: true}); !errors.As(err, &ge) {
+	if _, err := Deploy(ctx, nil, Options{Package: bad, Registry: reg, Force: true}); !errors.As(err, &ge) {
 		t.Errorf("tampered, forced: %v", err)
 	}
-	p, err := Rollback(ctx, RollbackOptions{Registry: reg, Name: "agent"})
+	p, err := Rollback(ctx, nil, RollbackOptions{Registry: reg, Name: "agent"})
 	if err != nil || p.Version != "1" {
 		t.Errorf("rollback: %v %v", p, err)
 	}
-	if _, err := Rollback(ctx, RollbackOptions{Registry: reg, Name: "other"}); err == nil || !strings.Contains(err.Error(), "deployed: agent") {
+	if _, err := Rollback(ctx, nil, RollbackOptions{Registry: reg, Name: "other"}); err == nil || !strings.Contains(err.Error(), "deployed: agent") {
 		t.Errorf("rollback unknown: %v", err)
 	}
 	if _, err := List(ctx, t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a registry") {
 		t.Errorf("list of a plain folder: %v", err)
+	}
+}
+
+// With a session, the results are recorded there; the registry is the
+// folder given, outside the session.
+func TestDeployRecordsInSession(t *testing.T) {
+	reg := filepath.Join(t.TempDir(), "reg")
+	base := writePkg(t, "baseline", "1")
+	var res *Result
+	dir, err := eval.InSession(t.TempDir(), "deployment", output.RunInfo{Version: "test"}, func(s *output.Session) error {
+		var err error
+		res, err = Deploy(context.Background(), s, Options{Package: base, Registry: reg})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Result
+	b, err := os.ReadFile(filepath.Join(dir, "deploy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &got); err != nil || got.SHA256 != res.SHA256 || got.Current.Version != "1" {
+		t.Errorf("deploy.json: %s (%v)", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "validation.json")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(reg, "agent", "current")); err != nil {
+		t.Errorf("registry not written: %v", err)
 	}
 }

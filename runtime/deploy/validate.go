@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/runtime/stats"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -135,8 +136,20 @@ func (r *ValidationResult) add(name string, err error, detail string) {
 // Validate runs the gate: the package's hashes match, it loads, it plays
 // the episodes without error, meets MinReward and is not significantly
 // worse than Against. A failed check is a result, not an error; the error
-// is for options that are wrong or a cancelled context.
-func Validate(ctx context.Context, o ValidateOptions) (*ValidationResult, error) {
+// is for options that are wrong or a cancelled context. With a session,
+// the result is recorded there as validation.json.
+func Validate(ctx context.Context, sess *output.Session, o ValidateOptions) (*ValidationResult, error) {
+	r, err := validate(ctx, o)
+	if err != nil || sess == nil {
+		return r, err
+	}
+	if _, err := sess.WriteJSON("validation.json", r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func validate(ctx context.Context, o ValidateOptions) (*ValidationResult, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func TestReproducible(t *testing.T) {
 		}
 		// Through a file and a different temp name: same bytes.
 		o.Out = filepath.Join(t.TempDir(), "x.dafpkg")
-		res, err := Write(context.Background(), o)
+		res, err := Write(context.Background(), nil, o)
 		if err != nil {
 			t.Fatal(err)
 		}

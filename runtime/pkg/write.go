@@ -82,8 +82,10 @@ type Result struct {
 	Manifest Manifest `json:"manifest"`
 }
 
-// Write builds the package o describes and writes it atomically to o.Out.
-func Write(ctx context.Context, o Options) (*Result, error) {
+// Write builds the package o describes and writes it atomically to o.Out
+// (a path of the caller's choosing, outside any session). With a session,
+// it also records the result there as package.json.
+func Write(ctx context.Context, sess *output.Session, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
@@ -103,7 +105,13 @@ func Write(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	return &Result{Path: o.Out, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Manifest: *man}, nil
+	res := &Result{Path: o.Out, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Manifest: *man}
+	if sess != nil {
+		if _, err := sess.WriteJSON("package.json", res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // Build returns the bytes of the package o describes (o.Out is not used).

@@ -27,7 +27,7 @@ import (
 func writePkg(t testing.TB, spec policy.Spec, version string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), spec.Class+"-"+version+".dafpkg")
-	if _, err := pkg.Write(context.Background(), pkg.Options{Policy: spec, Name: "agent", Version: version, Out: out}); err != nil {
+	if _, err := pkg.Write(context.Background(), nil, pkg.Options{Policy: spec, Name: "agent", Version: version, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	return out
