@@ -120,6 +120,9 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 
+	if want := sha(data); p.SHA256 != want {
+		t.Errorf("package sha256 %s, file sha256 %s", p.SHA256, want)
+	}
 	sp := build(t, Options{Policy: policy.Spec{Class: "baseline"}, Name: "b", Version: "1"})
 	p, err = Read(bytes.NewReader(sp), DefaultLimits)
 	if err != nil {
@@ -217,6 +220,7 @@ func TestBadPackages(t *testing.T) {
 		{"truncated", good[:len(good)/2], "truncated"},
 		{"truncated tail", good[:len(good)-4], "truncated"},
 		{"not gzip", []byte("hello"), "not a gzip file"},
+		{"appended", append(append([]byte(nil), good...), "junk"...), "data after the end"},
 		{"tampered", tampered, "hash mismatch"},
 		{"newer format", archive(t, ManifestName, manifestJSON(t, func(m map[string]any) { m["format_version"] = 2; m["future"] = 1 })), "newer than this dafscript reads"},
 		{"not a manifest", archive(t, ManifestName, []byte(`{"format":"other"}`)), "not a dafscript package manifest"},

@@ -99,7 +99,8 @@ func Read(r io.Reader, lim Limits) (*Package, error) {
 }
 
 func read(r io.Reader, lim Limits) (*Package, error) {
-	zr, err := gzip.NewReader(bufio.NewReader(r))
+	br := bufio.NewReader(r)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, fmt.Errorf("not a gzip file (%v): is it a .dafpkg?", err)
 	}
@@ -152,6 +153,11 @@ func read(r io.Reader, lim Limits) (*Package, error) {
 	// noticed too.
 	if _, err := io.Copy(io.Discard, io.LimitReader(zr, 1<<20)); err != nil {
 		return nil, fmt.Errorf("truncated or corrupted archive: %v", err)
+	}
+	// Nothing may follow the gzip stream: the package's sha256 is that of
+	// the whole file, and every byte of it is checked.
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil, errors.New("data after the end of the compressed archive (the file is corrupted or was appended to)")
 	}
 	if manBytes == nil {
 		return nil, fmt.Errorf("no %s (is it a .dafpkg written by dafscript package?)", ManifestName)
