@@ -246,3 +246,7 @@ func (c *controller) Act(obs []uint8, actions []int32) error {
 }
 
 func (c *controller) Close() error { return nil }
+
+// Values returns the critic's value of each slot from the last Act (valid
+// until the next one); the policy server reports them with the actions.
+func (c *controller) Values() []float32 { return c.values }

@@ -1,0 +1,145 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/pkg"
+	"github.com/dafscript/dafscript/runtime/registry"
+)
+
+// Options configures Deploy (daf.deploy, dafscript deploy).
+type Options struct {
+	Package  string // the .dafpkg file
+	Registry string // the registry folder; created when missing or empty
+	// Gate is the validation run first; its Package is set to Package.
+	// With no missions the gate checks the hashes and that it loads.
+	Gate ValidateOptions
+	// Force deploys a package that fails the gate (never one that does not
+	// read: a package whose hashes do not match is refused regardless).
+	Force bool
+}
+
+// Check validates the options.
+func (o *Options) Check() error {
+	if o.Package == "" {
+		return errors.New("package: no .dafpkg file given")
+	}
+	if o.Registry == "" {
+		return errors.New("registry: no registry folder given")
+	}
+	o.Gate.Package = o.Package
+	return o.Gate.Check()
+}
+
+// Result is what Deploy did.
+type Result struct {
+	Registry   string            `json:"registry"`
+	Name       string            `json:"name"`
+	Version    string            `json:"version"`
+	SHA256     string            `json:"sha256"`
+	Current    registry.Pointer  `json:"current"`
+	Forced     bool              `json:"forced"` // deployed although the gate failed
+	Validation *ValidationResult `json:"validation"`
+}
+
+// GateError is a deploy refused by the gate; Result holds its reasons.
+type GateError struct {
+	Result *ValidationResult
+}
+
+func (e *GateError) Error() string {
+	return fmt.Sprintf("package %s failed validation, not deployed (force=True deploys it anyway): %s",
+		e.Result.Package, strings.Join(e.Result.Reasons, "; "))
+}
+
+// Deploy validates the package, then stores it in the registry as
+// name/version and makes it current. The bytes installed are the ones
+// validated (same sha256). The registry folder is written whatever the
+// session; with a session, validation.json and deploy.json are recorded
+// there.
+func Deploy(ctx context.Context, sess *output.Session, o Options) (*Result, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	reg, err := registry.Open(o.Registry, true)
+	if err != nil {
+		return nil, err
+	}
+	v, err := Validate(ctx, sess, o.Gate)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Passed && (!o.Force || v.SHA256 == "") {
+		return nil, &GateError{Result: v}
+	}
+	data, err := os.ReadFile(o.Package)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", o.Package, err)
+	}
+	p, err := pkg.Read(bytes.NewReader(data), pkg.DefaultLimits)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", o.Package, err)
+	}
+	if p.SHA256 != v.SHA256 {
+		return nil, fmt.Errorf("package %s changed while it was being validated; deploy again", o.Package)
+	}
+	ptr, err := reg.Install(data, &p.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Registry: reg.Dir, Name: p.Manifest.Name, Version: p.Manifest.Version, SHA256: p.SHA256,
+		Current: ptr, Forced: !v.Passed, Validation: v}
+	if sess != nil {
+		if _, err := sess.WriteJSON("deploy.json", res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// RollbackOptions configures Rollback.
+type RollbackOptions struct {
+	Registry string
+	Name     string
+}
+
+// Check validates the options.
+func (o *RollbackOptions) Check() error {
+	if o.Registry == "" {
+		return errors.New("registry: no registry folder given")
+	}
+	return pkg.CheckName("name", o.Name)
+}
+
+// Rollback makes the previous version of Name current again; with a
+// session, the new pointer is recorded there as rollback.json.
+func Rollback(ctx context.Context, sess *output.Session, o RollbackOptions) (registry.Pointer, error) {
+	if err := o.Check(); err != nil {
+		return registry.Pointer{}, err
+	}
+	reg, err := registry.Open(o.Registry, false)
+	if err != nil {
+		return registry.Pointer{}, err
+	}
+	p, err := reg.Rollback(o.Name)
+	if err != nil || sess == nil {
+		return p, err
+	}
+	_, err = sess.WriteJSON("rollback.json", map[string]any{"registry": reg.Dir, "name": o.Name, "current": p})
+	return p, err
+}
+
+// List describes every policy of the registry at dir (daf.registry).
+func List(ctx context.Context, dir string) ([]registry.Entry, error) {
+	reg, err := registry.Open(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	return reg.List()
+}
