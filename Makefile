@@ -9,7 +9,9 @@ SCRIPT    ?= @daf/default.star
 # "-Wl,--no-as-needed -ltorch_cuda" for a CUDA libtorch.
 LIBTORCH  ?=
 TORCH_LDFLAGS ?=
-APT_PKGS  := libtorch-dev libopenblas0-openmp chromium fonts-liberation
+# libgloo-dev: the Gloo headers that libtorch's c10d needs for data-parallel
+# training (dtdist.cpp defines USE_C10D_GLOO when they are there).
+APT_PKGS  := libtorch-dev libgloo-dev libopenblas0-openmp chromium fonts-liberation
 
 # The training backend: dt.cpp built as a shared library that the binary
 # embeds and loads only when it trains or plays a neural policy, so that
@@ -27,7 +29,7 @@ endif
 # -Bsymbolic: the library's calls to its own dt_* functions stay inside it,
 # never reaching the same-named trampolines of the binary that loads it.
 TORCH_CMD := $(CXX) -std=c++17 -O2 -shared -fPIC -Wl,-Bsymbolic -Wno-deprecated-declarations $(TORCH_INC) \
-             -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_LIBDIR) \
+             -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dtdist.cpp $(TORCH_LIBDIR) \
              -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 $(TORCH_LDFLAGS) -Wl,--as-needed
 # Records the command, so that a change of LIBTORCH or TORCH_LDFLAGS
 # rebuilds the library (a dot-file: go:embed leaves it out).
@@ -55,7 +57,7 @@ build: deps $(TORCH_LIB)
 
 torch-lib: $(TORCH_LIB)
 
-$(TORCH_LIB): $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dt.h $(TORCH_STAMP)
+$(TORCH_LIB): $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dtdist.cpp $(TORCH_DIR)/dt.h $(TORCH_STAMP)
 	$(TORCH_CMD)
 
 $(TORCH_STAMP): FORCE
