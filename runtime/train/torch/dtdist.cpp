@@ -9,14 +9,12 @@
 // (dt_update calls dist_average through dt_model's group). Gloo works on
 // host tensors: on CUDA the gradients are copied to the host and back.
 //
-// A build without Gloo's headers (libgloo-dev) still compiles: every
-// function then reports that this backend has no Gloo.
+// The Makefile defines USE_C10D_GLOO when Gloo's headers match the
+// libtorch it builds against (Debian's libgloo-dev for Debian's libtorch).
+// Without it this file still compiles, and every function reports that
+// this backend has no Gloo.
 
 #include "dt.h"
-
-#if __has_include(<gloo/algorithm.h>)
-#define USE_C10D_GLOO 1
-#endif
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
