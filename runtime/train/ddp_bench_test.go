@@ -15,6 +15,10 @@ import (
 // updates. agent-steps/s is the training loop's (Result.StepsPerSecond:
 // from the first rollout, once the ranks have met); wall-agent-steps/s
 // also counts starting the ranks, loading libtorch and the rendezvous.
+// agent-steps/cpu-s divides by the CPU time of all the ranks' processes
+// (start-up included), so it does not count time a core spent on other
+// work: on a busy machine it says what 2 ranks would give on 2 free cores
+// (2 x its ratio to 1 rank's, less the time ranks wait for each other).
 func BenchmarkDataParallel(b *testing.B) {
 	m, err := mission.Get("training_facility_1")
 	if err != nil {
@@ -30,12 +34,17 @@ func BenchmarkDataParallel(b *testing.B) {
 					Hyperparameters: map[string]float64{"num_envs": l[0], "bptt_horizon": l[1], "threads": 1},
 					Device:          "cpu"}
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				res, err := Launch(context.Background(), o, ranks)
+				cpu := cpuTime() - cpu0
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(res.StepsPerSecond, "agent-steps/s")
 				b.ReportMetric(float64(res.TrainingSteps)/b.Elapsed().Seconds(), "wall-agent-steps/s")
+				if cpu > 0 {
+					b.ReportMetric(float64(res.TrainingSteps)/cpu.Seconds(), "agent-steps/cpu-s")
+				}
 			})
 		}
 	}
