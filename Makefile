@@ -9,7 +9,9 @@ SCRIPT    ?= @daf/default.star
 # "-Wl,--no-as-needed -ltorch_cuda" for a CUDA libtorch.
 LIBTORCH  ?=
 TORCH_LDFLAGS ?=
-APT_PKGS  := libtorch-dev libopenblas0-openmp chromium fonts-liberation
+# libgloo-dev: the Gloo headers that libtorch's c10d needs for data-parallel
+# training (dtdist.cpp, built with -DUSE_C10D_GLOO).
+APT_PKGS  := libtorch-dev libgloo-dev libopenblas0-openmp chromium fonts-liberation
 
 # The training backend: dt.cpp built as a shared library that the binary
 # embeds and loads only when it trains or plays a neural policy, so that
@@ -20,14 +22,21 @@ TORCH_DIR := runtime/train/torch
 TORCH_LIB := $(TORCH_DIR)/lib/libdaftorch.so
 TORCH_INC := -I/usr/include/torch/csrc/api/include
 TORCH_LIBDIR :=
+# Data-parallel training (dtdist.cpp) uses libtorch's ProcessGroupGloo, whose
+# header needs Gloo's: Debian's libgloo-dev matches Debian's libtorch. Another
+# libtorch must ship its own (DIR/include/gloo, from the same Gloo as its
+# libraries), else the library is built without data-parallel training and
+# says so when asked for it.
+GLOO_FLAGS := -DUSE_C10D_GLOO
 ifneq ($(LIBTORCH),)
 TORCH_INC := -I$(LIBTORCH)/include -I$(LIBTORCH)/include/torch/csrc/api/include $(TORCH_INC)
 TORCH_LIBDIR := -L$(LIBTORCH)/lib -Wl,-rpath,$(LIBTORCH)/lib
+GLOO_FLAGS := $(if $(wildcard $(LIBTORCH)/include/gloo/algorithm.h),-DUSE_C10D_GLOO,)
 endif
 # -Bsymbolic: the library's calls to its own dt_* functions stay inside it,
 # never reaching the same-named trampolines of the binary that loads it.
-TORCH_CMD := $(CXX) -std=c++17 -O2 -shared -fPIC -Wl,-Bsymbolic -Wno-deprecated-declarations $(TORCH_INC) \
-             -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_LIBDIR) \
+TORCH_CMD := $(CXX) -std=c++17 -O2 -shared -fPIC -Wl,-Bsymbolic -Wno-deprecated-declarations $(GLOO_FLAGS) $(TORCH_INC) \
+             -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dtdist.cpp $(TORCH_LIBDIR) \
              -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 $(TORCH_LDFLAGS) -Wl,--as-needed
 # Records the command, so that a change of LIBTORCH or TORCH_LDFLAGS
 # rebuilds the library (a dot-file: go:embed leaves it out).
@@ -55,7 +64,7 @@ build: deps $(TORCH_LIB)
 
 torch-lib: $(TORCH_LIB)
 
-$(TORCH_LIB): $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dt.h $(TORCH_STAMP)
+$(TORCH_LIB): $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dtdist.cpp $(TORCH_DIR)/dt.h $(TORCH_STAMP)
 	$(TORCH_CMD)
 
 $(TORCH_STAMP): FORCE

@@ -219,3 +219,78 @@ func TestVecEnvWorkerPanicReachesCaller(t *testing.T) {
 	}()
 	v.Step([]int32{0, 0}, obs, make([]float32, 2), make([]bool, 2))
 }
+
+// TestVecEnvAtSplitsOneSet: VecEnvs over consecutive ranges of one seed
+// play what one VecEnv of all the environments plays (data-parallel
+// training relies on it).
+func TestVecEnvAtSplitsOneSet(t *testing.T) {
+	config := func(first int) ConfigFunc {
+		return func(env int, seed uint64) (*GameConfig, error) {
+			c := trainingFacility1(t)
+			c.MaxSteps = 20 + 3*(first+env)
+			return c, nil
+		}
+	}
+	play := func(vs ...*VecEnv) []byte {
+		var trace []byte
+		type buf struct {
+			obs  []uint8
+			rew  []float32
+			term []bool
+			acts []int32
+			rng  []RNG
+		}
+		bufs := make([]buf, len(vs))
+		agent := 0
+		for k, v := range vs {
+			n := v.NumAgents()
+			b := buf{make([]uint8, n*ObsSize), make([]float32, n), make([]bool, n), make([]int32, n), make([]RNG, n)}
+			for i := range b.rng {
+				b.rng[i].Seed(uint64(agent + i)) // by agent across the whole set
+			}
+			agent += n
+			v.Reset(b.obs)
+			bufs[k] = b
+		}
+		for s := 0; s < 60; s++ {
+			for k, v := range vs {
+				b := bufs[k]
+				for i := range b.acts {
+					b.acts[i] = int32(b.rng[i].Intn(NumActions))
+				}
+				v.Step(b.acts, b.obs, b.rew, b.term)
+			}
+			// In agent order: observations, then rewards and ends.
+			for _, b := range bufs {
+				trace = append(trace, b.obs...)
+			}
+			for _, b := range bufs {
+				for i := range b.rew {
+					trace = append(trace, byte(b.rew[i]*100), map[bool]byte{true: 1}[b.term[i]])
+				}
+			}
+		}
+		return trace
+	}
+	whole, err := NewVecEnv(5, 3, config(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err := NewVecEnvAt(0, 2, 3, config(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hi, err := NewVecEnvAt(2, 3, 3, config(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hi.Env(0).Seed() != EpisodeSeed(3, 2, 0) {
+		t.Errorf("environment 2 of the set has seed %d, want EpisodeSeed(3, 2, 0)", hi.Env(0).Seed())
+	}
+	if string(play(whole)) != string(play(lo, hi)) {
+		t.Fatal("environments 0-1 and 2-4 built apart play differently from the five built together")
+	}
+	if _, err := NewVecEnvAt(-1, 1, 3, config(0)); err == nil {
+		t.Error("a negative first environment must be an error")
+	}
+}

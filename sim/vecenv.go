@@ -16,6 +16,7 @@ type ConfigFunc func(env int, seed uint64) (*GameConfig, error)
 // on the number of workers.
 type VecEnv struct {
 	seed     uint64
+	first    int // seeds are those of environments first, first+1, ...
 	envs     []*Env
 	lo       []int // first agent of each env; lo[len(envs)] = total
 	episode  []uint64
@@ -50,12 +51,24 @@ func EpisodeSeed(seed uint64, env int, episode uint64) uint64 {
 // NewVecEnv builds numEnvs environments; env i starts its episode 0 with
 // EpisodeSeed(seed, i, 0).
 func NewVecEnv(numEnvs int, seed uint64, config ConfigFunc) (*VecEnv, error) {
+	return NewVecEnvAt(0, numEnvs, seed, config)
+}
+
+// NewVecEnvAt builds environments first to first+numEnvs-1 of a larger
+// set built with seed: env i is configured by config(i, ...) and seeded as
+// environment first+i (EpisodeSeed(seed, first+i, episode)). VecEnvs built
+// with one seed over consecutive ranges play what one VecEnv of them all
+// would (data-parallel training splits its environments so).
+func NewVecEnvAt(first, numEnvs int, seed uint64, config ConfigFunc) (*VecEnv, error) {
 	if numEnvs < 1 {
 		return nil, fmt.Errorf("vecenv: numEnvs must be >= 1, got %d", numEnvs)
 	}
-	v := &VecEnv{seed: seed, episode: make([]uint64, numEnvs), done: make([]bool, numEnvs), snaps: make([]snapshot, numEnvs)}
+	if first < 0 {
+		return nil, fmt.Errorf("vecenv: first environment must be >= 0, got %d", first)
+	}
+	v := &VecEnv{seed: seed, first: first, episode: make([]uint64, numEnvs), done: make([]bool, numEnvs), snaps: make([]snapshot, numEnvs)}
 	for i := 0; i < numEnvs; i++ {
-		s := EpisodeSeed(seed, i, 0)
+		s := EpisodeSeed(seed, first+i, 0)
 		cfg, err := config(i, s)
 		if err != nil {
 			return nil, fmt.Errorf("vecenv: env %d: %w", i, err)
@@ -120,7 +133,7 @@ func (v *VecEnv) Reset(obs []uint8) {
 	v.checkObs(obs)
 	for i, e := range v.envs {
 		e.obs = obs[v.lo[i]*ObsSize : v.lo[i+1]*ObsSize : v.lo[i+1]*ObsSize]
-		e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
+		e.Reset(EpisodeSeed(v.seed, v.first+i, v.episode[i]))
 	}
 }
 
@@ -200,7 +213,7 @@ func (v *VecEnv) stepEnvs(j vecJob) {
 			v.snaps[i].env = i
 			v.snaps[i].episode = v.episode[i]
 			v.episode[i]++
-			e.Reset(EpisodeSeed(v.seed, i, v.episode[i]))
+			e.Reset(EpisodeSeed(v.seed, v.first+i, v.episode[i]))
 		}
 	}
 }

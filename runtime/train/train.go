@@ -29,6 +29,7 @@ type Options struct {
 	Device          string             // "auto" (CUDA when libtorch sees a GPU), "cpu" or "cuda"
 	CheckpointEvery int64              // agent-steps between checkpoints (rounded to updates); 0: only the final one
 	Resume          string             // a checkpoint of the same run to continue from
+	Parallel        Parallel           // this process's rank in a data-parallel run (ddp.go); zero: alone
 
 	Dir   string                  // where checkpoints/ and metrics.jsonl go
 	Track func(name string) error // records a file (relative to Dir) in the session manifest; may be nil
@@ -73,12 +74,16 @@ func Train(ctx context.Context, o Options) (res *Result, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	t, err := newTrainer(o)
-	if err != nil {
+	if err := o.Parallel.Check(); err != nil {
 		return nil, err
 	}
+	t, err := newTrainer(forRank(o))
+	if err != nil {
+		return nil, rankError(o.Parallel, err)
+	}
 	defer t.close()
-	return t.run(ctx)
+	res, err = t.run(ctx)
+	return res, rankError(o.Parallel, err)
 }
 
 type trainer struct {
@@ -103,6 +108,7 @@ type trainer struct {
 	mb                                   torch.Batch
 
 	envStart int // the update at which the environments were built
+	ddp      ddpState
 
 	metrics *os.File
 	start   time.Time
@@ -201,7 +207,7 @@ func newTrainer(o Options) (*trainer, error) {
 	if err := t.newEnvs(0); err != nil {
 		return nil, err
 	}
-	A := t.numAgents
+	A := t.runAgents()
 	batch := h.int("batch_size")
 	if batch == 0 {
 		batch = A * t.bptt
@@ -248,7 +254,14 @@ func newTrainer(o Options) (*trainer, error) {
 	} else if err := t.model.SetParams(t.cfg.Init(sim.DeriveSeed(o.Seed, "weights", 0))); err != nil {
 		return nil, err
 	}
-	t.alloc(mbs)
+	local, err := t.localMinibatch(mbs)
+	if err != nil {
+		return nil, err
+	}
+	t.alloc(local)
+	if err := t.joinGroup(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -295,7 +308,10 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 // at update u, and resets per-agent sampling and recurrent state.
 func (t *trainer) newEnvs(u int) error {
 	h := t.h
-	numEnvs := h.int("num_envs")
+	firstEnv, numEnvs, err := t.envShare()
+	if err != nil {
+		return err
+	}
 	groups := []int{numEnvs}
 	if h["overlap"] == 1 && numEnvs >= 2 {
 		groups = []int{numEnvs / 2, numEnvs - numEnvs/2}
@@ -305,8 +321,9 @@ func (t *trainer) newEnvs(u int) error {
 	first := t.halves == nil
 	lo, env0 := 0, 0
 	for g, n := range groups {
-		off := env0
-		vec, err := sim.NewVecEnv(n, sim.DeriveSeed(seed, "group", uint64(g)), func(env int, s uint64) (*sim.GameConfig, error) {
+		off := firstEnv + env0
+		// Seeded by its index in the whole run, in whichever group or rank.
+		vec, err := sim.NewVecEnvAt(off, n, sim.DeriveSeed(seed, "group", 0), func(env int, s uint64) (*sim.GameConfig, error) {
 			m := t.o.Missions[(off+env)%len(t.o.Missions)]
 			cfg, err := m.Build(s)
 			if err != nil {
@@ -350,7 +367,7 @@ func (t *trainer) newEnvs(u int) error {
 		clear(hf.c)
 		clear(hf.prevTerm)
 		for i := range hf.rngs {
-			hf.rngs[i].Seed(sim.DeriveSeed(seed, "act", uint64(hf.lo+i)))
+			hf.rngs[i].Seed(sim.DeriveSeed(seed, "act", uint64(t.ddp.firstAgent+hf.lo+i)))
 		}
 	}
 	return nil
@@ -379,6 +396,7 @@ func (t *trainer) close() {
 	if t.model != nil {
 		t.model.Close()
 	}
+	t.leaveGroup()
 	if t.metrics != nil {
 		t.metrics.Close()
 	}

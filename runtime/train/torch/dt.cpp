@@ -46,7 +46,13 @@ struct dt_model {
 	std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
 	int64_t step = 0;
 	int64_t numel = 0;
+	dt_group *group = nullptr; // data-parallel: dt_update averages over its ranks (dtdist.cpp)
 };
+
+// dtdist.cpp: dist_average replaces each tensor by its mean over the
+// group's ranks; dist_sum sums one over them.
+void dist_average(dt_group *g, std::vector<at::Tensor> &ts);
+void dist_sum(dt_group *g, at::Tensor &t);
 
 namespace {
 
@@ -523,6 +529,21 @@ std::pair<at::Tensor, at::Tensor> forward_train(dt_model *m, const uint8_t *obs,
 	return {logits, values};
 }
 
+// normalise_advantages scales a minibatch's advantages to mean 0 and
+// standard deviation 1: over this minibatch, or in data-parallel training
+// over the minibatches of all ranks together (two passes, as one rank
+// computes them: the mean, then the sum of squared deviations).
+at::Tensor normalise_advantages(dt_model *m, const at::Tensor &adv) {
+	if (!m->group) return (adv - adv.mean()) / (adv.std() + 1e-8);
+	auto sum = at::stack({adv.sum(), at::scalar_tensor(double(adv.numel()), adv.options())});
+	dist_sum(m->group, sum);
+	auto n = sum[1], mean = sum[0] / n;
+	auto dev = adv - mean;
+	auto sq = dev.pow(2).sum().reshape({1});
+	dist_sum(m->group, sq);
+	return dev / ((sq[0] / (n - 1)).sqrt() + 1e-8);
+}
+
 void zero_grads(dt_model *m) {
 	for (auto &p : m->params) p.mutable_grad() = at::Tensor();
 }
@@ -729,7 +750,7 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 
 		auto logratio = newlogp - oldlogp;
 		auto ratio = logratio.exp();
-		adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+		adv = normalise_advantages(m, adv);
 		auto pg = at::max(-adv * ratio, -adv * at::clamp(ratio, 1 - b->clip, 1 + b->clip)).mean();
 		auto v = out.second;
 		auto vclipped = oldv + at::clamp(v - oldv, -b->vf_clip, b->vf_clip);
@@ -742,6 +763,15 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 		at::NoGradGuard ng;
 		auto kl = ((ratio - 1) - logratio).mean();
 		auto clipfrac = ((ratio - 1).abs() > b->clip).to(at::kFloat).mean();
+		std::vector<at::Tensor> st = {pg.detach(), vloss.detach(), entropy.detach(), kl, clipfrac};
+		if (m->group) {
+			// Data-parallel: every rank steps with the mean of the ranks'
+			// gradients (and reports the mean statistics).
+			std::vector<at::Tensor> ts;
+			for (auto &p : m->params) ts.push_back(p.grad());
+			ts.insert(ts.end(), st.begin(), st.end());
+			dist_average(m->group, ts);
+		}
 		std::vector<at::Tensor> norms;
 		for (auto &p : m->params) norms.push_back(p.grad().norm().pow(2));
 		double gnorm = at::stack(norms).sum().sqrt().item<double>();
@@ -759,13 +789,17 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 			m->params[i].addcdiv_(m->exp_avg[i], denom, -b->lr / bc1);
 		}
 		zero_grads(m);
-		stats[DT_POLICY_LOSS] = pg.item<float>();
-		stats[DT_VALUE_LOSS] = vloss.item<float>();
-		stats[DT_ENTROPY] = entropy.item<float>();
-		stats[DT_APPROX_KL] = kl.item<float>();
-		stats[DT_CLIP_FRAC] = clipfrac.item<float>();
+		stats[DT_POLICY_LOSS] = st[0].item<float>();
+		stats[DT_VALUE_LOSS] = st[1].item<float>();
+		stats[DT_ENTROPY] = st[2].item<float>();
+		stats[DT_APPROX_KL] = st[3].item<float>();
+		stats[DT_CLIP_FRAC] = st[4].item<float>();
 		stats[DT_GRAD_NORM] = float(gnorm);
 	});
+}
+
+int dt_set_group(dt_model *m, dt_group *g, char **err) {
+	return guard(err, [&] { m->group = g; });
 }
 
 int dt_forward_backward(dt_model *m, const uint8_t *obs, int B, int T, char **err) {

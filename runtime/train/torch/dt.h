@@ -68,6 +68,28 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err);
 // that benchmarks compare the PPO loop with.
 int dt_forward_backward(dt_model *m, const uint8_t *obs, int B, int T, char **err);
 
+// ---- Data-parallel training (dtdist.cpp) ----
+//
+// A group is one process's membership in a data-parallel run of world
+// ranks. dt_group_new meets the others through a TCPStore at host:port
+// (rank 0 serves it; the others connect), checks that all were started
+// with the same world size and distinct ranks, and connects Gloo between
+// them. timeout_ms bounds the meeting and every collective operation.
+typedef struct dt_group dt_group;
+
+int dt_gloo_available(void); // 1 when this library was built with Gloo
+dt_group *dt_group_new(const char *host, int port, int rank, int world, int timeout_ms, char **err);
+void dt_group_free(dt_group *g);
+// In place: buf becomes the sum of every rank's buf.
+int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err);
+// In place: buf becomes root's buf.
+int dt_group_broadcast(dt_group *g, float *buf, int64_t n, int root, char **err);
+// dt_set_group makes dt_update train as one rank of g: advantages are
+// normalised over the minibatch of all ranks, and the gradients and
+// statistics are averaged over the ranks before clipping and Adam. NULL
+// trains alone again. g must outlive its use by m.
+int dt_set_group(dt_model *m, dt_group *g, char **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,13 @@
 	X(dt_act)               \
 	X(dt_act_sample)        \
 	X(dt_update)            \
-	X(dt_forward_backward)
+	X(dt_forward_backward)  \
+	X(dt_gloo_available)    \
+	X(dt_group_new)         \
+	X(dt_group_free)        \
+	X(dt_group_allreduce_sum) \
+	X(dt_group_broadcast)   \
+	X(dt_set_group)
 
 // p_NAME points to the library's NAME, with the type dt.h declares.
 #define DT_POINTER(name) static __typeof__(name) *p_##name;
@@ -121,3 +127,23 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) { return
 int dt_forward_backward(dt_model *m, const uint8_t *obs, int B, int T, char **err) {
 	return p_dt_forward_backward(m, obs, B, T, err);
 }
+
+// Data-parallel training (dtdist.cpp).
+
+int dt_gloo_available(void) { return p_dt_gloo_available(); }
+
+dt_group *dt_group_new(const char *host, int port, int rank, int world, int timeout_ms, char **err) {
+	return p_dt_group_new(host, port, rank, world, timeout_ms, err);
+}
+
+void dt_group_free(dt_group *g) { p_dt_group_free(g); }
+
+int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err) {
+	return p_dt_group_allreduce_sum(g, buf, n, err);
+}
+
+int dt_group_broadcast(dt_group *g, float *buf, int64_t n, int root, char **err) {
+	return p_dt_group_broadcast(g, buf, n, root, err);
+}
+
+int dt_set_group(dt_model *m, dt_group *g, char **err) { return p_dt_set_group(m, g, err); }
