@@ -108,6 +108,18 @@ void blas_threads(int n) {
 	if (set && current.exchange(n) != n) set(n);
 }
 
+// single_threaded_openmp gives the calling thread OpenMP teams of one.
+// OpenMP's thread count is a setting of each thread: on a thread of our
+// own it is all the cores, and libtorch's and OpenBLAS's operators then
+// fork teams whose size depends on the load, and so do the last bits of
+// their results (an act on two threads gave different numbers from one
+// call to the next on a busy machine).
+void single_threaded_openmp() {
+	using setter = void (*)(int);
+	static setter set = reinterpret_cast<setter>(blas_symbol("omp_set_num_threads"));
+	if (set) set(1);
+}
+
 // blas_spin_less restarts OpenBLAS's thread pool with a timeout of 2^20
 // cycles (about 0.3 ms) instead of 2^28 (about 0.1 s): how long its idle
 // workers spin, yielding, before they sleep. After an update they spun
@@ -235,6 +247,7 @@ private:
 	}
 
 	void work(int id, uint64_t seen) {
+		single_threaded_openmp();
 		for (;;) {
 			// Wait for the next act: spin for 50 us, then yield the core
 			// (to the simulator stepping between acts, or an update's
