@@ -16,6 +16,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // Env holds the per-run settings every builtin sees; interp attaches it to
@@ -37,6 +39,24 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// AllowWrite are the directories besides OutDir that a path= argument
+	// may write into (--allow-write); Protected returns the files a
+	// script never overwrites (itself and what it loaded).
+	AllowWrite []string
+	Protected  func() []string
+}
+
+// WriteRules returns the rules output.ResolveWrite applies to a path a
+// script names.
+func (e *Env) WriteRules() output.WriteRules {
+	r := output.WriteRules{Out: e.OutDir, Allow: e.AllowWrite}
+	if e.Protected != nil {
+		r.Protected = e.Protected()
+	}
+	if e.ScriptPath != "" {
+		r.Protected = append(r.Protected, e.ScriptPath)
+	}
+	return r
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
