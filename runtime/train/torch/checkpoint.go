@@ -12,6 +12,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // A checkpoint is a directory:
@@ -124,7 +126,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	tmp, err := os.MkdirTemp(parent, output.TempPattern(filepath.Base(dir)))
 	if err != nil {
 		return err
 	}
