@@ -170,6 +170,12 @@ func (m *Manifest) Stale() bool {
 func Verify(dir string, man *Manifest) []string {
 	var problems []string
 	for _, f := range man.Files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Name)) {
+			// A hostile manifest must not send the check out of the
+			// session (to /dev/zero, say).
+			problems = append(problems, fmt.Sprintf("%s: not a file inside the session folder", f.Name))
+			continue
+		}
 		e, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.Name)))
 		switch {
 		case err != nil:
