@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -44,6 +45,18 @@ type Env struct {
 	// script never overwrites (itself and what it loaded).
 	AllowWrite []string
 	Protected  func() []string
+	// Root is the folder a script may read (load() files, map files);
+	// empty: the working directory.
+	Root string
+}
+
+// ReadRoot returns Root, or the working directory when it is empty.
+func (e *Env) ReadRoot() string {
+	if e.Root != "" {
+		return e.Root
+	}
+	wd, _ := os.Getwd()
+	return wd
 }
 
 // WriteRules returns the rules output.ResolveWrite applies to a path a

@@ -44,6 +44,7 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		Version:      st.Version,
 		MaxSteps:     sf.EpisodeSteps,
 		AllowWrite:   absPaths(st, sf.AllowWrite),
+		Root:         p.root,
 	}
 }
 
