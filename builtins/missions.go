@@ -70,7 +70,7 @@ func builtinMission(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		if !ok {
 			return nil, fmt.Errorf("%s: map: got %s, want a file name such as \"maps/arena.map\"", b.Name(), mapV.Type())
 		}
-		mapName, err := mission.LoadMapFile(EnvOf(t).ReadRoot(), EnvOf(t).ReadRoot(), file)
+		mapName, err := mission.LoadMapFile(EnvOf(t).ReadRoot(), EnvOf(t).ScriptDir(), file)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", b.Name(), err)
 		}

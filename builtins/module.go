@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -48,6 +49,15 @@ type Env struct {
 	// Root is the folder a script may read (load() files, map files);
 	// empty: the working directory.
 	Root string
+}
+
+// ScriptDir returns the folder of the script run, against which the
+// files a script names are resolved (ReadRoot for a library script).
+func (e *Env) ScriptDir() string {
+	if filepath.IsAbs(e.ScriptPath) {
+		return filepath.Dir(e.ScriptPath)
+	}
+	return e.ReadRoot()
 }
 
 // ReadRoot returns Root, or the working directory when it is empty.
