@@ -44,7 +44,7 @@ TORCH_STAMP := $(TORCH_DIR)/lib/.build-command
 
 export CGO_ENABLED := 1
 
-.PHONY: all deps build run test test-go test-nocgo test-star test-learning bench clean torch-lib FORCE
+.PHONY: all deps build run test test-go test-nocgo test-star test-learning fuzz-short bench clean torch-lib FORCE
 
 all: build
 
@@ -75,7 +75,7 @@ FORCE:
 run: build
 	./$(BIN) run $(SCRIPT)
 
-test: deps test-go test-nocgo test-star test-learning
+test: deps test-go test-nocgo test-star fuzz-short test-learning
 
 # Test artifacts (the report screenshot of the browser test) stay in
 # build/test-artifacts for a look after the run.
@@ -90,6 +90,19 @@ test-nocgo:
 
 test-star: build
 	./$(BIN) test scripts/
+
+# Every decoder of user input, fuzzed for a few seconds each (about 30 s
+# in all): json.decode through the host, map files, session manifests,
+# checkpoint manifests. FUZZTIME=1m fuzzes longer.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./interp:FuzzJSONDecode ./interp:FuzzRun ./sim/maps:FuzzParse \
+                ./runtime/output:FuzzManifest ./runtime/train/torch:FuzzCheckpointManifest
+fuzz-short: $(TORCH_LIB)
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
 
 # The training run that shows a policy learns (several minutes).
 test-learning: $(TORCH_LIB)

@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"fmt"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -18,7 +19,7 @@ see daf.mission for one mission's details.
   for name in daf.missions():
       print(name, daf.mission(name).num_agents)`, builtinMissions)
 
-	Register("mission", `daf.mission(name) -> Mission
+	Register("mission", `daf.mission(name=None, map=None) -> Mission
 
 Describes a mission: name (canonical, with its suffix and variants),
 description, num_agents, max_steps, width, height (of the built grid,
@@ -27,7 +28,15 @@ variant is an error with the closest names. A Mission is accepted
 wherever a mission name is.
 
   m = daf.mission("training_facility_1:easy")
-  print(m.num_agents, m.variants)`, builtinMission)
+  print(m.num_agents, m.variants)
+
+map="FILE" plays a map file (the format of the built-in maps, at most
+4096x4096) with every cog its spawn cells hold: the file is read relative
+to the script's folder and must lie under it, like load(). Its mission is
+named "map:FILE"; name may then add a suffix and variants (":easy+dark_side").
+
+  arena = daf.mission(map="maps/arena.map")
+  daf.compare(["baseline", "random"], [arena], episodes=4)`, builtinMission)
 }
 
 // MissionInfo is the result of daf.mission.
@@ -52,9 +61,27 @@ func builtinMissions(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 }
 
 func builtinMission(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var name starlark.Value
-	if err := UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+	var name, mapV starlark.Value = starlark.None, starlark.None
+	if err := UnpackArgs(b.Name(), args, kwargs, "name?", &name, "map?", &mapV); err != nil {
 		return nil, err
+	}
+	if mapV != starlark.None {
+		file, ok := starlark.AsString(mapV)
+		if !ok {
+			return nil, fmt.Errorf("%s: map: got %s, want a file name such as \"maps/arena.map\"", b.Name(), mapV.Type())
+		}
+		mapName, err := mission.LoadMapFile(EnvOf(t).ReadRoot(), EnvOf(t).ScriptDir(), file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		}
+		extra, _ := starlark.AsString(name)
+		if name != starlark.None && !strings.HasPrefix(extra, ":") && !strings.HasPrefix(extra, "+") {
+			return nil, fmt.Errorf("%s: name: with map=, name may only add a suffix and variants, such as \":easy+dark_side\"; got %s", b.Name(), name.String())
+		}
+		name = starlark.String(mapName + extra)
+	}
+	if name == starlark.None {
+		return nil, fmt.Errorf("%s: give a mission name (daf.missions() lists them) or map=\"FILE\"", b.Name())
 	}
 	if _, isList := elements(name); isList {
 		return nil, fmt.Errorf("%s: name: got %s, want one mission name (daf.missions() lists them)", b.Name(), name.Type())

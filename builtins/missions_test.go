@@ -46,8 +46,8 @@ print(daf.mission(m).name)
 		{`daf.mission(3)`, `daf.mission: name: got int, want a mission name such as "training_facility_1"`},
 		{`daf.mission(["training_facility_1"])`, `daf.mission: name: got list, want one mission name`},
 		{`daf.mission("training_facility_1:hard")`, `unknown suffix ":hard"`},
-		{`daf.mission()`, `daf.mission: missing argument for name`},
-		{`daf.mission(nmae="x")`, `daf.mission: unexpected keyword argument "nmae" (did you mean name?)`},
+		{`daf.mission()`, `daf.mission: give a mission name (daf.missions() lists them) or map="FILE"`},
+		{`daf.mission(nmae="x")`, `daf.mission: unexpected keyword argument "nmae" (did you mean name or map?)`},
 		{`daf.mission(daf.policy("noop"))`, `daf.mission: name: got PolicySpec`},
 	} {
 		t.Run(tc.src, func(t *testing.T) { wantErr(t, tc.src, tc.err) })

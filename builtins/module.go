@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -16,6 +18,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // Env holds the per-run settings every builtin sees; interp attaches it to
@@ -37,6 +41,45 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// AllowWrite are the directories besides OutDir that a path= argument
+	// may write into (--allow-write); Protected returns the files a
+	// script never overwrites (itself and what it loaded).
+	AllowWrite []string
+	Protected  func() []string
+	// Root is the folder a script may read (load() files, map files);
+	// empty: the working directory.
+	Root string
+}
+
+// ScriptDir returns the folder of the script run, against which the
+// files a script names are resolved (ReadRoot for a library script).
+func (e *Env) ScriptDir() string {
+	if filepath.IsAbs(e.ScriptPath) {
+		return filepath.Dir(e.ScriptPath)
+	}
+	return e.ReadRoot()
+}
+
+// ReadRoot returns Root, or the working directory when it is empty.
+func (e *Env) ReadRoot() string {
+	if e.Root != "" {
+		return e.Root
+	}
+	wd, _ := os.Getwd()
+	return wd
+}
+
+// WriteRules returns the rules output.ResolveWrite applies to a path a
+// script names.
+func (e *Env) WriteRules() output.WriteRules {
+	r := output.WriteRules{Out: e.OutDir, Allow: e.AllowWrite}
+	if e.Protected != nil {
+		r.Protected = e.Protected()
+	}
+	if e.ScriptPath != "" {
+		r.Protected = append(r.Protected, e.ScriptPath)
+	}
+	return r
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.

@@ -21,7 +21,9 @@ loaded from the network, printable) of result: a value returned by
 daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance or
 daf.train, or a list of them for one report with every section. Without path it goes to
 <out>/visualizations/<session>/<kind>.html, recorded in that session's
-manifest. Returns the path written.
+manifest. A path is relative to <out>; it may name a file under <out> or
+under a --allow-write DIR of the command line, never the script or a file
+it loaded. Returns the path written.
 
     r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
     print(daf.export_html(r))`, builtinExportHTML)
@@ -109,6 +111,9 @@ func builtinExportHTML(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 
 	if path != "" {
+		if path, err = output.ResolveWrite(path, env.WriteRules()); err != nil {
+			return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		}
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("%s: path: %v", b.Name(), err)

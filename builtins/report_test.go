@@ -44,7 +44,7 @@ func runReportScript(t *testing.T, env *Env, src string, extra starlark.StringDi
 
 func TestExportHTML(t *testing.T) {
 	dir := t.TempDir()
-	env := &Env{OutDir: filepath.Join(dir, "out"), Version: "dafscript test", ScriptPath: "exp.star", Vars: map[string]string{"episodes": "4"}}
+	env := &Env{OutDir: filepath.Join(dir, "out"), AllowWrite: []string{filepath.Join(dir, "sub")}, Version: "dafscript test", ScriptPath: "exp.star", Vars: map[string]string{"episodes": "4"}}
 	res, err := NewResult(ComparisonKind, reportFixture())
 	if err != nil {
 		t.Fatal(err)

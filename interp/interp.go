@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"go.starlark.net/lib/json"
 	"go.starlark.net/lib/math"
 	starlarktime "go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
@@ -85,7 +84,7 @@ func New(cfg Config) *Host {
 	}
 	h := &Host{cfg: cfg, sources: map[string][]byte{}}
 	h.predeclared = starlark.StringDict{
-		"json":   json.Module,
+		"json":   jsonModule,
 		"math":   math.Module,
 		"time":   starlarktime.Module,
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),

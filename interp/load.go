@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,4 +220,21 @@ func (h *Host) display(key string) string {
 		}
 	}
 	return key
+}
+
+// Files returns the absolute paths of the script files this host has run
+// or loaded so far (not the @daf library), sorted: the files a script
+// must never overwrite.
+func (h *Host) Files() []string {
+	c := h.loads
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k := range c.m {
+		if !strings.HasPrefix(k, StdlibPrefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -23,8 +23,8 @@ whether an agent on every spawn can reach every station and chest, the
 resources the extractors can yield at most within the episode (given their
 max uses and cooldowns), the hearts that budget pays for, and the map.
 Generated maps depend on --seed. The analyses are written to
-DIR/evaluations/<session>/mission_analysis.json. The exit code is 1 when a
-mission does not load.`,
+DIR/evaluations/<session>/mission_analysis.json. The exit code is 2 when a
+name is not a mission, 1 when a mission does not load.`,
 	}
 	c.Run = func(st *State, args []string) int {
 		fs := newFlagSet(c)

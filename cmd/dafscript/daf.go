@@ -43,11 +43,26 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		ScriptSHA256: p.scriptSHA,
 		Version:      st.Version,
 		MaxSteps:     sf.EpisodeSteps,
+		AllowWrite:   absPaths(st, sf.AllowWrite),
+		Root:         p.root,
 	}
 }
 
 // newHost returns the host for one run and the Env its threads share.
 func newHost(st *State, sf *ScriptFlags, p hostParams) (*interp.Host, *builtins.Env) {
 	cfg, env := hostConfig(st, sf, p)
-	return interp.New(cfg), env
+	h := interp.New(cfg)
+	env.Protected = h.Files
+	return h, env
+}
+
+// absPaths resolves --allow-write directories against the working directory.
+func absPaths(st *State, dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if a, err := absPath(st, d); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -49,6 +49,7 @@ type episodeFlags struct {
 func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
 	fs.Var(&f.missions, "m", "`mission` to play (repeat, or comma-separate, for several)")
 	fs.Var(&f.missions, "mission", "same as -m")
+	mapFlag(fs, st, func(name string) { f.missions = append(f.missions, name) })
 	fs.Var(&f.policies, "p", "`policy` CLASS[:DATA][:PROPORTION] (repeat for several)")
 	fs.Var(&f.policies, "policy", "same as -p")
 	fs.IntVar(&f.episodes, "e", defEpisodes, "`episodes` per policy and mission")

@@ -30,6 +30,7 @@ summary: steps, reward per agent, hearts deposited and key stats.
 		opts := playOptions{}
 		fs.StringVar(&opts.mission, "m", "", "mission name, e.g. training_facility_1 (see dafscript missions)")
 		fs.StringVar(&opts.mission, "mission", "", "same as -m")
+		mapFlag(fs, st, func(name string) { opts.mission = name })
 		fs.StringVar(&opts.policy, "p", "", "policy, CLASS[:DATA] (noop, random, baseline, ...)")
 		fs.StringVar(&opts.policy, "policy", "", "same as -p")
 		seed := fs.String("seed", "0", "episode seed")

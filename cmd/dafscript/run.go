@@ -32,6 +32,7 @@ type ScriptFlags struct {
 	// EpisodeSteps, when > 0, caps the length of every episode.
 	EpisodeSteps int
 	AllowClock   bool
+	AllowWrite   []string
 	Verbose      bool
 	Quiet        bool
 
@@ -61,6 +62,7 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.Uint64Var(&f.MaxSteps, "max-steps", 0, "stop a script after `N` Starlark computation steps per thread (0: no limit)")
 	fs.IntVar(&f.EpisodeSteps, "episode-steps", 0, "cap every episode at `N` simulator steps (0: each mission's own length)")
 	fs.BoolVar(&f.AllowClock, "allow-clock", false, "let time.now() read the wall clock (results may no longer be reproducible)")
+	fs.Func("allow-write", "let path= arguments write under `DIR` besides --out (repeatable)", func(s string) error { f.AllowWrite = append(f.AllowWrite, s); return nil })
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
 }

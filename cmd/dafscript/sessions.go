@@ -61,20 +61,23 @@ func timeText(t time.Time) string {
 func registerSessions() {
 	c := &Command{
 		Name:    "sessions",
-		Usage:   "dafscript sessions [--out DIR] [--op OPERATION] [--json]",
+		Usage:   "dafscript sessions [--out DIR] [--op OPERATION] [--json] [--repair]",
 		Summary: "list the sessions under the output folder",
 		Help: `Lists every session under the output folder (daf_output by default),
 oldest first: its operation, id, status (running, done, failed, cancelled,
 or interrupted when the process that ran it died), start time (UTC), the
 script that ran it and the number of files it recorded. Name one in
 'dafscript show' or 'dafscript report' by its id, or by OPERATION/ID
-when two operations share an id.`,
+when two operations share an id. --repair first removes the temporary
+files of runs that were killed and gives a manifest to a session that
+was killed before its first one was complete.`,
 	}
 	c.Run = func(st *State, args []string) int {
 		fs := newFlagSet(c)
 		out := outFlag(fs)
 		op := fs.String("op", "", "list only this `operation` (comparisons, training, ...)")
 		asJSON := fs.Bool("json", false, "print the manifests as a JSON array")
+		repair := fs.Bool("repair", false, "first remove the temporaries of killed runs and recover sessions left without a manifest")
 		pos, code, ok := parseFlags(st, c, fs, args)
 		if !ok {
 			return code
@@ -88,6 +91,9 @@ when two operations share an id.`,
 		m, err := outManager(st, *out)
 		if err != nil {
 			return runFailed(st, c.Name, err)
+		}
+		if *repair && !repairOutput(st, m) {
+			return ExitError
 		}
 		all, err := m.Sessions()
 		if err != nil {
@@ -128,6 +134,21 @@ when two operations share an id.`,
 		return ExitOK
 	}
 	register(*c)
+}
+
+// repairOutput runs output's Repair and reports what it did on stderr.
+func repairOutput(st *State, m *output.Manager) bool {
+	r, err := m.Repair()
+	for _, p := range r.Removed {
+		fmt.Fprintf(st.Stderr, "removed %s\n", p)
+	}
+	for _, s := range r.Recovered {
+		fmt.Fprintf(st.Stderr, "recovered %s (interrupted)\n", s)
+	}
+	if err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript sessions: %v\n", err)
+	}
+	return err == nil
 }
 
 func contains(list []string, s string) bool {

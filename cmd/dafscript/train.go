@@ -29,6 +29,7 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		var missions, hps listFlag
 		fs.Var(&missions, "m", "`mission` to train on (repeat, or comma-separate, for several)")
 		fs.Var(&missions, "mission", "same as -m")
+		mapFlag(fs, st, func(name string) { missions = append(missions, name) })
 		pol := fs.String("p", "lstm", "`policy` class: lstm or stateless")
 		fs.StringVar(pol, "policy", "lstm", "same as -p")
 		steps := fs.Int64("steps", 100_000, "agent-`steps` to train for (rounded up to whole updates)")

@@ -6,16 +6,22 @@ import (
 	"path/filepath"
 )
 
+// beforeRename, when set (by tests), runs after a temporary file is
+// complete and before it is renamed: the window a kill leaves debris in.
+var beforeRename func(tmp string)
+
 // WriteFileAtomic writes data to path so that a reader (or a crash at any
 // moment) sees either the old file, or no file, or the complete new one:
 // it writes a temporary file in the same directory, flushes it to disk,
-// renames it over path and then flushes the directory entry.
+// renames it over path and then flushes the directory entry. The
+// temporary's name says which process wrote it (TempPattern), so that a
+// later run can remove the ones a killed process left (CleanTemps).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -37,6 +43,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmpName)
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if beforeRename != nil {
+		beforeRename(tmpName)
 	}
 	if err := os.Rename(tmpName, path); err != nil {
 		os.Remove(tmpName)

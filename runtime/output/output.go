@@ -135,6 +135,9 @@ func (m *Manager) NewSession(op string, info RunInfo) (*Session, error) {
 	if err := os.MkdirAll(opDir, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
+	// What killed runs of this operation left: best effort, a failure to
+	// clean never stops a new run.
+	_, _ = m.repairOp(op, false)
 	now := m.clock()
 	id, err := reserve(now, func(id string) error { return os.Mkdir(filepath.Join(opDir, id), 0o755) })
 	if err != nil {

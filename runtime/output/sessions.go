@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,12 +24,30 @@ type SessionInfo struct {
 // Ref returns "operation/id", which names the session unambiguously.
 func (si SessionInfo) Ref() string { return si.Operation + "/" + si.ID }
 
+// MaxManifestBytes bounds the size of a manifest.json dafscript reads: a
+// manifest lists file names and hashes, far below it.
+const MaxManifestBytes = 64 << 20
+
 // ReadManifest reads dir/manifest.json.
 func ReadManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestName)
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxManifestBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	return ParseManifest(path, data)
+}
+
+// ParseManifest decodes the manifest text data read from path (which
+// labels errors).
+func ParseManifest(path string, data []byte) (*Manifest, error) {
+	if len(data) > MaxManifestBytes {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a manifest written by dafscript", path, MaxManifestBytes>>20)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -57,6 +76,13 @@ func (m *Manager) Sessions() ([]SessionInfo, error) {
 			}
 			dir := filepath.Join(m.root, op, e.Name())
 			man, err := ReadManifest(dir)
+			if errors.Is(err, fs.ErrNotExist) {
+				// Killed while writing its first manifest: an
+				// interrupted session, not an invisible one.
+				if om, _, ok := orphanManifest(dir, op, e.Name()); ok {
+					man, err = om, nil
+				}
+			}
 			if err != nil {
 				if !errors.Is(err, fs.ErrNotExist) {
 					bad = append(bad, err.Error())
@@ -144,6 +170,12 @@ func (m *Manifest) Stale() bool {
 func Verify(dir string, man *Manifest) []string {
 	var problems []string
 	for _, f := range man.Files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Name)) {
+			// A hostile manifest must not send the check out of the
+			// session (to /dev/zero, say).
+			problems = append(problems, fmt.Sprintf("%s: not a file inside the session folder", f.Name))
+			continue
+		}
 		e, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.Name)))
 		switch {
 		case err != nil:

@@ -154,13 +154,13 @@ func newTrainer(o Options) (*trainer, error) {
 			return nil, err
 		}
 		if len(ck.Trainer) == 0 || ck.AdamAvg == nil {
-			return nil, fmt.Errorf("resume: checkpoint %s holds no training state (was it written by daf.train?)", ck.Dir)
+			return nil, fmt.Errorf("resume: checkpoint %s holds no training state (was it written by daf.train?)", o.Resume)
 		}
 		if err := json.Unmarshal(ck.Trainer, &prev); err != nil {
-			return nil, fmt.Errorf("resume: checkpoint %s: trainer state: %v", ck.Dir, err)
+			return nil, fmt.Errorf("resume: checkpoint %s: trainer state: %v", o.Resume, err)
 		}
 		if err := sameRun(&prev, o, h); err != nil {
-			return nil, fmt.Errorf("resume: checkpoint %s: %v", ck.Dir, err)
+			return nil, fmt.Errorf("resume: checkpoint %s: %v", o.Resume, err)
 		}
 	}
 	// The environment layout by class, for the same batch of 4096
@@ -195,7 +195,7 @@ func newTrainer(o Options) (*trainer, error) {
 	}
 	if ck != nil && ck.Config.NumParams() != t.cfg.NumParams() {
 		return nil, fmt.Errorf("resume: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
-			ck.Dir, ck.Config.Class(), ck.Config.Hidden, t.cfg.Class(), t.cfg.Hidden)
+			o.Resume, ck.Config.Class(), ck.Config.Hidden, t.cfg.Class(), t.cfg.Hidden)
 	}
 
 	// Environments first: their agent count sizes everything else.
@@ -244,7 +244,7 @@ func newTrainer(o Options) (*trainer, error) {
 		t.state.Update, t.state.Step, t.state.Episodes = prev.Update, prev.Step, prev.Episodes
 		t.state.Recent, t.state.Curve = prev.Recent, prev.Curve
 		if t.state.Update > t.total {
-			return nil, fmt.Errorf("resume: checkpoint %s is at update %d, past the %d updates of %d steps", ck.Dir, prev.Update, t.total, o.Steps)
+			return nil, fmt.Errorf("resume: checkpoint %s is at update %d, past the %d updates of %d steps", o.Resume, prev.Update, t.total, o.Steps)
 		}
 		if t.state.Update > 0 {
 			if err := t.newEnvs(t.state.Update); err != nil {

@@ -238,7 +238,7 @@ func readGrid(filename string, n *yaml.Node, legend map[rune]legendEntry) (*File
 		for c, ch := range row {
 			e, ok := legend[ch]
 			if !ok {
-				return nil, fmt.Errorf("%s:%d: unknown character %q at column %d (not in char_to_map_name)", filename, line, ch, c+1)
+				return nil, fmt.Errorf("%s:%d:%d: unknown character %q (not in char_to_map_name)", filename, line, c+1, ch)
 			}
 			if e.clipped {
 				f.ClippedCells = append(f.ClippedCells, len(m.Cells))

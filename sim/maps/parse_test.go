@@ -213,9 +213,9 @@ func TestParse(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"unknown character", "type: x\nmap_data: |-\n  ##\n  #x\nchar_to_map_name:\n  '#': wall\n",
-			"bad.map:4: unknown character 'x' at column 2"},
+			"bad.map:4:2: unknown character 'x'"},
 		{"unknown character, keep-newline block", "map_data: |\n  #\n  #\n  ?\nchar_to_map_name: {'#': wall}\n",
-			"bad.map:4: unknown character '?'"},
+			"bad.map:4:1: unknown character '?'"},
 		{"ragged", "map_data: |-\n  ###\n  ##\nchar_to_map_name: {'#': wall}\n",
 			"bad.map:3: row 2 is 2 characters wide, the first row is 3"},
 		{"blank row inside", "map_data: |-\n  ##\n\n  ##\nchar_to_map_name: {'#': wall}\n",

@@ -268,6 +268,14 @@ func Get(name string) (*Mission, error) {
 	head := strings.TrimSpace(parts[0])
 	baseName, suffix, hasSuffix := strings.Cut(head, ":")
 	b, ok := c[baseName]
+	if strings.HasPrefix(head, MapPrefix) {
+		var rest string
+		if b, rest, ok = customBase(head); !ok {
+			return nil, fmt.Errorf("unknown mission %q: a map file is read by daf.mission(map=\"FILE\") or --map FILE first", head)
+		}
+		baseName = b.name
+		suffix, hasSuffix = strings.CutPrefix(rest, ":")
+	}
 	if !ok {
 		return nil, fmt.Errorf("unknown mission %q%s", baseName, suggest.Hint(baseName, Names(), 3))
 	}

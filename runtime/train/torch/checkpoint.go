@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // A checkpoint is a directory:
@@ -124,7 +127,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	tmp, err := os.MkdirTemp(parent, output.TempPattern(filepath.Base(dir)))
 	if err != nil {
 		return err
 	}
@@ -179,14 +182,19 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		}
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	} else if !fi.IsDir() {
+		// A file of a checkpoint (its manifest.json, say) stands for its
+		// folder; any other file is not a checkpoint.
 		dir = filepath.Dir(path)
+		if _, err := os.Stat(filepath.Join(dir, manifestName)); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: is a file, but a checkpoint is a folder written by daf.train (holding %s, state.json and weights.bin), such as daf_output/training/<session>/checkpoints/update_000010", path, manifestName)
+		}
 	}
 	fail := func(format string, a ...any) error {
-		return fmt.Errorf("checkpoint %s: %s", dir, fmt.Sprintf(format, a...))
+		return fmt.Errorf("checkpoint %s: %s", path, fmt.Sprintf(format, a...))
 	}
-	mb, err := os.ReadFile(filepath.Join(dir, manifestName))
+	mb, err := readLimited(filepath.Join(dir, manifestName), maxCheckpointJSON)
 	if err != nil {
-		return nil, fail("no readable %s (is this a checkpoint directory written by daf.train?)", manifestName)
+		return nil, fail("no readable %s: a checkpoint is a folder written by daf.train (holding %s, state.json and weights.bin)", manifestName, manifestName)
 	}
 	var man ckManifest
 	if err := json.Unmarshal(mb, &man); err != nil {
@@ -203,7 +211,10 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		if f.Name != filepath.Base(f.Name) || f.Name == manifestName {
 			return nil, fail("manifest lists a bad file name %q", f.Name)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if f.Bytes < 0 || f.Bytes > maxCheckpointFile {
+			return nil, fail("manifest gives %s a size of %d bytes, more than a checkpoint file holds (at most %d)", f.Name, f.Bytes, int64(maxCheckpointFile))
+		}
+		b, err := readLimited(filepath.Join(dir, f.Name), f.Bytes+1)
 		if err != nil {
 			return nil, fail("%s is missing: %v", f.Name, err)
 		}
@@ -258,4 +269,23 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		ck.AdamAvg, ck.AdamAvgSq = o[:st.NumParams], o[st.NumParams:]
 	}
 	return ck, nil
+}
+
+// Bounds on what ReadCheckpoint reads, so that a hostile checkpoint
+// cannot make it allocate without end: the manifest is a few hundred
+// bytes, and weights.bin of the largest network is far below 4 GiB.
+const (
+	maxCheckpointJSON = 1 << 20
+	maxCheckpointFile = 4 << 30
+)
+
+// readLimited reads at most limit bytes of path (enough to tell that a
+// file is larger than the limit).
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
 }

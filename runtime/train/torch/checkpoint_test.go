@@ -9,7 +9,7 @@ import (
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
-func writeTest(t *testing.T, class string, hidden int) string {
+func writeTest(t testing.TB, class string, hidden int) string {
 	t.Helper()
 	cfg, err := DefaultConfig(class, hidden)
 	if err != nil {
@@ -106,4 +106,63 @@ func TestPolicyMismatch(t *testing.T) {
 			t.Errorf("%+v: error %v, want %q", tc.spec, err, tc.want)
 		}
 	}
+}
+
+// A file that is not a checkpoint used to get an error about its folder
+// ("checkpoint .: no readable manifest.json", "checkpoint /etc: ...");
+// errors now name the path as given and say that a checkpoint is a folder.
+func TestCheckpointPathAsGiven(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "ckpt.pt")
+	if err := os.WriteFile(garbage, []byte("not a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	ck := writeTest(t, "stateless", 8)
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{"ckpt.pt", "checkpoint ckpt.pt: is a file, but a checkpoint is a folder written by daf.train"},
+		{garbage, "checkpoint " + garbage + ": is a file, but a checkpoint is a folder"},
+		{"/etc/passwd", "checkpoint /etc/passwd: is a file, but a checkpoint is a folder"},
+		{dir, "checkpoint " + dir + ": no readable manifest.json: a checkpoint is a folder"},
+	} {
+		_, err := ReadCheckpoint(tc.path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ReadCheckpoint(%q) = %v, want %q", tc.path, err, tc.want)
+		}
+	}
+	// A file inside a checkpoint stands for the checkpoint.
+	if got, err := ReadCheckpoint(filepath.Join(ck, "weights.bin")); err != nil || got.Dir != ck {
+		t.Errorf("ReadCheckpoint(weights.bin) = %v, %v; want the checkpoint %s", got, err, ck)
+	}
+	// Through the policy loader, as daf.policy("lstm", data_path="ckpt.pt") and -p lstm:ckpt.pt reach it.
+	if _, err := policy.New(policy.Spec{Class: "lstm", Data: "ckpt.pt"}); err == nil || !strings.Contains(err.Error(), "checkpoint ckpt.pt: is a file") {
+		t.Errorf("policy with a garbage checkpoint: %v", err)
+	}
+}
+
+// FuzzCheckpointManifest reads arbitrary manifest.json and state.json
+// texts: every one ends in a checkpoint or an error naming the path,
+// never a panic or an allocation the manifest asks for.
+func FuzzCheckpointManifest(f *testing.F) {
+	good := writeTest(f, "stateless", 8)
+	man, _ := os.ReadFile(filepath.Join(good, "manifest.json"))
+	state, _ := os.ReadFile(filepath.Join(good, "state.json"))
+	f.Add(man, state)
+	f.Add([]byte(`{"format":"dafscript-checkpoint","version":1,"files":[{"name":"weights.bin","bytes":99999999999999}]}`), state)
+	f.Add([]byte(`{"format":"dafscript-checkpoint","version":1,"files":[{"name":"../x","bytes":1}]}`), state)
+	f.Add([]byte(strings.Repeat("[", 100000)), state)
+	f.Fuzz(func(t *testing.T, man, state []byte) {
+		dir := t.TempDir()
+		for name, b := range map[string][]byte{"manifest.json": man, "state.json": state, "weights.bin": make([]byte, 16)} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := ReadCheckpoint(dir)
+		if err != nil && !strings.Contains(err.Error(), dir) {
+			t.Fatalf("error does not name the checkpoint: %v", err)
+		}
+	})
 }

@@ -77,7 +77,7 @@ func NewPolicy(class string, s policy.Spec) (*Policy, error) {
 			return nil, err
 		}
 		if ck.Config.Class() != class {
-			return nil, fmt.Errorf("checkpoint %s holds a %s policy, not %s (use daf.policy(%q, data_path=...))", ck.Dir, ck.Config.Class(), class, ck.Config.Class())
+			return nil, fmt.Errorf("checkpoint %s holds a %s policy, not %s (use daf.policy(%q, data_path=...))", s.Data, ck.Config.Class(), class, ck.Config.Class())
 		}
 		cfg, weights = ck.Config, ck.Params
 		if _, ok := kw["hidden_size"]; ok {
@@ -86,11 +86,11 @@ func NewPolicy(class string, s policy.Spec) (*Policy, error) {
 				return nil, err
 			}
 			if int(h) != cfg.Hidden {
-				return nil, fmt.Errorf("checkpoint %s has hidden size %d, not %d", ck.Dir, cfg.Hidden, h)
+				return nil, fmt.Errorf("checkpoint %s has hidden size %d, not %d", s.Data, cfg.Hidden, h)
 			}
 		}
 		if a, ok := kw["activation"]; ok && a != cfg.Activation() {
-			return nil, fmt.Errorf("checkpoint %s uses activation %s, not %v", ck.Dir, cfg.Activation(), a)
+			return nil, fmt.Errorf("checkpoint %s uses activation %s, not %v", s.Data, cfg.Activation(), a)
 		}
 	} else {
 		h, err := intArg(kw, "hidden_size", DefaultHidden)
