@@ -93,10 +93,12 @@ test-star: build
 
 # Every decoder of user input, fuzzed for a few seconds each (about 30 s
 # in all): json.decode through the host, map files, session manifests,
-# checkpoint manifests. FUZZTIME=1m fuzzes longer.
-FUZZTIME ?= 5s
+# checkpoint manifests, YAML configs, deployment packages. FUZZTIME=1m
+# fuzzes longer.
+FUZZTIME ?= 4s
 FUZZ_TARGETS := ./interp:FuzzJSONDecode ./interp:FuzzRun ./sim/maps:FuzzParse \
-                ./runtime/output:FuzzManifest ./runtime/train/torch:FuzzCheckpointManifest
+                ./runtime/output:FuzzManifest ./runtime/train/torch:FuzzCheckpointManifest \
+                ./runtime/config:FuzzParse ./runtime/pkg:FuzzRead ./runtime/pkg:FuzzParseManifest
 fuzz-short: $(TORCH_LIB)
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; \
