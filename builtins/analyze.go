@@ -9,7 +9,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/analysis"
 	"github.com/dafscript/dafscript/runtime/compare"
 	"github.com/dafscript/dafscript/runtime/eval"
-	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
 func init() {
@@ -76,15 +76,15 @@ func builtinAnalyzeMission(t *starlark.Thread, b *starlark.Builtin, args starlar
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
-	a := analysis.AnalyzeMissionSeed(ms[0].Name, seed)
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "name": ms[0].Name})
-	if _, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
-		_, err := s.WriteJSON("mission_analysis.json", a)
-		return err
-	}); err != nil {
+	all, _, err := op.Do(env.Op(b.Name()), analysis.MissionOperation, op.Call[analysis.MissionOptions]{
+		Options: analysis.MissionOptions{Missions: []string{ms[0].Name}, Seed: seed},
+		Seed:    seed,
+		Args:    map[string]any{"function": b.Name(), "name": ms[0].Name},
+	})
+	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	return NewResult(MissionAnalysisKind, a)
+	return NewResult(MissionAnalysisKind, all[0])
 }
 
 func builtinAnalyzePerformance(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -122,16 +122,13 @@ func builtinAnalyzePerformance(t *starlark.Thread, b *starlark.Builtin, args sta
 	default:
 		return nil, fmt.Errorf("%s: mission: got %s, want a mission name or None", b.Name(), misV.Type())
 	}
-	perf, err := analysis.AnalyzePerformance(res, mission)
+	perf, _, err := op.Do(env.Op(b.Name()), analysis.PerformanceOperation, op.Call[analysis.PerformanceOptions]{
+		Options: analysis.PerformanceOptions{Results: res, Mission: mission},
+		Seed:    res.Seed,
+		Args: map[string]any{"function": b.Name(), "mission": mission,
+			"policies": strings.Join(res.Policies, ", ")},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: mission: %v", b.Name(), err)
-	}
-	info := runInfo(env, res.Seed, map[string]any{"function": b.Name(), "mission": mission,
-		"policies": strings.Join(res.Policies, ", ")})
-	if _, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
-		_, err := s.WriteJSON("performance.json", perf)
-		return err
-	}); err != nil {
 		return nil, callError(b.Name(), err)
 	}
 	return NewResult(PerformanceKind, perf)

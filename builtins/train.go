@@ -6,6 +6,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
@@ -62,7 +63,7 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		return nil, err
 	}
 	pol, ok := starlark.AsString(polV)
-	if !ok || (pol != "lstm" && pol != "stateless") {
+	if !ok {
 		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
 	}
 	steps, err := int64Arg("steps", stepsV, 100_000, 1)
@@ -76,9 +77,6 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	hyper, err := hyperparameters(hyperV)
 	if err != nil {
 		return nil, fail("%v", err)
-	}
-	if _, err := train.ParseHyperparameters(hyper); err != nil {
-		return nil, fail("hyperparameters: %v", err)
 	}
 	dev, ok := starlark.AsString(devV)
 	if !ok {
@@ -94,15 +92,16 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			return nil, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
 		}
 	}
-	o := train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
-		CheckpointEvery: ck, Resume: resume, Progress: env.Stderr, ShowProgress: env.Interactive, Logger: env.Logger}
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
-		"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume})
-	res, dir, err := train.InSession(env.Context(), env.OutDir, info, o)
+	res, _, err := op.Do(env.Op(b.Name()), train.Operation, op.Call[train.Options]{
+		Options: train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
+			CheckpointEvery: ck, Resume: resume},
+		Seed: seed,
+		Args: map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
+			"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume},
+	})
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	env.Logger.Info("training written", "dir", dir)
 	return NewResult(TrainingKind, res)
 }
 

@@ -162,28 +162,13 @@ type batch struct {
 // Run plays every episode and returns the results in job order. The first
 // failure (or the context's cancellation) stops the work and is returned.
 func Run(parent context.Context, opts Options) (*Results, error) {
-	if len(opts.Entries) == 0 {
-		return nil, errors.New("no policies given")
-	}
-	if len(opts.Missions) == 0 {
-		return nil, errors.New("no missions given")
-	}
-	if opts.Episodes < 1 {
-		return nil, fmt.Errorf("episodes must be >= 1, got %d", opts.Episodes)
-	}
-	if opts.MaxSteps < 0 {
-		return nil, fmt.Errorf("max_steps must be >= 0, got %d", opts.MaxSteps)
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
 	pols := make([][]policy.Policy, len(opts.Entries))
 	res := &Results{Episodes: opts.Episodes, Seed: opts.Seed, MaxSteps: opts.MaxSteps}
 	for i, e := range opts.Entries {
-		if len(e.Members) == 0 {
-			return nil, fmt.Errorf("policy %d (%s) has no members", i, e.Name)
-		}
 		for _, m := range e.Members {
-			if !(m.Proportion > 0) || math.IsInf(m.Proportion, 0) {
-				return nil, fmt.Errorf("policy %s: proportion of %s must be a positive number, got %v", e.Name, m.Spec, m.Proportion)
-			}
 			p, err := policy.New(m.Spec)
 			if err != nil {
 				return nil, err
