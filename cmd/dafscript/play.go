@@ -73,11 +73,7 @@ summary: steps, reward per agent, hearts deposited and key stats.
 		defer cancel()
 		res, err := playEpisode(ctx, st.Stdout, m, p, opts)
 		if err != nil {
-			fmt.Fprintf(st.Stderr, "dafscript play: %v\n", err)
-			if errors.Is(err, context.Canceled) {
-				return ExitCancelled
-			}
-			return ExitError
+			return runFailed(st, c.Name, err)
 		}
 		writeSummary(st.Stdout, m, p.Name(), opts.seed, res)
 		return ExitOK

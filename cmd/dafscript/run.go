@@ -18,6 +18,7 @@ import (
 
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/stdlib"
 )
 
@@ -279,15 +280,14 @@ func reportError(st *State, host *interp.Host, ctx context.Context, err error) i
 		return ExitCancelled
 	}
 	fmt.Fprint(st.Stderr, host.FormatError(err))
-	var ec ExitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
 	var ie *interp.InternalError
 	if errors.As(err, &ie) && st.Getenv("DAFSCRIPT_TRACEBACK") != "" {
 		fmt.Fprintln(st.Stderr, ie.Stack)
 	}
-	return ExitError
+	if k := op.KindOf(err); k != op.Usage {
+		return k.ExitCode()
+	}
+	return ExitError // a bad argument to a builtin is a failing script
 }
 
 // hostParams are the per-run facts newHost needs besides the flags.
