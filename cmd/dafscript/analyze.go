@@ -10,7 +10,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
+func analyzeCmd() *Command {
 	c := &Command{
 		Name:    "analyze",
 		Usage:   "dafscript analyze MISSION... [--seed S] [--grid=false] [--format table|json|yaml] [--out DIR]",
@@ -69,7 +69,7 @@ mission does not load.`,
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 func writeAnalysis(w io.Writer, a *analysis.MissionAnalysis, grid bool) {

@@ -8,7 +8,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
+func compareCmd() *Command {
 	c := &Command{
 		Name:    "compare",
 		Usage:   "dafscript compare -m MISSION... -p POLICY... [-e N] [--seed S] [--alpha A] [--metric reward|hearts|performance_score] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
@@ -64,5 +64,5 @@ docs/statistics.md explains every number.`,
 		fmt.Fprintf(st.Stderr, "report written to %s\n", dir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }

@@ -171,7 +171,7 @@ func runFailed(st *State, name string, err error) int {
 	return op.ExitCode(err)
 }
 
-func init() {
+func evalCmd() *Command {
 	c := &Command{
 		Name:    "eval",
 		Usage:   "dafscript eval -m MISSION... -p POLICY... [-e N] [--seed S] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
@@ -220,5 +220,5 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }

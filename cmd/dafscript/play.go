@@ -14,7 +14,7 @@ import (
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
-func init() {
+func playCmd() *Command {
 	c := &Command{
 		Name:    "play",
 		Usage:   "dafscript play -m MISSION -p POLICY [--seed N] [--steps N] [--render text|none]",
@@ -78,7 +78,7 @@ summary: steps, reward per agent, hearts deposited and key stats.
 		writeSummary(st.Stdout, m, p.Name(), opts.seed, res)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 type playOptions struct {

@@ -117,8 +117,8 @@ func sortedVars(vars map[string]string) []string {
 	return names
 }
 
-func init() {
-	register(Command{
+func runCmd() *Command {
+	return &Command{
 		Name:    "run",
 		Usage:   "dafscript run [flags] FILE.star",
 		Summary: "run a Starlark experiment script",
@@ -129,7 +129,7 @@ daf.compare, ...); daf.vars holds the --var values as strings.
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
 		Run: runCommand,
-	})
+	}
 }
 
 func runCommand(st *State, args []string) int {

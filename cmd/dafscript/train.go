@@ -10,7 +10,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
+func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
 		Usage:   "dafscript train -m MISSION... [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
@@ -100,5 +100,5 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		fmt.Fprintf(st.Stderr, "training written to %s\n", sdir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
