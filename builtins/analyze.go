@@ -12,8 +12,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
-	Register("analyze_mission", `daf.analyze_mission(name, seed=None) -> MissionAnalysis
+const analyzeMissionDoc = `daf.analyze_mission(name, seed=None) -> MissionAnalysis
 
 Inspects a mission (a name with variants, or daf.mission(...)) as built
 with seed (None: the run's --seed; only generated maps depend on it)
@@ -32,9 +31,9 @@ to <out>/evaluations/<session>/mission_analysis.json.
   a = daf.analyze_mission("training_facility_1")
   if not a.all_reachable:
     fail(a.unreachable)
-  print(a.resource_budget, a.max_hearts)`, builtinAnalyzeMission)
+  print(a.resource_budget, a.max_hearts)`
 
-	Register("analyze_performance", `daf.analyze_performance(results, mission=None) -> PerformanceAnalysis
+const analyzePerformanceDoc = `daf.analyze_performance(results, mission=None) -> PerformanceAnalysis
 
 Summarises how each policy did, from a daf.evaluate or daf.compare result,
 on one mission (a name) or on all of them pooled (None).
@@ -49,8 +48,7 @@ episode, summed over agents)). Also written to
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=10)
   for p in daf.analyze_performance(r).policies:
-      print(p.policy, p.success_rate, p.hearts_per_episode)`, builtinAnalyzePerformance)
-}
+      print(p.policy, p.success_rate, p.hearts_per_episode)`
 
 const (
 	// MissionAnalysisKind is the Starlark type name of daf.analyze_mission's result.

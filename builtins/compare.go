@@ -9,8 +9,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
-	Register("compare", `daf.compare(policies, missions, episodes_per_mission=5, seed=None, alpha=0.05, metric="reward", mixed=False, max_steps=None) -> ComparisonReport
+const compareDoc = `daf.compare(policies, missions, episodes_per_mission=5, seed=None, alpha=0.05, metric="reward", mixed=False, max_steps=None) -> ComparisonReport
 
 Compares policies statistically. By default each policy plays its own
 episodes with the whole team under it; episode e of a mission has the same
@@ -41,8 +40,7 @@ docs/statistics.md explains every number.
   print(r.table())
   for p in r.pairwise_comparisons:
       if p.significant:
-          print(p.a, "vs", p.b, p.mean_diff, p.holm_p)`, builtinCompare)
-}
+          print(p.a, "vs", p.b, p.mean_diff, p.holm_p)`
 
 // ComparisonKind is the Starlark type name of daf.compare's result.
 const ComparisonKind = "ComparisonReport"

@@ -12,8 +12,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
-	Register("evaluate", `daf.evaluate(policies, missions, episodes=10, seed=None, max_steps=None) -> EvaluationResult
+const evaluateDoc = `daf.evaluate(policies, missions, episodes=10, seed=None, max_steps=None) -> EvaluationResult
 
 Plays every policy on every mission for the given number of episodes and
 returns a summary per (policy, mission) plus every episode. policies is a
@@ -37,8 +36,7 @@ it). The result is also written to <out>/evaluations/<session>/evaluation.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
   for row in r.summary:
-      print(row.policy, row.mission, row.reward.mean, row.hearts_deposited)`, builtinEvaluate)
-}
+      print(row.policy, row.mission, row.reward.mean, row.hearts_deposited)`
 
 // EvaluationKind is the Starlark type name of daf.evaluate's result.
 const EvaluationKind = "EvaluationResult"

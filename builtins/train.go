@@ -10,8 +10,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
-func init() {
-	Register("train", `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list; environment i plays missions[i % n]).
@@ -42,8 +41,7 @@ updates, episodes, session_dir, checkpoints, resumed_from.
   r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
                 hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)
   print(r.final_reward, r.final_checkpoint)
-  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`, builtinTrain)
-}
+  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`
 
 // TrainingKind is the Starlark type name of daf.train's result.
 const TrainingKind = "TrainingResult"
