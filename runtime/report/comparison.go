@@ -11,8 +11,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/stats"
 )
 
-func init() {
-	Register("comparison", comparisonSections,
+func comparisonKind() *kind {
+	return newKind("comparison", comparisonSections,
 		ForType[compare.Report](),
 		WithMarkdown(comparisonMarkdown),
 		WithTitle(func(v any) string {

@@ -8,8 +8,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/trainresult"
 )
 
-func init() {
-	Register("training", trainingSections,
+func trainingKind() *kind {
+	return newKind("training", trainingSections,
 		ForType[trainresult.Result](),
 		WithMarkdown(trainingMarkdown),
 		WithTitle(func(v any) string {
