@@ -165,9 +165,61 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
 	}
-	pols := make([][]policy.Policy, len(opts.Entries))
 	res := &Results{Episodes: opts.Episodes, Seed: opts.Seed, MaxSteps: opts.MaxSteps}
-	for i, e := range opts.Entries {
+	pols, err := buildPolicies(opts.Entries, res)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range opts.Missions {
+		res.Missions = append(res.Missions, m.Name)
+	}
+	batches := planBatches(&opts, pols)
+	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
+	s := &scheduler{parent: parent, running: map[int]context.CancelFunc{}, errJob: -1}
+	done := make(chan int, len(batches))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(batches))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= len(batches) || parent.Err() != nil {
+					return
+				}
+				b := batches[bi]
+				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
+				ctx, ok := s.start(base)
+				if !ok {
+					continue
+				}
+				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				s.finish(base, err)
+				if err == nil {
+					done <- b.n
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	for n := range done {
+		opts.Progress.Add(int64(n))
+	}
+	if s.firstErr != nil {
+		return nil, s.firstErr
+	}
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// buildPolicies makes every member's policy, by entry, and names the
+// entries in res.
+func buildPolicies(entries []Entry, res *Results) ([][]policy.Policy, error) {
+	pols := make([][]policy.Policy, len(entries))
+	for i, e := range entries {
 		for _, m := range e.Members {
 			p, err := policy.New(m.Spec)
 			if err != nil {
@@ -181,10 +233,14 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		}
 		res.Policies = append(res.Policies, name)
 	}
-	for _, m := range opts.Missions {
-		res.Missions = append(res.Missions, m.Name)
-	}
+	return pols, nil
+}
 
+// planBatches cuts the work into batches of the policies' preferred size
+// (or opts.Batch), longest first (agents x steps x episodes), so that no
+// long batch starts last and leaves the other workers idle; the order of
+// the results does not depend on it.
+func planBatches(opts *Options, pols [][]policy.Policy) []batch {
 	var batches []batch
 	for i := range opts.Entries {
 		k := opts.Batch
@@ -202,10 +258,6 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 			}
 		}
 	}
-
-	// Longest first (agents x steps x episodes), so that no long batch
-	// starts last and leaves the other workers idle; the order of the
-	// results does not depend on it.
 	cost := func(b batch) int {
 		m := opts.Missions[b.mission]
 		steps := m.MaxSteps
@@ -215,81 +267,51 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		return max(1, m.NumAgents) * max(1, steps) * b.n
 	}
 	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
+	return batches
+}
 
-	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
-	jobs := max(1, min(opts.Jobs, len(batches)))
-	// A failure stops the jobs after it in job order, but those before it
-	// still run: one of them may fail too, and the error reported is that
-	// of the earliest failing job, whatever the pool size and timing.
-	var (
-		next     atomic.Int64
-		mu       sync.Mutex
-		firstErr error
-		errJob   = -1
-		running  = map[int]context.CancelFunc{} // by job base
-		wg       sync.WaitGroup
-	)
-	start := func(base int) (context.Context, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if errJob >= 0 && base > errJob {
-			return nil, false
+// scheduler decides which jobs still run after a failure. A failure
+// stops the jobs after it in job order, but those before it still run:
+// one of them may fail too, and the error reported is that of the
+// earliest failing job, whatever the pool size and timing.
+type scheduler struct {
+	parent   context.Context
+	mu       sync.Mutex
+	firstErr error
+	errJob   int                        // the job base of firstErr, -1 for none
+	running  map[int]context.CancelFunc // by job base
+}
+
+// start returns the context of the job at base, or false when an earlier
+// job has failed.
+func (s *scheduler) start(base int) (context.Context, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.errJob >= 0 && base > s.errJob {
+		return nil, false
+	}
+	ctx, cancel := context.WithCancel(s.parent)
+	s.running[base] = cancel
+	return ctx, true
+}
+
+// finish records the end of the job at base; a failure cancels the later
+// running jobs.
+func (s *scheduler) finish(base int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[base]()
+	delete(s.running, base)
+	// A job stopped by our own cancellation has nothing to report.
+	if err == nil || errors.Is(err, context.Canceled) || (s.errJob >= 0 && base > s.errJob) {
+		return
+	}
+	s.firstErr, s.errJob = err, base
+	for b, cancel := range s.running {
+		if b > base {
+			cancel()
 		}
-		ctx, cancel := context.WithCancel(parent)
-		running[base] = cancel
-		return ctx, true
 	}
-	finish := func(base int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		running[base]()
-		delete(running, base)
-		// A job stopped by our own cancellation has nothing to report.
-		if err == nil || errors.Is(err, context.Canceled) || (errJob >= 0 && base > errJob) {
-			return
-		}
-		firstErr, errJob = err, base
-		for b, cancel := range running {
-			if b > base {
-				cancel()
-			}
-		}
-	}
-	done := make(chan int, len(batches))
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				bi := int(next.Add(1) - 1)
-				if bi >= len(batches) || parent.Err() != nil {
-					return
-				}
-				b := batches[bi]
-				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
-				ctx, ok := start(base)
-				if !ok {
-					continue
-				}
-				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
-				finish(base, err)
-				if err == nil {
-					done <- b.n
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(done) }()
-	for n := range done {
-		opts.Progress.Add(int64(n))
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := parent.Err(); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // Assign gives each of n agents a member index: counts by largest
