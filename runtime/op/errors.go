@@ -34,20 +34,14 @@ func (k Kind) ExitCode() int {
 	return 1
 }
 
-// Error is an error of a known kind. Reported means its message was
-// already shown to the user (a formatted Starlark backtrace, a usage
-// text), so the CLI only exits with its code.
+// Error is an error of a known kind.
 type Error struct {
-	Kind     Kind
-	Err      error
-	Reported bool
+	Kind Kind
+	Err  error
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
-
-// ExitCode makes *Error an exit coder wherever it is wrapped.
-func (e *Error) ExitCode() int { return e.Kind.ExitCode() }
 
 // Wrap returns err as an error of kind k (nil stays nil).
 func Wrap(k Kind, err error) error {
@@ -60,23 +54,9 @@ func Wrap(k Kind, err error) error {
 // Usagef returns a usage error.
 func Usagef(format string, a ...any) error { return &Error{Kind: Usage, Err: fmt.Errorf(format, a...)} }
 
-// Reported marks err as already shown to the user, keeping its kind.
-func Reported(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &Error{Kind: KindOf(err), Err: err, Reported: true}
-}
-
-// IsReported says whether err was already shown to the user.
-func IsReported(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Reported
-}
-
-// KindOf classifies err: the kind of the outermost *Error (or of any
-// error with an ExitCode method) in its chain, Cancelled for a context's
-// cancellation or deadline, else Failed. nil has no kind (0).
+// KindOf classifies err: the kind of the outermost *Error in its chain,
+// Cancelled for a context's cancellation or deadline, else Failed. nil
+// has no kind (0).
 func KindOf(err error) Kind {
 	if err == nil {
 		return 0
@@ -84,15 +64,6 @@ func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
-	}
-	var ec interface{ ExitCode() int }
-	if errors.As(err, &ec) {
-		for _, k := range []Kind{Usage, Regression, Unhealthy, Cancelled} {
-			if k.ExitCode() == ec.ExitCode() {
-				return k
-			}
-		}
-		return Failed
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return Cancelled

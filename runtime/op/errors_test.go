@@ -20,13 +20,9 @@ func TestExitCodes(t *testing.T) {
 		{Wrap(Unhealthy, errors.New("no disk")), 4},
 		{fmt.Errorf("episode 3: %w", context.Canceled), 130},
 		{context.DeadlineExceeded, 130},
-		{Reported(Wrap(Unhealthy, errors.New("shown"))), 4},
 	} {
 		if got := ExitCode(tc.err); got != tc.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
 		}
-	}
-	if !IsReported(Reported(errors.New("x"))) || IsReported(errors.New("x")) {
-		t.Error("IsReported does not tell reported errors apart")
 	}
 }
