@@ -16,6 +16,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // Env holds the per-run settings every builtin sees; interp attaches it to
@@ -37,6 +39,9 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// RunSession, when set, is the session of the whole run: every
+	// operation the script calls is a step of it (see op.Run).
+	RunSession func() (*output.Session, error)
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
