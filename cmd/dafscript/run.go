@@ -18,6 +18,8 @@ import (
 
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
+	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/stdlib"
 )
 
@@ -118,8 +120,8 @@ func sortedVars(vars map[string]string) []string {
 	return names
 }
 
-func init() {
-	register(Command{
+func runCmd() *Command {
+	return &Command{
 		Name:    "run",
 		Usage:   "dafscript run [flags] FILE.star",
 		Summary: "run a Starlark experiment script",
@@ -130,7 +132,7 @@ daf.compare, ...); daf.vars holds the --var values as strings.
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
 		Run: runCommand,
-	})
+	}
 }
 
 func runCommand(st *State, args []string) int {
@@ -262,8 +264,55 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	ctx, cancel := scriptContext(st)
 	defer cancel()
 	p.ctx = ctx
-	host, _ := newHost(st, sf, p)
-	return reportError(st, host, ctx, exec(ctx, host))
+	host, env := newHost(st, sf, p)
+	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
+		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
+	env.RunSession = rs.get
+	err = exec(ctx, host)
+	if ferr := rs.finish(ctx, err); err == nil {
+		err = ferr
+	}
+	return reportError(st, host, ctx, err)
+}
+
+// runSession is the one session of a script run, opened by the first
+// operation the script calls (daf_output/runs/<id>/), every operation a
+// step of it, and finished when the script ends.
+type runSession struct {
+	mu   sync.Mutex
+	root string
+	info output.RunInfo
+	s    *output.Session
+}
+
+func (r *runSession) get() (*output.Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s == nil {
+		s, err := output.NewManager(r.root).NewSession("runs", r.info)
+		if err != nil {
+			return nil, err
+		}
+		r.s = s
+	}
+	return r.s, nil
+}
+
+// finish ends the session, if the script opened one, as the script ended.
+func (r *runSession) finish(ctx context.Context, err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s == nil {
+		return nil
+	}
+	status := output.StatusDone
+	switch {
+	case ctx.Err() != nil || op.KindOf(err) == op.Cancelled:
+		status = output.StatusCancelled
+	case err != nil:
+		status = output.StatusFailed
+	}
+	return r.s.FinishWithError(status, err)
 }
 
 func sha256Hex(b []byte) string {
@@ -281,15 +330,14 @@ func reportError(st *State, host *interp.Host, ctx context.Context, err error) i
 		return ExitCancelled
 	}
 	fmt.Fprint(st.Stderr, host.FormatError(err))
-	var ec ExitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
 	var ie *interp.InternalError
 	if errors.As(err, &ie) && st.Getenv("DAFSCRIPT_TRACEBACK") != "" {
 		fmt.Fprintln(st.Stderr, ie.Stack)
 	}
-	return ExitError
+	if k := op.KindOf(err); k != op.Usage {
+		return k.ExitCode()
+	}
+	return ExitError // a bad argument to a builtin is a failing script
 }
 
 // hostParams are the per-run facts newHost needs besides the flags.
