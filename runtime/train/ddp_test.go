@@ -20,7 +20,10 @@ import (
 
 // TestMain lets the test binary serve as the ranks that Launch starts, as
 // dafscript's hidden command does.
+// TestMain registers the neural policies, as the binary's wiring does, and
+// makes the test binary a data-parallel rank when launched as one.
 func TestMain(m *testing.M) {
+	Register()
 	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
 		if err := RunWorker(context.Background(), os.Args[2:], os.Stdin); err != nil {
 			fmt.Fprintln(os.Stderr, err)
