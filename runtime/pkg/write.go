@@ -31,12 +31,17 @@ type Options struct {
 	Version string
 	// CodeVersion is the dafscript version that writes the package.
 	CodeVersion string
-	// Out is the path of the .dafpkg file to write.
+	// Out is the path of the .dafpkg file to write; empty writes it into
+	// the session folder as FileName(Name, Version).
 	Out string
 }
 
-// Check validates the options.
-func (o *Options) Check() error {
+// FileName is the file name a package of name and version gets when no
+// path is given: "NAME-VERSION.dafpkg".
+func FileName(name, version string) string { return name + "-" + version + Ext }
+
+// Check is the only validation of package options.
+func (o Options) Check() error {
 	if strings.TrimSpace(o.Policy.Class) == "" {
 		return errors.New("policy: class is empty (want a policy such as \"baseline\", or \"stateless\" with a checkpoint)")
 	}
@@ -46,10 +51,7 @@ func (o *Options) Check() error {
 	if err := CheckName("version", o.Version); err != nil {
 		return err
 	}
-	if o.Out == "" {
-		return errors.New("out: no output path given (want a file name ending in " + Ext + ")")
-	}
-	if !strings.HasSuffix(o.Out, Ext) {
+	if o.Out != "" && !strings.HasSuffix(o.Out, Ext) {
 		return fmt.Errorf("out %q: a package file name ends in %s", o.Out, Ext)
 	}
 	if err := checkKwargs(o.Policy.Kwargs); err != nil {
@@ -83,14 +85,22 @@ type Result struct {
 }
 
 // Write builds the package o describes and writes it atomically to o.Out
-// (a path of the caller's choosing, outside any session). With a session,
-// it also records the result there as package.json.
+// (a path of the caller's choosing), or with no o.Out into the session
+// folder as FileName(Name, Version). With a session, it also records the
+// result there as package.json.
 func Write(ctx context.Context, sess *output.Session, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	inSession := o.Out == ""
+	if inSession {
+		if sess == nil {
+			return nil, errors.New("out: no output path given and no session to write into (want a file name ending in " + Ext + ")")
+		}
+		o.Out = sess.Path(FileName(o.Name, o.Version))
 	}
 	data, man, err := Build(o)
 	if err != nil {
@@ -103,6 +113,11 @@ func Write(ctx context.Context, sess *output.Session, o Options) (*Result, error
 	}
 	if err := output.WriteFileAtomic(o.Out, data, 0o644); err != nil {
 		return nil, err
+	}
+	if inSession {
+		if err := sess.Track(FileName(o.Name, o.Version)); err != nil {
+			return nil, err
+		}
 	}
 	sum := sha256.Sum256(data)
 	res := &Result{Path: o.Out, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Manifest: *man}
