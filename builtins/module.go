@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -37,6 +38,18 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// WorkDir is the directory relative file paths given to builtins
+	// (packages, registries) are resolved against; "" leaves them
+	// relative to the process's working directory.
+	WorkDir string
+}
+
+// Path resolves a file path a script gave against WorkDir.
+func (e *Env) Path(p string) string {
+	if p == "" || e.WorkDir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.WorkDir, p)
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
@@ -137,6 +150,12 @@ var Table = []Builtin{
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
 	{"train", trainDoc, builtinTrain},
+	{"package", packageDoc, builtinPackage},
+	{"validate", validateDoc, builtinValidate},
+	{"deploy", deployDoc, builtinDeploy},
+	{"rollback", rollbackDoc, builtinRollback},
+	{"registry", registryDoc, builtinRegistry},
+	{"remote_policy", remotePolicyDoc, builtinRemotePolicy},
 }
 
 var (

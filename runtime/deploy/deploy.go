@@ -5,8 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
@@ -55,7 +60,7 @@ type GateError struct {
 }
 
 func (e *GateError) Error() string {
-	return fmt.Sprintf("package %s failed validation, not deployed (force=True deploys it anyway): %s",
+	return fmt.Sprintf("package %s failed validation, not deployed (force=True in a script, --force on the command line, deploys it anyway): %s",
 		e.Result.Package, strings.Join(e.Result.Reasons, "; "))
 }
 
@@ -148,11 +153,48 @@ func Rollback(ctx context.Context, sess *output.Session, o RollbackOptions) (*Ro
 	return res, nil
 }
 
+// Listing is the content of a registry (daf.registry, dafscript
+// registry): every deployed policy, by name.
+type Listing struct {
+	Registry string           `json:"registry"`
+	Policies []registry.Entry `json:"policies"`
+}
+
 // List describes every policy of the registry at dir (daf.registry).
-func List(ctx context.Context, dir string) ([]registry.Entry, error) {
+func List(ctx context.Context, dir string) (*Listing, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	reg, err := registry.Open(dir, false)
 	if err != nil {
 		return nil, err
 	}
-	return reg.List()
+	es, err := reg.List()
+	if err != nil {
+		return nil, err
+	}
+	return &Listing{Registry: reg.Dir, Policies: es}, nil
+}
+
+// WriteText writes the listing as a table: one line per policy with its
+// current version and every version deployed.
+func (l *Listing) WriteText(w io.Writer) error {
+	if len(l.Policies) == 0 {
+		_, err := fmt.Fprintf(w, "registry %s: no policy deployed\n", l.Registry)
+		return err
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+	)
+	t.Header("policy", "current", "versions", "history (newest first)")
+	for _, e := range l.Policies {
+		hist := strings.Join(e.History, ", ")
+		if hist == "" {
+			hist = "-"
+		}
+		t.Append([]string{e.Name, e.Current, strings.Join(e.Versions, ", "), hist})
+	}
+	fmt.Fprintf(w, "Registry %s\n\n", l.Registry)
+	return t.Render()
 }

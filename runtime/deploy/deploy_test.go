@@ -147,7 +147,7 @@ func TestDeployGate(t *testing.T) {
 		t.Fatalf("deploy of a failing package: %v", err)
 	}
 	l, _ := List(ctx, reg)
-	if len(l) != 1 || l[0].Current != "1" || len(l[0].Versions) != 1 {
+	if len(l.Policies) != 1 || l.Policies[0].Current != "1" || len(l.Policies[0].Versions) != 1 {
 		t.Errorf("after refusal: %+v", l)
 	}
 	// Forced, it goes in.

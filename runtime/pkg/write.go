@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -339,4 +340,11 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	}
 	ck.files["manifest.json"] = append(omj, '\n')
 	return ck, nil
+}
+
+// WriteText says what was packaged, where, and its sha256.
+func (r *Result) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "Packaged %s@%s (policy %s, %d bytes)\n  %s\n  sha256 %s\n",
+		r.Manifest.Name, r.Manifest.Version, r.Manifest.Policy.Class, r.Bytes, r.Path, r.SHA256)
+	return err
 }
