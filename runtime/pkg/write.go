@@ -58,6 +58,17 @@ func (o Options) Check() error {
 	if err := checkKwargs(o.Policy.Kwargs); err != nil {
 		return err
 	}
+	if o.Policy.Data != "" {
+		if o.Policy.Class != "stateless" && o.Policy.Class != "lstm" {
+			return fmt.Errorf("policy %s: a checkpoint packages as \"stateless\" or \"lstm\" (the class daf.train trained), not %q", o.Policy, o.Policy.Class)
+		}
+		return nil
+	}
+	// A scripted policy is cheap to build: an unknown class or a bad
+	// keyword argument is reported here, with a did-you-mean.
+	if _, err := policy.New(o.Policy); err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
 	return nil
 }
 
