@@ -170,7 +170,11 @@ func validate(ctx context.Context, o ValidateOptions) (*ValidationResult, error)
 		return r, nil
 	}
 	r.SHA256, r.Name, r.Version = p.SHA256, p.Manifest.Name, p.Manifest.Version
-	r.add(CheckHashes, nil, fmt.Sprintf("%d files match their sha256", len(p.Manifest.Files)))
+	detail := "the manifest reads; no other file"
+	if n := len(p.Manifest.Files); n > 0 {
+		detail = fmt.Sprintf("the manifest reads; %d files match their sha256", n)
+	}
+	r.add(CheckHashes, nil, detail)
 	if _, err := p.Policy(nil); err != nil {
 		r.add(CheckLoads, err, "")
 		return r, nil
