@@ -11,6 +11,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/dafscript/dafscript/runtime/pkg"
+	"github.com/dafscript/dafscript/runtime/serve"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
@@ -141,6 +143,10 @@ func listText(ss []string) string {
 
 func uitoa(u uint64) string { return strconv.FormatUint(u, 10) }
 
-// The neural policies are wired by the program (cmd/dafscript); these
-// tests wire them the same way.
-func init() { train.Register() }
+// The neural, package and remote policy classes are wired by the program
+// (cmd/dafscript); these tests wire them the same way.
+func init() {
+	train.Register()
+	pkg.Register()
+	serve.Register()
+}

@@ -52,6 +52,10 @@ type Env struct {
 	// RunSession, when set, is the session of the whole run: every
 	// operation the script calls is a step of it (see op.Run).
 	RunSession func() (*output.Session, error)
+	// WorkDir is the directory relative file paths given to builtins
+	// (packages, registries) are resolved against; "" leaves them
+	// relative to the process's working directory.
+	WorkDir string
 }
 
 // ScriptDir returns the folder of the script run, against which the
@@ -68,6 +72,9 @@ func (e *Env) ReadRoot() string {
 	if e.Root != "" {
 		return e.Root
 	}
+	if e.WorkDir != "" {
+		return e.WorkDir
+	}
 	wd, _ := os.Getwd()
 	return wd
 }
@@ -83,6 +90,14 @@ func (e *Env) WriteRules() output.WriteRules {
 		r.Protected = append(r.Protected, e.ScriptPath)
 	}
 	return r
+}
+
+// Path resolves a file path a script gave against WorkDir.
+func (e *Env) Path(p string) string {
+	if p == "" || e.WorkDir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.WorkDir, p)
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
@@ -183,6 +198,12 @@ var Table = []Builtin{
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
 	{"train", trainDoc, builtinTrain},
+	{"package", packageDoc, builtinPackage},
+	{"validate", validateDoc, builtinValidate},
+	{"deploy", deployDoc, builtinDeploy},
+	{"rollback", rollbackDoc, builtinRollback},
+	{"registry", registryDoc, builtinRegistry},
+	{"remote_policy", remotePolicyDoc, builtinRemotePolicy},
 }
 
 var (

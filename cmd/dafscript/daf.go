@@ -28,7 +28,9 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 	if abs, err := absPath(st, out); err == nil {
 		out = abs
 	}
+	wd, _ := st.Getwd()
 	return &builtins.Env{
+		WorkDir:      wd,
 		Ctx:          p.ctx,
 		Seed:         sf.Seed,
 		Jobs:         sf.Jobs,

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dafscript/dafscript/runtime/output"
@@ -124,4 +127,163 @@ daf.analyze_mission("training_facility_1")
 	if code := Main(st, []string{"report", "--markdown", man.Session}); code != ExitOK {
 		t.Fatalf("report: exit code %d; stderr:\n%s", code, errs)
 	}
+}
+
+// TestDeploymentScriptAndCLIWriteTheSameResults runs a deployment from a
+// script and from the CLI with the same arguments: two packages, a
+// validation against a reference, two deploys (the second forced past a
+// failing gate), a refused deploy and a rollback. Every deployment session
+// writes the same files, byte for byte once the working directory is
+// masked (results name absolute paths), and the registries end the same.
+func TestDeploymentScriptAndCLIWriteTheSameResults(t *testing.T) {
+	gate := []string{"-m", "training_facility_1", "-e", "3", "--seed", "4", "--episode-steps", "600"}
+	cli := [][]string{
+		{"package", "baseline", "--name", "agent", "--version", "1", "--path", "pkgs/agent-1.dafpkg"},
+		{"package", "noop", "--name", "agent", "--version", "2", "--path", "pkgs/agent-2.dafpkg"},
+		append([]string{"validate", "pkgs/agent-1.dafpkg", "--against", "noop", "--alpha", "0.1", "--min-reward", "0"}, gate...),
+		{"deploy", "pkgs/agent-1.dafpkg", "--registry", "reg"},
+		append([]string{"deploy", "pkgs/agent-2.dafpkg", "--registry", "reg", "--against", "baseline", "--force"}, gate...),
+		{"rollback", "agent", "--registry", "reg"},
+	}
+	script := `
+p1 = daf.package("baseline", "agent", "1", path="pkgs/agent-1.dafpkg")
+p2 = daf.package("noop", "agent", "2", path="pkgs/agent-2.dafpkg")
+daf.validate(p1, "training_facility_1", episodes=3, seed=4, max_steps=600, against="noop", alpha=0.1, min_reward=0)
+daf.deploy("pkgs/agent-1.dafpkg", registry="reg")
+daf.deploy(p2, registry="reg", missions=["training_facility_1"], episodes=3, seed=4, max_steps=600, against="baseline", force=True)
+daf.rollback("agent", registry="reg")
+`
+	cliDir, scriptDir := t.TempDir(), t.TempDir()
+	for _, args := range cli {
+		st, _, errs := testState(cliDir)
+		if code := Main(st, args); code != ExitOK {
+			t.Fatalf("dafscript %v: exit code %d; stderr:\n%s", args, code, errs)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(scriptDir, "s.star"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(scriptDir)
+	if code := Main(st, []string{"-q", "--jobs", "2", "s.star"}); code != ExitOK {
+		t.Fatalf("script: exit code %d; stderr:\n%s", code, errs)
+	}
+	fromCLI, fromScript := sessionFiles(t, cliDir, "deployment"), stepFiles(t, scriptDir)
+	if len(fromCLI) != len(cli) || len(fromScript) != len(cli) {
+		t.Fatalf("%d sessions from the CLI, %d from the script, want %d each", len(fromCLI), len(fromScript), len(cli))
+	}
+	for i := range fromCLI {
+		a, b := fromCLI[i], fromScript[i]
+		if strings.Join(sortedKeys(a), " ") != strings.Join(sortedKeys(b), " ") {
+			t.Fatalf("session %d: files %v from the CLI, %v from the script", i, sortedKeys(a), sortedKeys(b))
+		}
+		for name := range a {
+			ca := strings.ReplaceAll(string(a[name]), cliDir, "$WORK")
+			cb := strings.ReplaceAll(string(b[name]), scriptDir, "$WORK")
+			if name != "agent-1.dafpkg" && ca != cb {
+				t.Errorf("session %d: %s differs:\nCLI:\n%.800s\nscript:\n%.800s", i, name, ca, cb)
+			}
+		}
+	}
+	for _, f := range []string{"reg/agent/current", "reg/registry.json", "pkgs/agent-1.dafpkg", "pkgs/agent-2.dafpkg", "reg/agent/versions/2/package.dafpkg"} {
+		a, errA := os.ReadFile(filepath.Join(cliDir, f))
+		b, errB := os.ReadFile(filepath.Join(scriptDir, f))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs (%v, %v)", f, errA, errB)
+		}
+	}
+	if cur, _ := os.ReadFile(filepath.Join(cliDir, "reg/agent/current")); !strings.Contains(string(cur), `"version":"1"`) && !strings.Contains(string(cur), `"version": "1"`) {
+		t.Errorf("after the rollback, current is %s, want version 1", cur)
+	}
+}
+
+// stepFiles reads the steps of the one session a script run under
+// dir/daf_output made, in order: for each, its files.
+func stepFiles(t *testing.T, dir string) []map[string][]byte {
+	t.Helper()
+	runs, err := filepath.Glob(filepath.Join(dir, "daf_output", "runs", "*"))
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("run sessions %v (%v), want one", runs, err)
+	}
+	steps, err := filepath.Glob(filepath.Join(runs[0], "[0-9]*_*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(steps)
+	var out []map[string][]byte
+	for _, sd := range steps {
+		out = append(out, folderFiles(t, sd))
+	}
+	return out
+}
+
+// folderFiles reads the files of one folder but a manifest.
+func folderFiles(t *testing.T, sd string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	fs, err := os.ReadDir(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Name() == "manifest.json" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(sd, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name()] = b
+	}
+	return files
+}
+
+// sessionFiles reads every session of folder op under dir/daf_output, in
+// the order they were made: for each, its files but the manifest.
+func sessionFiles(t *testing.T, dir, op string) []map[string][]byte {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, "daf_output", op))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(ents))
+	for _, e := range ents {
+		ids = append(ids, e.Name())
+	}
+	// IDs are a second's timestamp, then _2, _3 ... within that second.
+	sort.Slice(ids, func(i, j int) bool {
+		bi, ni := splitID(ids[i])
+		bj, nj := splitID(ids[j])
+		if bi != bj {
+			return bi < bj
+		}
+		return ni < nj
+	})
+	var out []map[string][]byte
+	for _, id := range ids {
+		out = append(out, folderFiles(t, filepath.Join(dir, "daf_output", op, id)))
+	}
+	return out
+}
+
+func splitID(id string) (string, int) {
+	base, n, ok := strings.Cut(id, "_")
+	if !ok {
+		return id, 1
+	}
+	// base_time[_N]
+	t, n2, ok := strings.Cut(n, "_")
+	if !ok {
+		return id, 1
+	}
+	k, _ := strconv.Atoi(n2)
+	return base + "_" + t, k
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -47,6 +50,9 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("exit code %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
 				}
 			},
+			"mkpkg":    cmdMkpkg,
+			"corrupt":  cmdCorrupt,
+			"holdport": cmdHoldport,
 			"feed": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 {
 					ts.Fatalf("usage: feed FILE")
@@ -227,4 +233,67 @@ func TestRunWritesJSONLog(t *testing.T) {
 	if !found {
 		t.Fatalf("the log has no \"evaluation written\" record:\n%s", data)
 	}
+}
+
+// cmdMkpkg writes a package by hand: `mkpkg OUT.dafpkg MANIFEST
+// [NAME=FILE...]` makes a gzip-compressed tar of MANIFEST as
+// manifest.json followed by the files given, so that a transcript can
+// hold a package no dafscript would write (a newer format, an unknown
+// class, a file whose hash does not match).
+func cmdMkpkg(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkpkg OUT.dafpkg MANIFEST [NAME=FILE...]")
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	add := func(name string, data []byte) {
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), Format: tar.FormatUSTAR}
+		ts.Check(tw.WriteHeader(hdr))
+		_, err := tw.Write(data)
+		ts.Check(err)
+	}
+	add("manifest.json", []byte(ts.ReadFile(args[1])))
+	for _, a := range args[2:] {
+		name, file, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("mkpkg: %q: want NAME=FILE", a)
+		}
+		add(name, []byte(ts.ReadFile(file)))
+	}
+	ts.Check(tw.Close())
+	ts.Check(zw.Close())
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o644))
+}
+
+// cmdCorrupt damages a file: `corrupt FILE truncate` keeps its first half,
+// `corrupt FILE flip` inverts its middle byte.
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: corrupt FILE truncate|flip")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	switch args[1] {
+	case "truncate":
+		b = b[:len(b)/2]
+	case "flip":
+		b[len(b)/2] ^= 0xff
+	default:
+		ts.Fatalf("corrupt: %q: want truncate or flip", args[1])
+	}
+	ts.Check(os.WriteFile(path, b, 0o644))
+}
+
+// cmdHoldport listens on a free loopback port until the transcript ends
+// and sets $PORT to it.
+func cmdHoldport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: holdport")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv("PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 }

@@ -34,6 +34,10 @@ type State struct {
 	UserCacheDir func() (string, error)
 	// Version is what `dafscript version` reports.
 	Version string
+	// Notify, if set, delivers the given signals on the returned channel
+	// until stop is called (signal.Notify); serve uses it for SIGTERM.
+	// Nil when no signal can arrive.
+	Notify func(sigs ...os.Signal) (ch <-chan os.Signal, stop func())
 	// Exit, if set, ends the process at once: a second Ctrl-C during a
 	// run that is still stopping calls Exit(130).
 	Exit func(code int)
@@ -58,6 +62,11 @@ func OSState() (*State, func()) {
 		UserCacheDir:    os.UserCacheDir,
 		Version:         versionString(),
 		Exit:            os.Exit,
+		Notify: func(sigs ...os.Signal) (<-chan os.Signal, func()) {
+			ch := make(chan os.Signal, 1)
+			signal.Notify(ch, sigs...)
+			return ch, func() { signal.Stop(ch) }
+		},
 	}, func() { signal.Stop(sig) }
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/dafscript/dafscript/runtime/pkg"
+	"github.com/dafscript/dafscript/runtime/serve"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
@@ -21,6 +23,12 @@ var commandTable = []func() *Command{
 	compareCmd,
 	trainCmd,
 	analyzeCmd,
+	packageCmd,
+	validateCmd,
+	deployCmd,
+	rollbackCmd,
+	registryCmd,
+	serveCmd,
 	playCmd,
 	missionsCmd,
 	checkCmd,
@@ -40,4 +48,8 @@ func init() {
 	// The neural policy classes (lstm, stateless) and the training
 	// backend's environment probe. Registering loads no libtorch.
 	train.Register()
+	// The policy classes of deployment: "package" (a .dafpkg file) and
+	// "remote" (a policy served by dafscript serve).
+	pkg.Register()
+	serve.Register()
 }

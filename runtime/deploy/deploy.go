@@ -5,8 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
@@ -15,8 +20,11 @@ import (
 
 // Options configures Deploy (daf.deploy, dafscript deploy).
 type Options struct {
-	Package  string // the .dafpkg file
-	Registry string // the registry folder; created when missing or empty
+	Package string // the .dafpkg file
+	// Registry is the registry folder; created when missing or empty.
+	// Empty means DefaultRegistry of the output root (Operation fills it
+	// in; Deploy itself needs a folder).
+	Registry string
 	// Gate is the validation run first; its Package is set to Package.
 	// With no missions the gate checks the hashes and that it loads.
 	Gate ValidateOptions
@@ -25,16 +33,14 @@ type Options struct {
 	Force bool
 }
 
-// Check validates the options.
-func (o *Options) Check() error {
+// Check is the only validation of deploy options.
+func (o Options) Check() error {
 	if o.Package == "" {
 		return errors.New("package: no .dafpkg file given")
 	}
-	if o.Registry == "" {
-		return errors.New("registry: no registry folder given")
-	}
-	o.Gate.Package = o.Package
-	return o.Gate.Check()
+	g := o.Gate
+	g.Package = o.Package
+	return g.Check()
 }
 
 // Result is what Deploy did.
@@ -54,7 +60,7 @@ type GateError struct {
 }
 
 func (e *GateError) Error() string {
-	return fmt.Sprintf("package %s failed validation, not deployed (force=True deploys it anyway): %s",
+	return fmt.Sprintf("package %s failed validation, not deployed (force=True in a script, --force on the command line, deploys it anyway): %s",
 		e.Result.Package, strings.Join(e.Result.Reasons, "; "))
 }
 
@@ -67,6 +73,7 @@ func Deploy(ctx context.Context, sess *output.Session, o Options) (*Result, erro
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
+	o.Gate.Package = o.Package
 	reg, err := registry.Open(o.Registry, true)
 	if err != nil {
 		return nil, err
@@ -105,41 +112,89 @@ func Deploy(ctx context.Context, sess *output.Session, o Options) (*Result, erro
 
 // RollbackOptions configures Rollback.
 type RollbackOptions struct {
+	// Registry is the registry folder; empty means DefaultRegistry of the
+	// output root (RollbackOperation fills it in).
 	Registry string
 	Name     string
 }
 
-// Check validates the options.
-func (o *RollbackOptions) Check() error {
-	if o.Registry == "" {
-		return errors.New("registry: no registry folder given")
-	}
+// Check is the only validation of rollback options.
+func (o RollbackOptions) Check() error {
 	return pkg.CheckName("name", o.Name)
 }
 
+// RollbackResult is what Rollback did: Current is name's pointer after it.
+type RollbackResult struct {
+	Registry string           `json:"registry"`
+	Name     string           `json:"name"`
+	Current  registry.Pointer `json:"current"`
+}
+
 // Rollback makes the previous version of Name current again; with a
-// session, the new pointer is recorded there as rollback.json.
-func Rollback(ctx context.Context, sess *output.Session, o RollbackOptions) (registry.Pointer, error) {
+// session, the result is recorded there as rollback.json.
+func Rollback(ctx context.Context, sess *output.Session, o RollbackOptions) (*RollbackResult, error) {
 	if err := o.Check(); err != nil {
-		return registry.Pointer{}, err
+		return nil, err
 	}
 	reg, err := registry.Open(o.Registry, false)
 	if err != nil {
-		return registry.Pointer{}, err
+		return nil, err
 	}
 	p, err := reg.Rollback(o.Name)
-	if err != nil || sess == nil {
-		return p, err
+	if err != nil {
+		return nil, err
 	}
-	_, err = sess.WriteJSON("rollback.json", map[string]any{"registry": reg.Dir, "name": o.Name, "current": p})
-	return p, err
+	res := &RollbackResult{Registry: reg.Dir, Name: o.Name, Current: p}
+	if sess != nil {
+		if _, err := sess.WriteJSON("rollback.json", res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// Listing is the content of a registry (daf.registry, dafscript
+// registry): every deployed policy, by name.
+type Listing struct {
+	Registry string           `json:"registry"`
+	Policies []registry.Entry `json:"policies"`
 }
 
 // List describes every policy of the registry at dir (daf.registry).
-func List(ctx context.Context, dir string) ([]registry.Entry, error) {
+func List(ctx context.Context, dir string) (*Listing, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	reg, err := registry.Open(dir, false)
 	if err != nil {
 		return nil, err
 	}
-	return reg.List()
+	es, err := reg.List()
+	if err != nil {
+		return nil, err
+	}
+	return &Listing{Registry: reg.Dir, Policies: es}, nil
+}
+
+// WriteText writes the listing as a table: one line per policy with its
+// current version and every version deployed.
+func (l *Listing) WriteText(w io.Writer) error {
+	if len(l.Policies) == 0 {
+		_, err := fmt.Fprintf(w, "registry %s: no policy deployed\n", l.Registry)
+		return err
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+	)
+	t.Header("policy", "current", "versions", "history (newest first)")
+	for _, e := range l.Policies {
+		hist := strings.Join(e.History, ", ")
+		if hist == "" {
+			hist = "-"
+		}
+		t.Append([]string{e.Name, e.Current, strings.Join(e.Versions, ", "), hist})
+	}
+	fmt.Fprintf(w, "Registry %s\n\n", l.Registry)
+	return t.Render()
 }

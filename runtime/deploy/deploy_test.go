@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/sim/policy"
@@ -147,7 +147,7 @@ func TestDeployGate(t *testing.T) {
 		t.Fatalf("deploy of a failing package: %v", err)
 	}
 	l, _ := List(ctx, reg)
-	if len(l) != 1 || l[0].Current != "1" || len(l[0].Versions) != 1 {
+	if len(l.Policies) != 1 || l.Policies[0].Current != "1" || len(l.Policies[0].Versions) != 1 {
 		t.Errorf("after refusal: %+v", l)
 	}
 	// Forced, it goes in.
@@ -164,7 +164,7 @@ func TestDeployGate(t *testing.T) {
 		t.Errorf("tampered, forced: %v", err)
 	}
 	p, err := Rollback(ctx, nil, RollbackOptions{Registry: reg, Name: "agent"})
-	if err != nil || p.Version != "1" {
+	if err != nil || p.Current.Version != "1" {
 		t.Errorf("rollback: %v %v", p, err)
 	}
 	if _, err := Rollback(ctx, nil, RollbackOptions{Registry: reg, Name: "other"}); err == nil || !strings.Contains(err.Error(), "deployed: agent") {
@@ -175,32 +175,102 @@ func TestDeployGate(t *testing.T) {
 	}
 }
 
-// With a session, the results are recorded there; the registry is the
-// folder given, outside the session.
-func TestDeployRecordsInSession(t *testing.T) {
-	reg := filepath.Join(t.TempDir(), "reg")
+// Through the operation, the results are recorded in a deployment
+// session; the registry is the folder given, outside the session, or
+// out/registry when none is given.
+func TestDeployOperationRecordsInSession(t *testing.T) {
+	out := t.TempDir()
 	base := writePkg(t, "baseline", "1")
-	var res *Result
-	dir, err := eval.InSession(t.TempDir(), "deployment", output.RunInfo{Version: "test"}, func(s *output.Session) error {
-		var err error
-		res, err = Deploy(context.Background(), s, Options{Package: base, Registry: reg})
-		return err
-	})
+	for _, tc := range []struct {
+		name, reg, want string
+	}{
+		{"given", filepath.Join(t.TempDir(), "reg"), ""},
+		{"default", "", filepath.Join(out, "registry")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := tc.reg
+			if want == "" {
+				want = tc.want
+			}
+			r := &op.Run{Out: out, Jobs: 1, Info: output.RunInfo{Version: "test"}}
+			res, dir, err := op.Do(r, DeployOperation, op.Call[Options]{Options: Options{Package: base, Registry: tc.reg}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if filepath.Dir(filepath.Dir(dir)) != out || filepath.Base(filepath.Dir(dir)) != Folder {
+				t.Errorf("session %s, want one under %s/%s", dir, out, Folder)
+			}
+			var got Result
+			b, err := os.ReadFile(filepath.Join(dir, "deploy.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &got); err != nil || got.SHA256 != res.SHA256 || got.Current.Version != "1" || got.Registry != want {
+				t.Errorf("deploy.json: %s (%v), want registry %s", b, err, want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "validation.json")); err != nil {
+				t.Error(err)
+			}
+			if _, err := os.Stat(filepath.Join(want, "agent", "current")); err != nil {
+				t.Errorf("registry not written: %v", err)
+			}
+		})
+	}
+}
+
+// A package written with no path goes into its session folder, named
+// NAME-VERSION.dafpkg, and the session manifest records its hash; the
+// code version is the run's.
+func TestPackageOperationWritesIntoSession(t *testing.T) {
+	out := t.TempDir()
+	r := &op.Run{Out: out, Jobs: 1, Info: output.RunInfo{Version: "dafscript 9.9"}}
+	res, dir, err := op.Do(r, PackageOperation, op.Call[pkg.Options]{Options: pkg.Options{Policy: policy.Spec{Class: "baseline"}, Name: "agent", Version: "2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got Result
-	b, err := os.ReadFile(filepath.Join(dir, "deploy.json"))
+	if want := filepath.Join(dir, "agent-2.dafpkg"); res.Path != want {
+		t.Errorf("path %s, want %s", res.Path, want)
+	}
+	if res.Manifest.CodeVersion != "dafscript 9.9" {
+		t.Errorf("code version %q", res.Manifest.CodeVersion)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, output.ManifestName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &got); err != nil || got.SHA256 != res.SHA256 || got.Current.Version != "1" {
-		t.Errorf("deploy.json: %s (%v)", b, err)
+	var man output.Manifest
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "validation.json")); err != nil {
-		t.Error(err)
+	found := false
+	for _, f := range man.Files {
+		if f.Name == "agent-2.dafpkg" && f.SHA256 == res.SHA256 {
+			found = true
+		}
 	}
-	if _, err := os.Stat(filepath.Join(reg, "agent", "current")); err != nil {
-		t.Errorf("registry not written: %v", err)
+	if !found {
+		t.Errorf("manifest does not record agent-2.dafpkg with sha256 %s: %+v", res.SHA256, man.Files)
 	}
+	// Without a session and without a path there is nowhere to write.
+	if _, err := pkg.Write(context.Background(), nil, pkg.Options{Policy: policy.Spec{Class: "baseline"}, Name: "agent", Version: "2"}); err == nil || !strings.Contains(err.Error(), "no output path") {
+		t.Errorf("no path, no session: %v", err)
+	}
+}
+
+// A usage error of a rollback opens no session.
+func TestRollbackOperationChecksFirst(t *testing.T) {
+	out := t.TempDir()
+	r := &op.Run{Out: out, Jobs: 1}
+	_, dir, err := op.Do(r, RollbackOperation, op.Call[RollbackOptions]{Options: RollbackOptions{Name: "../x"}})
+	if op.KindOf(err) != op.Usage || dir != "" {
+		t.Fatalf("bad name: %v (kind %d), session %q", err, op.KindOf(err), dir)
+	}
+	if _, err := os.Stat(filepath.Join(out, Folder)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a session folder was made: %v", err)
+	}
+}
+
+func TestMain(m *testing.M) {
+	pkg.Register()
+	os.Exit(m.Run())
 }

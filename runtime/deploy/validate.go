@@ -37,15 +37,24 @@ type ValidateOptions struct {
 	Jobs     int
 }
 
-// Check validates the options.
-func (o *ValidateOptions) Check() error {
+// DefaultAlpha is the significance level of the comparison with the
+// reference when Alpha is 0.
+const DefaultAlpha = 0.05
+
+// alpha is Alpha, or DefaultAlpha when unset.
+func (o ValidateOptions) alpha() float64 {
+	if o.Alpha == 0 {
+		return DefaultAlpha
+	}
+	return o.Alpha
+}
+
+// Check is the only validation of validation options.
+func (o ValidateOptions) Check() error {
 	if o.Package == "" {
 		return errors.New("package: no .dafpkg file given")
 	}
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
-	if !(o.Alpha > 0 && o.Alpha < 1) {
+	if a := o.alpha(); !(a > 0 && a < 1) {
 		return fmt.Errorf("alpha must be in (0, 1), got %v", o.Alpha)
 	}
 	if o.MaxSteps < 0 {
@@ -161,7 +170,11 @@ func validate(ctx context.Context, o ValidateOptions) (*ValidationResult, error)
 		return r, nil
 	}
 	r.SHA256, r.Name, r.Version = p.SHA256, p.Manifest.Name, p.Manifest.Version
-	r.add(CheckHashes, nil, fmt.Sprintf("%d files match their sha256", len(p.Manifest.Files)))
+	detail := "the manifest reads; no other file"
+	if n := len(p.Manifest.Files); n > 0 {
+		detail = fmt.Sprintf("the manifest reads; %d files match their sha256", n)
+	}
+	r.add(CheckHashes, nil, detail)
 	if _, err := p.Policy(nil); err != nil {
 		r.add(CheckLoads, err, "")
 		return r, nil
@@ -216,7 +229,7 @@ func validate(ctx context.Context, o ValidateOptions) (*ValidationResult, error)
 			}
 			return nil, fmt.Errorf("against %s: %w", o.Against, err)
 		}
-		r.Reference = compare(mine, ref, o.Against, o.Alpha)
+		r.Reference = compare(mine, ref, o.Against, o.alpha())
 		rf := r.Reference
 		detail := fmt.Sprintf("mean %.4g vs %.4g for %s (one-sided Welch t-test, p = %.4g, alpha %.4g)", r.MeanReward, rf.MeanReward, rf.Policy, rf.P, rf.Alpha)
 		if rf.Worse {

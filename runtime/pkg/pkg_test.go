@@ -308,6 +308,9 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Policy: policy.Spec{Class: "noop"}, Name: "a", Version: "1", Out: "a.tgz"}, "ends in .dafpkg"},
 		{Options{Policy: policy.Spec{Class: "noop", Kwargs: map[string]any{"x": []int{1}}}, Name: "a", Version: "1", Out: "a.dafpkg"}, "cannot be stored"},
 		{Options{Policy: policy.Spec{Class: "noop"}, Name: "a", Version: "1", Out: "a.dafpkg"}, ""},
+		{Options{Policy: policy.Spec{Class: "noop"}, Name: "a", Version: "1"}, ""}, // into the session
+		{Options{Policy: policy.Spec{Class: "basline"}, Name: "a", Version: "1"}, "did you mean baseline"},
+		{Options{Policy: policy.Spec{Class: "baseline", Data: "ck"}, Name: "a", Version: "1"}, "packages as \"stateless\" or \"lstm\""},
 	}
 	for _, tc := range tests {
 		err := tc.o.Check()

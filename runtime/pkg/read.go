@@ -16,6 +16,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/dafscript/dafscript/sim/policy"
 )
@@ -318,15 +319,23 @@ func (l *Loaded) PreferredBatch() int {
 // is the .dafpkg file, e.g. policy.Spec{Class: "package", Data: "a.dafpkg"}.
 const Class = "package"
 
-func init() {
-	policy.Register(Class, "a deployment package; data_path = a .dafpkg file (dafscript package)", func(s policy.Spec) (policy.Policy, error) {
-		if s.Data == "" {
-			return nil, errors.New("needs a data path: the .dafpkg file")
-		}
-		p, err := Open(s.Data)
-		if err != nil {
-			return nil, err
-		}
-		return p.Policy(s.Kwargs)
+var registerOnce sync.Once
+
+// Register adds the class "package" to the policy registry (sim/policy).
+// It is called in one place, the CLI's wiring (and by tests that need
+// it); nothing registers it on import. Validating or evaluating a package
+// by its spec needs it; Open and Package.Policy do not.
+func Register() {
+	registerOnce.Do(func() {
+		policy.Register(Class, "a deployment package; data_path = a .dafpkg file (dafscript package)", func(s policy.Spec) (policy.Policy, error) {
+			if s.Data == "" {
+				return nil, errors.New("needs a data path: the .dafpkg file")
+			}
+			p, err := Open(s.Data)
+			if err != nil {
+				return nil, err
+			}
+			return p.Policy(s.Kwargs)
+		})
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,12 +32,17 @@ type Options struct {
 	Version string
 	// CodeVersion is the dafscript version that writes the package.
 	CodeVersion string
-	// Out is the path of the .dafpkg file to write.
+	// Out is the path of the .dafpkg file to write; empty writes it into
+	// the session folder as FileName(Name, Version).
 	Out string
 }
 
-// Check validates the options.
-func (o *Options) Check() error {
+// FileName is the file name a package of name and version gets when no
+// path is given: "NAME-VERSION.dafpkg".
+func FileName(name, version string) string { return name + "-" + version + Ext }
+
+// Check is the only validation of package options.
+func (o Options) Check() error {
 	if strings.TrimSpace(o.Policy.Class) == "" {
 		return errors.New("policy: class is empty (want a policy such as \"baseline\", or \"stateless\" with a checkpoint)")
 	}
@@ -46,14 +52,22 @@ func (o *Options) Check() error {
 	if err := CheckName("version", o.Version); err != nil {
 		return err
 	}
-	if o.Out == "" {
-		return errors.New("out: no output path given (want a file name ending in " + Ext + ")")
-	}
-	if !strings.HasSuffix(o.Out, Ext) {
+	if o.Out != "" && !strings.HasSuffix(o.Out, Ext) {
 		return fmt.Errorf("out %q: a package file name ends in %s", o.Out, Ext)
 	}
 	if err := checkKwargs(o.Policy.Kwargs); err != nil {
 		return err
+	}
+	if o.Policy.Data != "" {
+		if o.Policy.Class != "stateless" && o.Policy.Class != "lstm" {
+			return fmt.Errorf("policy %s: a checkpoint packages as \"stateless\" or \"lstm\" (the class daf.train trained), not %q", o.Policy, o.Policy.Class)
+		}
+		return nil
+	}
+	// A scripted policy is cheap to build: an unknown class or a bad
+	// keyword argument is reported here, with a did-you-mean.
+	if _, err := policy.New(o.Policy); err != nil {
+		return fmt.Errorf("policy: %w", err)
 	}
 	return nil
 }
@@ -83,14 +97,22 @@ type Result struct {
 }
 
 // Write builds the package o describes and writes it atomically to o.Out
-// (a path of the caller's choosing, outside any session). With a session,
-// it also records the result there as package.json.
+// (a path of the caller's choosing), or with no o.Out into the session
+// folder as FileName(Name, Version). With a session, it also records the
+// result there as package.json.
 func Write(ctx context.Context, sess *output.Session, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	inSession := o.Out == ""
+	if inSession {
+		if sess == nil {
+			return nil, errors.New("out: no output path given and no session to write into (want a file name ending in " + Ext + ")")
+		}
+		o.Out = sess.Path(FileName(o.Name, o.Version))
 	}
 	data, man, err := Build(o)
 	if err != nil {
@@ -103,6 +125,11 @@ func Write(ctx context.Context, sess *output.Session, o Options) (*Result, error
 	}
 	if err := output.WriteFileAtomic(o.Out, data, 0o644); err != nil {
 		return nil, err
+	}
+	if inSession {
+		if err := sess.Track(FileName(o.Name, o.Version)); err != nil {
+			return nil, err
+		}
 	}
 	sum := sha256.Sum256(data)
 	res := &Result{Path: o.Out, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Manifest: *man}
@@ -324,4 +351,11 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	}
 	ck.files["manifest.json"] = append(omj, '\n')
 	return ck, nil
+}
+
+// WriteText says what was packaged, where, and its sha256.
+func (r *Result) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "Packaged %s@%s (policy %s, %d bytes)\n  %s\n  sha256 %s\n",
+		r.Manifest.Name, r.Manifest.Version, r.Manifest.Policy.Class, r.Bytes, r.Path, r.SHA256)
+	return err
 }

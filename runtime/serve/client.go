@@ -12,7 +12,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dafscript/dafscript/sim"
@@ -149,13 +151,22 @@ func (c *Client) Ready(ctx context.Context) (string, error) {
 
 // RemoteClass is the policy class of a served policy: its data path is the
 // server's URL, e.g. policy.Spec{Class: "remote", Data: "http://127.0.0.1:8080"};
-// keyword arguments: token (string), json (bool, send JSON instead of
-// the binary form).
+// keyword arguments: token (string), token_env (the name of an environment
+// variable holding the token, which keeps the token out of the spec's name
+// and so out of result files), json (bool, send JSON instead of the
+// binary form).
 const RemoteClass = "remote"
 
-func init() {
-	policy.Register(RemoteClass, "a policy served by dafscript serve; data_path = the server's URL", func(s policy.Spec) (policy.Policy, error) {
-		return NewRemote(s)
+var registerOnce sync.Once
+
+// Register adds the class "remote" to the policy registry (sim/policy).
+// It is called in one place, the CLI's wiring (and by tests that need
+// it); nothing registers it on import.
+func Register() {
+	registerOnce.Do(func() {
+		policy.Register(RemoteClass, "a policy served by dafscript serve; data_path = the server's URL", func(s policy.Spec) (policy.Policy, error) {
+			return NewRemote(s)
+		})
 	})
 }
 
@@ -178,6 +189,16 @@ func NewRemote(s policy.Spec) (*Remote, error) {
 				return nil, fmt.Errorf("token: want a string, got %T", v)
 			}
 			token = t
+		case "token_env":
+			name, ok := v.(string)
+			if !ok || name == "" {
+				return nil, fmt.Errorf("token_env: want the name of an environment variable, got %v", v)
+			}
+			t := os.Getenv(name)
+			if t == "" {
+				return nil, fmt.Errorf("token_env: environment variable %s is not set", name)
+			}
+			token = t
 		case "json":
 			b, ok := v.(bool)
 			if !ok {
@@ -185,7 +206,7 @@ func NewRemote(s policy.Spec) (*Remote, error) {
 			}
 			jsonMode = b
 		default:
-			return nil, fmt.Errorf("unknown keyword argument %q (valid: token, json)", k)
+			return nil, fmt.Errorf("unknown keyword argument %q (valid: token, token_env, json)", k)
 		}
 	}
 	if s.Data == "" {

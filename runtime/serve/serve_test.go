@@ -505,3 +505,10 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+func TestMain(m *testing.M) {
+	pkg.Register()
+	Register()
+	torch.RegisterPolicies()
+	os.Exit(m.Run())
+}
