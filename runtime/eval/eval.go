@@ -162,28 +162,13 @@ type batch struct {
 // Run plays every episode and returns the results in job order. The first
 // failure (or the context's cancellation) stops the work and is returned.
 func Run(parent context.Context, opts Options) (*Results, error) {
-	if len(opts.Entries) == 0 {
-		return nil, errors.New("no policies given")
-	}
-	if len(opts.Missions) == 0 {
-		return nil, errors.New("no missions given")
-	}
-	if opts.Episodes < 1 {
-		return nil, fmt.Errorf("episodes must be >= 1, got %d", opts.Episodes)
-	}
-	if opts.MaxSteps < 0 {
-		return nil, fmt.Errorf("max_steps must be >= 0, got %d", opts.MaxSteps)
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
 	pols := make([][]policy.Policy, len(opts.Entries))
 	res := &Results{Episodes: opts.Episodes, Seed: opts.Seed, MaxSteps: opts.MaxSteps}
 	for i, e := range opts.Entries {
-		if len(e.Members) == 0 {
-			return nil, fmt.Errorf("policy %d (%s) has no members", i, e.Name)
-		}
 		for _, m := range e.Members {
-			if !(m.Proportion > 0) || math.IsInf(m.Proportion, 0) {
-				return nil, fmt.Errorf("policy %s: proportion of %s must be a positive number, got %v", e.Name, m.Spec, m.Proportion)
-			}
 			p, err := policy.New(m.Spec)
 			if err != nil {
 				return nil, err
@@ -379,99 +364,38 @@ func runBatch(ctx context.Context, opts *Options, name string, pols []policy.Pol
 		}
 	}()
 
-	type slotRef struct{ env, agent int }
 	envs := make([]*sim.Env, b.n)
 	assign := make([][]int, b.n)
 	slots := make([][]slotRef, len(pols)) // member -> its slots, in (env, agent) order
 	for k := range envs {
 		cur = b.first + k
-		seed := EpisodeSeed(opts.Seed, m.Name, cur)
-		cfg, err := m.Build(seed)
-		if err != nil {
-			return err
-		}
-		if opts.MaxSteps > 0 {
-			cfg.MaxSteps = opts.MaxSteps
-		}
-		env, err := sim.NewEnv(cfg, seed)
+		env, err := newEpisode(m, EpisodeSeed(opts.Seed, m.Name, cur), opts.MaxSteps)
 		if err != nil {
 			return err
 		}
 		envs[k] = env
-		assign[k] = Assign(entry.Members, env.NumAgents(), seed)
+		assign[k] = Assign(entry.Members, env.NumAgents(), EpisodeSeed(opts.Seed, m.Name, cur))
 		for a, mi := range assign[k] {
 			slots[mi] = append(slots[mi], slotRef{k, a})
 		}
 	}
 	cur = b.first
-	ctrls := make([]policy.Controller, len(pols))
-	defer func() {
-		for _, c := range ctrls {
-			if c != nil {
-				if cerr := c.Close(); cerr != nil && err == nil {
-					err = cerr
-				}
-			}
-		}
-	}()
-	obs := make([][]uint8, len(pols))
-	acts := make([][]int32, len(pols))
+	var teams []*team
+	defer func() { closeTeams(teams, &err) }()
 	for mi, p := range pols {
 		if len(slots[mi]) == 0 {
 			continue
 		}
-		c, err := p.NewController(len(slots[mi]))
+		t, err := newTeam(p, slots[mi], func(ref slotRef) uint64 {
+			return slotSeed(EpisodeSeed(opts.Seed, m.Name, b.first+ref.env), ref.agent)
+		})
 		if err != nil {
 			return err
 		}
-		ctrls[mi] = c
-		for s, ref := range slots[mi] {
-			c.Reset(s, slotSeed(EpisodeSeed(opts.Seed, m.Name, b.first+ref.env), ref.agent))
-		}
-		obs[mi] = make([]uint8, len(slots[mi])*sim.ObsSize)
-		acts[mi] = make([]int32, len(slots[mi]))
+		teams = append(teams, t)
 	}
-	envActs := make([][]int32, b.n)
-	for k, env := range envs {
-		envActs[k] = make([]int32, env.NumAgents())
-	}
-	for step := 0; ; step++ {
-		if step%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		running := false
-		for _, env := range envs {
-			if !env.Done() {
-				running = true
-			}
-		}
-		if !running {
-			break
-		}
-		for mi, c := range ctrls {
-			if c == nil {
-				continue
-			}
-			for s, ref := range slots[mi] {
-				src := envs[ref.env].Observations()[ref.agent*sim.ObsSize : (ref.agent+1)*sim.ObsSize]
-				copy(obs[mi][s*sim.ObsSize:], src)
-			}
-			if err := c.Act(obs[mi], acts[mi]); err != nil {
-				return err
-			}
-			for s, ref := range slots[mi] {
-				envActs[ref.env][ref.agent] = acts[mi][s]
-			}
-		}
-		for k, env := range envs {
-			if !env.Done() {
-				cur = b.first + k
-				env.Step(envActs[k])
-			}
-		}
-		cur = b.first
+	if err := playEpisodes(ctx, envs, teams, &cur); err != nil {
+		return err
 	}
 	for k, env := range envs {
 		names := make([]string, len(assign[k]))
@@ -514,4 +438,17 @@ func summarize(pol, mis string, ep int, seed uint64, assignment []string, env *s
 		}
 	}
 	return e
+}
+
+// newEpisode builds mission m's environment for an episode seed, capped
+// at maxSteps when it is > 0.
+func newEpisode(m *mission.Mission, seed uint64, maxSteps int) (*sim.Env, error) {
+	cfg, err := m.Build(seed)
+	if err != nil {
+		return nil, err
+	}
+	if maxSteps > 0 {
+		cfg.MaxSteps = maxSteps
+	}
+	return sim.NewEnv(cfg, seed)
 }
