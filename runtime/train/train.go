@@ -28,6 +28,7 @@ type Options struct {
 	Device          string             // "auto" (CUDA when libtorch sees a GPU), "cpu" or "cuda"
 	CheckpointEvery int64              // agent-steps between checkpoints (rounded to updates); 0: only the final one
 	Resume          string             // a checkpoint of the same run to continue from
+	Evaluations     *Evaluations       // optional evaluations on the way (evaluations.go)
 
 	Dir   string                  // where checkpoints/ and metrics.jsonl go
 	Track func(name string) error // records a file (relative to Dir) in the session manifest; may be nil
@@ -452,6 +453,11 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 				return nil, err
 			}
 			res.Checkpoints = append(res.Checkpoints, path)
+		}
+		if stop, err := t.evaluate(ctx, res); err != nil {
+			return nil, err
+		} else if stop {
+			break
 		}
 	}
 	wall := time.Since(t.start).Seconds()
