@@ -18,6 +18,7 @@ func TestEvaluations(t *testing.T) {
 		name        string
 		updates     int64
 		every       int
+		count       int
 		ckEvery     int64 // agent-steps; 128 per update
 		stopAt      int   // evaluation number that asks to stop; 0: never
 		fail        bool
@@ -28,13 +29,15 @@ func TestEvaluations(t *testing.T) {
 		{name: "every 2 of 6: not the last", updates: 6, every: 2, wantUpdates: []int{2, 4}, wantRun: 6},
 		{name: "shares the checkpoints", updates: 4, every: 1, ckEvery: 256, wantUpdates: []int{1, 2, 3}, wantRun: 4},
 		{name: "stop at the second", updates: 7, every: 2, stopAt: 2, wantUpdates: []int{2, 4}, wantRun: 4},
+		{name: "count 3 of 8", updates: 8, count: 3, wantUpdates: []int{2, 4, 6}, wantRun: 8},
+		{name: "count 3 of 3: fewer", updates: 3, count: 3, wantUpdates: []int{1, 2}, wantRun: 3},
 		{name: "error", updates: 5, every: 2, fail: true, wantUpdates: []int{2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := small(t, "stateless", tc.updates, t.TempDir())
 			o.CheckpointEvery = tc.ckEvery
 			var got []int
-			o.Evaluations = &Evaluations{Every: tc.every, Evaluate: func(ctx context.Context, e Evaluation) (bool, error) {
+			o.Evaluations = &Evaluations{Every: tc.every, Count: tc.count, Evaluate: func(ctx context.Context, e Evaluation) (bool, error) {
 				got = append(got, e.Update)
 				if e.Number != len(got) || e.Step != int64(e.Update)*128 {
 					t.Errorf("evaluation %+v is number %d", e, len(got))
