@@ -37,6 +37,14 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// Root is the folder scripts may read files under (as load() may);
+	// "" allows any. ScriptDir is where a script's relative paths start
+	// ("": the working directory).
+	Root      string
+	ScriptDir string
+	// Resume is a session folder (--resume) whose journals sweeps resume
+	// from: a sweep finds its own by name there.
+	Resume string
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
@@ -137,6 +145,9 @@ var Table = []Builtin{
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
 	{"train", trainDoc, builtinTrain},
+	{"sweep", sweepDoc, builtinSweep},
+	{"sweep_best", sweepBestDoc, builtinSweepBest},
+	{"load_config", loadConfigDoc, builtinLoadConfig},
 }
 
 var (

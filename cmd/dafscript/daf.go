@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+
 	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
 	"go.starlark.net/starlark"
@@ -43,6 +45,9 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		ScriptSHA256: p.scriptSHA,
 		Version:      st.Version,
 		MaxSteps:     sf.EpisodeSteps,
+		Root:         p.root,
+		ScriptDir:    scriptDir(p),
+		Resume:       sf.Resume,
 	}
 }
 
@@ -50,4 +55,13 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 func newHost(st *State, sf *ScriptFlags, p hostParams) (*interp.Host, *builtins.Env) {
 	cfg, env := hostConfig(st, sf, p)
 	return interp.New(cfg), env
+}
+
+// scriptDir is the folder a script's relative paths start from: its own,
+// or the working directory for the REPL and the library.
+func scriptDir(p hostParams) string {
+	if filepath.IsAbs(p.scriptPath) {
+		return filepath.Dir(p.scriptPath)
+	}
+	return p.workDir
 }

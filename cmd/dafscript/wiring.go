@@ -20,6 +20,8 @@ var commandTable = []func() *Command{
 	evalCmd,
 	compareCmd,
 	trainCmd,
+	sweepCmd,
+	validateCmd,
 	analyzeCmd,
 	playCmd,
 	missionsCmd,
