@@ -35,7 +35,7 @@ TORCH_STAMP := $(TORCH_DIR)/lib/.build-command
 
 export CGO_ENABLED := 1
 
-.PHONY: all deps build run test test-go test-nocgo test-star test-learning bench clean torch-lib FORCE
+.PHONY: all deps build run test test-go test-nocgo test-star test-sweeps test-learning bench clean torch-lib FORCE
 
 all: build
 
@@ -66,7 +66,7 @@ FORCE:
 run: build
 	./$(BIN) run $(SCRIPT)
 
-test: deps test-go test-nocgo test-star test-learning
+test: deps test-go test-nocgo test-star test-sweeps test-learning
 
 # Test artifacts (the report screenshot of the browser test) stay in
 # build/test-artifacts for a look after the run.
@@ -81,6 +81,12 @@ test-nocgo:
 
 test-star: build
 	./$(BIN) test scripts/
+
+# The example sweeps, end to end with a small budget (seconds): a scripted
+# policy's thresholds, and a trained policy's learning rate and entropy.
+test-sweeps: build
+	./$(BIN) -q --out build/test-sweeps --var trials=6 --var episodes=1 --episode-steps 200 scripts/sweep_baseline.star
+	./$(BIN) -q --out build/test-sweeps --var steps=8192 --var trials=2 --var episodes=1 --episode-steps 100 scripts/sweep_train.star
 
 # The training run that shows a policy learns (several minutes).
 test-learning: $(TORCH_LIB)
