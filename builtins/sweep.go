@@ -47,7 +47,8 @@ num_trials, parameters, trials (number, hyperparameters, value (None if
 failed), mission_values, status "complete"|"pruned"|"failed",
 intermediate, duration (seconds), checkpoint, error), best (the best
 complete trial, or None), best_trial, importance, session_dir.
-r.top(n) lists the n best complete trials; r.table() the text table.
+r.top(n) lists the n best complete trials; r.table() the text table
+(r.table(times=False) without the wall times, for output that repeats).
 
   r = daf.sweep("cargo", ["training_facility_1"], "baseline",
                 {"batch_cargo": [20, 40, 80], "recharge_below": {"min": 10, "max": 60, "type": "int"}},
@@ -236,11 +237,21 @@ func newSweepResult(res *sweep.Result, dir string) (starlark.Value, error) {
 			return l, nil
 		}},
 		Method{Name: "table", Fn: func(t *starlark.Thread, r *Result, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := UnpackArgs(SweepKind+".table", args, kwargs); err != nil {
+			times := true
+			if err := UnpackArgs(SweepKind+".table", args, kwargs, "times?", &times); err != nil {
 				return nil, err
 			}
+			shown := res
+			if !times {
+				c := *res
+				c.Trials = append([]sweep.Trial(nil), res.Trials...)
+				for i := range c.Trials {
+					c.Trials[i].Duration = 0
+				}
+				shown = &c
+			}
 			var b strings.Builder
-			if err := res.WriteTable(&b); err != nil {
+			if err := shown.WriteTable(&b); err != nil {
 				return nil, err
 			}
 			return starlark.String(b.String()), nil
