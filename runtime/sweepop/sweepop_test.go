@@ -24,7 +24,9 @@ func TestMain(m *testing.M) {
 }
 
 // parse decodes a sweep config as a YAML file would give it.
-func parse(t *testing.T, yml string) config.Sweep {
+func parse(t *testing.T, yml string) config.Sweep { return parseB(t, yml) }
+
+func parseB(t testing.TB, yml string) config.Sweep {
 	t.Helper()
 	doc, err := config.Parse("sweep.yaml", []byte(yml), "sweep")
 	if err != nil {
