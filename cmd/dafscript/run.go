@@ -123,7 +123,7 @@ func sortedVars(vars map[string]string) []string {
 func runCmd() *Command {
 	return &Command{
 		Name:    "run",
-		Usage:   "dafscript run [flags] [--resume SESSION] FILE.star",
+		Usage:   "dafscript run [flags] FILE.star",
 		Summary: "run a Starlark experiment script",
 		Help: `Run executes FILE.star. The script calls the daf module (daf.episode,
 daf.compare, ...); daf.vars holds the --var values as strings.
