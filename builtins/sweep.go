@@ -62,7 +62,10 @@ The best complete trial of a daf.sweep result: .hyperparameters (a dict),
 .value, .number, .mission_values, .checkpoint (neural policies: the
 trained network). It is also a dict of the hyperparameters itself:
 best["learning_rate"], dict(best), daf.policy("baseline", **best),
-daf.train(..., hyperparameters=best). An error when no trial completed.`
+daf.train(..., hyperparameters=best). An error when no trial completed.
+
+  best = daf.sweep_best(r)
+  daf.evaluate(daf.policy("baseline", **best), "training_facility_1")`
 
 const loadConfigDoc = `daf.load_config(path) -> dict
 
