@@ -311,6 +311,28 @@ func copyFile(dst, src string) error {
 	return out.Close()
 }
 
+// endedTrials lists the numbers of the trials a journal holds.
+func endedTrials(path string) ([]int, error) {
+	recs, err := journal.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, r := range recs {
+		if r.Type != "trial" {
+			continue
+		}
+		var t struct {
+			Number int `json:"number"`
+		}
+		if err := r.Decode(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t.Number)
+	}
+	return out, nil
+}
+
 // linkTree makes the files under src appear under the session's folder
 // rel, hard-linked (checkpoints are never rewritten in place) or copied
 // where links are not possible, and records them in the manifest.
@@ -363,9 +385,17 @@ var Operation = op.Spec[Options, *sweep.Result]{
 				return nil, err
 			}
 			// The trainings of the trials kept, which their checkpoints
-			// name relative to the session.
-			if err := linkTree(s, "trials", filepath.Join(filepath.Dir(o.Resume), "trials")); err != nil {
+			// name relative to the session (not those of trials that were
+			// running: they run again from the start).
+			ended, err := endedTrials(so.Journal)
+			if err != nil {
 				return nil, fmt.Errorf("resume: %w", err)
+			}
+			for _, k := range ended {
+				rel := filepath.Join("trials", fmt.Sprintf("%04d", k))
+				if err := linkTree(s, rel, filepath.Join(filepath.Dir(o.Resume), rel)); err != nil {
+					return nil, fmt.Errorf("resume: %w", err)
+				}
 			}
 		}
 		if err := s.Track(JournalName); err != nil {
@@ -459,9 +489,6 @@ func (ob objective) trained(ctx context.Context, t *sweep.TrialRun) (sweep.Outco
 	}
 	rel := filepath.Join("trials", fmt.Sprintf("%04d", t.Number))
 	dir := ob.session.Path(filepath.ToSlash(rel))
-	if err := os.RemoveAll(dir); err != nil { // what a killed run left of this trial
-		return sweep.Outcome{}, err
-	}
 	to := train.Options{
 		Missions: ob.missions, Policy: c.PolicyClassPath, Steps: int64(c.TrainSteps), Seed: t.Seed,
 		Hyperparameters: hyper, Device: ob.device, Dir: dir,

@@ -319,3 +319,54 @@ func mustJSON(r *sweep.Result) []byte {
 	b, _ := r.JSON()
 	return b
 }
+
+// TestResumeTrained: a resumed sweep of trained trials keeps the trainings
+// of the trials that ended (their checkpoints are in the new session, where
+// sweep.json names them) and runs again, from the start, the one that was
+// running when the first run stopped.
+func TestResumeTrained(t *testing.T) {
+	needTorch(t)
+	o := Options{MaxSteps: 30, Device: "cpu", Config: parse(t, `name: rt
+missions: [training_facility_1]
+policy_class_path: stateless
+search_space: {learning_rate: [0.001, 0.004, 0.01], hidden_size: [8], num_envs: [2], minibatch_size: [128], bptt_horizon: [16]}
+train_steps: 512
+episodes_per_trial: 1
+objective: performance_score
+`)}
+	out := t.TempDir()
+	full, dir := run(t, o, out, 1)
+	want := mustJSON(full)
+	// What a kill during trial 1 leaves: the header, trial 0, and trial 1's
+	// training begun.
+	old := filepath.Join(t.TempDir(), "old")
+	lines := strings.SplitAfter(string(mustRead(t, filepath.Join(dir, JournalName))), "\n")
+	os.MkdirAll(filepath.Join(old, "trials", "0001", "checkpoints"), 0o755)
+	os.WriteFile(filepath.Join(old, "trials", "0001", "metrics.jsonl"), []byte("{\"torn"), 0o644)
+	if err := os.CopyFS(filepath.Join(old, "trials", "0000"), os.DirFS(filepath.Join(dir, "trials", "0000"))); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(old, JournalName), []byte(lines[0]+lines[1]), 0o644)
+	o.Resume = filepath.Join(old, JournalName)
+	resumed, dir2 := run(t, o, out, 2)
+	if got := mustJSON(resumed); !bytes.Equal(got, want) {
+		t.Fatalf("resumed:\n%s\nwant\n%s", got, want)
+	}
+	for _, tr := range resumed.Trials {
+		if _, err := os.Stat(filepath.Join(dir2, tr.Checkpoint, "weights.bin")); err != nil {
+			t.Errorf("trial %d: %v", tr.Number, err)
+		}
+	}
+	if m := string(mustRead(t, filepath.Join(dir2, "trials", "0001", "metrics.jsonl"))); strings.Contains(m, "torn") {
+		t.Error("trial 1 was not run again from the start")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
