@@ -92,3 +92,23 @@ func TestEvaluations(t *testing.T) {
 }
 
 func pad6(u int) string { return fmt.Sprintf("%06d", u) }
+
+// TestEvaluationsChangeNothing: a run evaluated on the way (and not
+// stopped) trains the same network as a run that is not.
+func TestEvaluationsChangeNothing(t *testing.T) {
+	needTorch(t)
+	plain := small(t, "stateless", 5, t.TempDir())
+	a, err := Train(context.Background(), plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluated := small(t, "stateless", 5, t.TempDir())
+	evaluated.Evaluations = &Evaluations{Every: 2, Evaluate: func(context.Context, Evaluation) (bool, error) { return false, nil }}
+	b, err := Train(context.Background(), evaluated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if weightsHash(t, a.FinalCheckpoint) != weightsHash(t, b.FinalCheckpoint) || len(b.Checkpoints) != 3 {
+		t.Errorf("evaluations changed the training (checkpoints %v)", b.Checkpoints)
+	}
+}
