@@ -121,6 +121,9 @@ func builtinSweep(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		if v == starlark.None {
 			continue // the default
 		}
+		if _, isSpec := v.(*PolicySpec); isSpec && k == "policy_class_path" {
+			return nil, fmt.Errorf("%s: policy: got %s, want the class name (\"baseline\", \"lstm\", \"stateless\"): each trial makes its own policy with the trial's parameters", fn, v)
+		}
 		if k == "missions" {
 			ms, err := Missions(fn, "missions", v)
 			if err != nil {

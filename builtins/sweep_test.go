@@ -65,6 +65,7 @@ func TestSweepErrors(t *testing.T) {
 		{`daf.sweep("s", "training_facility_1", "baseline", ` + space + `, 3)`, "got 5 positional arguments, want at most 4"},
 		{`daf.sweep("s", "traning_facility_1", "baseline", ` + space + `)`, "did you mean training_facility_1"},
 		{`daf.sweep("s", "training_facility_1", "baseline", ` + space + `, episodes_per_trial=0)`, "daf.sweep: episodes_per_trial: must be >= 1, got 0"},
+		{`daf.sweep("s", "training_facility_1", daf.policy("baseline"), ` + space + `)`, `daf.sweep: policy: got PolicySpec("baseline"), want the class name`},
 		{`daf.sweep_best("x")`, "daf.sweep_best: result: got string, want the result of daf.sweep"},
 		{`daf.load_config("nosuch.yaml")`, "daf.load_config: open"},
 	} {
