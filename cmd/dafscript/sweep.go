@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/config"
@@ -65,9 +66,11 @@ dafscript validate does.`,
 			cfg.Jobs = *jobs
 		}
 		if *seed != "" {
-			if _, err := fmt.Sscanf(*seed, "%d", &cfg.Seed); err != nil {
+			v, err := strconv.ParseUint(*seed, 10, 64)
+			if err != nil {
 				return usageError(st, c, "--seed %q: want a whole number >= 0", *seed)
 			}
+			cfg.Seed = v
 		}
 		o := sweepop.Options{Config: *cfg, MaxSteps: *steps, Device: *device}
 		if *resume != "" {
