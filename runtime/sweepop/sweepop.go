@@ -148,6 +148,7 @@ func (o Options) build() (sweep.Options, []*mission.Mission, error) {
 	if err := chk.Check(); err != nil {
 		return sweep.Options{}, nil, err
 	}
+	so.NumTrials = chk.NumTrials // a whole grid's size, for the progress bar
 	return so, ms, nil
 }
 
