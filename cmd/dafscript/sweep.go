@@ -73,6 +73,9 @@ dafscript validate does.`,
 			cfg.Seed = v
 		}
 		o := sweepop.Options{Config: *cfg, MaxSteps: *steps, Device: *device}
+		if err := o.Check(); err != nil {
+			return configFailed(st, c, pos[0], doc.At(err))
+		}
 		if *resume != "" {
 			s, err := findSession(st, *out, *resume)
 			if err != nil {
@@ -177,20 +180,21 @@ func validateOne(st *State, c *Command, name string) int {
 	var cerr error
 	switch v := doc.Value.(type) {
 	case *config.Sweep:
-		cerr = sweepop.Options{Config: *v}.Check()
+		if err := (sweepop.Options{Config: *v}).Check(); err != nil {
+			return configFailed(st, c, name, doc.At(err))
+		}
 	case *config.Training:
 		for i, m := range v.Missions {
 			if _, err := mission.Get(m); err != nil && cerr == nil {
-				cerr = fmt.Errorf("missions[%d]: %v", i, err)
+				cerr = config.Fieldf(fmt.Sprintf("missions[%d]", i), "%v", err)
 			}
 		}
 		if _, err := train.ParseHyperparameters(v.Hyperparameters); err != nil && cerr == nil {
-			cerr = fmt.Errorf("hyperparameters: %v", err)
+			cerr = config.Fieldf("hyperparameters", "%v", err)
 		}
 	}
 	if cerr != nil {
-		fmt.Fprintf(st.Stderr, "%s: %v\n", name, cerr)
-		return ExitUsage
+		return configFailed(st, c, name, doc.At(cerr))
 	}
 	fmt.Fprintf(st.Stdout, "%s: ok (%s)\n", name, doc.Kind)
 	return ExitOK

@@ -74,7 +74,9 @@ func IsNeural(class string) bool {
 // Check is the only validation of a sweep: the missions, the policy, every
 // hyperparameter's name and values against what the policy or the trainer
 // accepts (with a did-you-mean), train_steps, and the sweep's own options
-// (strategy, pruner, num_trials, the grid).
+// (strategy, pruner, num_trials, the grid). A problem with one key is a
+// *config.FieldError naming it, which config.Document.At places in a
+// file.
 func (o Options) Check() error {
 	_, _, err := o.build()
 	return err
@@ -91,17 +93,17 @@ func (o Options) build() (sweep.Options, []*mission.Mission, error) {
 	for i, name := range c.Missions {
 		m, err := mission.Get(name)
 		if err != nil {
-			return sweep.Options{}, nil, fmt.Errorf("missions[%d]: %v", i, err)
+			return sweep.Options{}, nil, config.Fieldf(fmt.Sprintf("missions[%d]", i), "%v", err)
 		}
 		ms = append(ms, m)
 	}
 	switch {
 	case c.EpisodesPerTrial < 1:
-		return sweep.Options{}, nil, fmt.Errorf("episodes_per_trial: got %d, want at least 1", c.EpisodesPerTrial)
+		return sweep.Options{}, nil, config.Fieldf("episodes_per_trial", "got %d, want at least 1", c.EpisodesPerTrial)
 	case o.MaxSteps < 0:
 		return sweep.Options{}, nil, fmt.Errorf("episode steps: got %d, want 0 (each mission's length) or more", o.MaxSteps)
 	case c.TrainSteps < 0:
-		return sweep.Options{}, nil, fmt.Errorf("train_steps: got %d, want 0 or more", c.TrainSteps)
+		return sweep.Options{}, nil, config.Fieldf("train_steps", "got %d, want 0 or more", c.TrainSteps)
 	}
 	if err := checkObjective(c.Objective); err != nil {
 		return sweep.Options{}, nil, err
@@ -109,7 +111,7 @@ func (o Options) build() (sweep.Options, []*mission.Mission, error) {
 	class := strings.TrimSpace(c.PolicyClassPath)
 	if IsNeural(class) {
 		if c.TrainSteps < 1 {
-			return sweep.Options{}, nil, fmt.Errorf("train_steps: policy %s is trained in every trial; give train_steps >= 1 (agent-steps per trial)", class)
+			return sweep.Options{}, nil, config.Fieldf("train_steps", "policy %s is trained in every trial; give train_steps >= 1 (agent-steps per trial)", class)
 		}
 		switch o.Device {
 		case "", "auto", "cpu", "cuda":
@@ -118,19 +120,19 @@ func (o Options) build() (sweep.Options, []*mission.Mission, error) {
 		}
 		for _, p := range c.SearchSpace {
 			if err := checkHyperparameter(p); err != nil {
-				return sweep.Options{}, nil, fmt.Errorf("search_space.%s: %w", p.Name, err)
+				return sweep.Options{}, nil, config.Fieldf("search_space."+p.Name, "%v", err)
 			}
 		}
 	} else {
 		if _, err := policy.New(policy.Spec{Class: class}); err != nil {
-			return sweep.Options{}, nil, fmt.Errorf("policy: %w", err)
+			return sweep.Options{}, nil, config.Fieldf("policy_class_path", "%v", err)
 		}
 		if c.TrainSteps > 0 {
-			return sweep.Options{}, nil, fmt.Errorf("train_steps: policy %s is scripted, nothing is trained; leave train_steps out (or tune %s)", class, strings.Join(NeuralClasses, " or "))
+			return sweep.Options{}, nil, config.Fieldf("train_steps", "policy %s is scripted, nothing is trained; leave train_steps out (or tune %s)", class, strings.Join(NeuralClasses, " or "))
 		}
 		for _, p := range c.SearchSpace {
 			if err := checkTunable(class, p); err != nil {
-				return sweep.Options{}, nil, fmt.Errorf("search_space.%s: %w", p.Name, err)
+				return sweep.Options{}, nil, config.Fieldf("search_space."+p.Name, "%v", err)
 			}
 		}
 	}
@@ -165,7 +167,7 @@ func checkObjective(name string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("objective: unknown objective %q; valid: %s", name, strings.Join(compare.Metrics, ", "))
+	return config.Fieldf("objective", "unknown objective %q; valid: %s", name, strings.Join(compare.Metrics, ", "))
 }
 
 // number reads a parameter value that must be numeric (bools are 0 and 1).

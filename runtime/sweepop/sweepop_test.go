@@ -63,7 +63,7 @@ missions: [training_facility_1]
 		{"policy_class_path: baseline\ntrain_steps: 1000\nsearch_space: {recharge_below: [10]}",
 			"train_steps: policy baseline is scripted, nothing is trained"},
 		{"policy_class_path: baselin\nsearch_space: {recharge_below: [10]}",
-			`policy: unknown policy "baselin" (did you mean baseline?)`},
+			`policy_class_path: unknown policy "baselin" (did you mean baseline?)`},
 		{"policy_class_path: stateless\nsearch_space: {learning_rate: [0.001]}",
 			"train_steps: policy stateless is trained in every trial; give train_steps >= 1"},
 		{"policy_class_path: stateless\ntrain_steps: 100\nsearch_space: {learning_rat: [0.001]}",
