@@ -44,7 +44,7 @@ TORCH_STAMP := $(TORCH_DIR)/lib/.build-command
 
 export CGO_ENABLED := 1
 
-.PHONY: all deps build run test test-go test-nocgo test-star test-learning fuzz-short bench clean torch-lib FORCE
+.PHONY: all deps build run test test-go test-nocgo test-star test-sweeps test-learning fuzz-short bench clean torch-lib FORCE
 
 all: build
 
@@ -75,7 +75,7 @@ FORCE:
 run: build
 	./$(BIN) run $(SCRIPT)
 
-test: deps test-go test-nocgo test-star fuzz-short test-learning
+test: deps test-go test-nocgo test-star test-sweeps fuzz-short test-learning
 
 # Test artifacts (the report screenshot of the browser test) stay in
 # build/test-artifacts for a look after the run.
@@ -105,6 +105,12 @@ fuzz-short: $(TORCH_LIB)
 	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# The example sweeps, end to end with a small budget (seconds): a scripted
+# policy's thresholds, and a trained policy's learning rate and entropy.
+test-sweeps: build
+	./$(BIN) -q --out build/test-sweeps --var trials=6 --var episodes=1 --episode-steps 200 scripts/sweep_baseline.star
+	./$(BIN) -q --out build/test-sweeps --var steps=8192 --var trials=2 --var episodes=1 --episode-steps 100 scripts/sweep_train.star
 
 # The training run that shows a policy learns (several minutes).
 test-learning: $(TORCH_LIB)

@@ -56,6 +56,9 @@ type Env struct {
 	// (packages, registries) are resolved against; "" leaves them
 	// relative to the process's working directory.
 	WorkDir string
+	// Resume is a session folder (--resume) whose journals sweeps resume
+	// from: a sweep finds its own by name there.
+	Resume string
 }
 
 // ScriptDir returns the folder of the script run, against which the
@@ -204,6 +207,9 @@ var Table = []Builtin{
 	{"rollback", rollbackDoc, builtinRollback},
 	{"registry", registryDoc, builtinRegistry},
 	{"remote_policy", remotePolicyDoc, builtinRemotePolicy},
+	{"sweep", sweepDoc, builtinSweep},
+	{"sweep_best", sweepBestDoc, builtinSweepBest},
+	{"load_config", loadConfigDoc, builtinLoadConfig},
 }
 
 var (

@@ -17,12 +17,12 @@ const exportHTMLDoc = `daf.export_html(result, path=None)
 
 Writes a self-contained HTML report (inline CSS and SVG charts, nothing
 loaded from the network, printable) of result: a value returned by
-daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance or
-daf.train, or a list of them for one report with every section. Without path it goes to
-<out>/visualizations/<session>/<kind>.html, recorded in that session's
-manifest. A path is relative to <out>; it may name a file under <out> or
-under a --allow-write DIR of the command line, never the script or a file
-it loaded. Returns the path written.
+daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance,
+daf.train or daf.sweep, or a list of them for one report with every
+section. Without path it goes to <out>/visualizations/<session>/<kind>.html,
+recorded in that session's manifest. A path is relative to <out>; it may
+name a file under <out> or under a --allow-write DIR of the command line,
+never the script or a file it loaded. Returns the path written.
 
     r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
     print(daf.export_html(r))`
@@ -52,7 +52,7 @@ func reportValues(fnName string, v starlark.Value) ([]any, []string, error) {
 			kind, known = report.KindOf(gv)
 		}
 		if !known {
-			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance or daf.train",
+			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance, daf.train or daf.sweep",
 				fnName, indexed("result", i, isList), it.Type())
 		}
 		vals = append(vals, gv)

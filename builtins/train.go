@@ -124,7 +124,7 @@ func hyperparameters(v starlark.Value) (map[string]float64, error) {
 	if v == nil || v == starlark.None {
 		return out, nil
 	}
-	d, ok := v.(*starlark.Dict)
+	d, ok := v.(starlark.IterableMapping) // a dict, or daf.sweep_best's result
 	if !ok {
 		return nil, fmt.Errorf("hyperparameters: got %s, want a dict such as {\"learning_rate\": 0.0005}", v.Type())
 	}

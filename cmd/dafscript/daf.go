@@ -47,6 +47,7 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		MaxSteps:     sf.EpisodeSteps,
 		AllowWrite:   absPaths(st, sf.AllowWrite),
 		Root:         p.root,
+		Resume:       sf.Resume,
 	}
 }
 

@@ -142,7 +142,7 @@ func (g *gateFlags) args(c *Command, pkgArg string) map[string]any {
 	return a
 }
 
-func validateCmd() *Command {
+func gateValidateCmd() *Command {
 	c := &Command{
 		Name:    "validate",
 		Usage:   "dafscript validate PKG [-m MISSION...] [-e N] [--min-reward R] [--against POLICY] [--alpha A] [--seed S] [--episode-steps N] [--jobs N] [--format table|json|yaml] [--out DIR]",

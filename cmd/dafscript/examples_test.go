@@ -49,7 +49,8 @@ func TestExamplesDeterministic(t *testing.T) {
 			var outs []string
 			for _, jobs := range []string{"1", "3"} {
 				st, out, errs := testState(root)
-				code := Main(st, []string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q", rel})
+				args := append([]string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q"}, exampleArgs(t, ex)...)
+				code := Main(st, append(args, rel))
 				if code != ExitOK {
 					t.Fatalf("%s --jobs %s: exit code %d\n%s", rel, jobs, code, errs)
 				}
@@ -63,6 +64,22 @@ func TestExamplesDeterministic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exampleArgs returns the flags an example asks to be tested with, on a
+// line "# test with: FLAGS" (a long experiment runs a small budget).
+func exampleArgs(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, "# test with:"); ok {
+			return strings.Fields(rest)
+		}
+	}
+	return nil
 }
 
 // TestStarlarkSuites runs `dafscript test scripts/` (the regression suites

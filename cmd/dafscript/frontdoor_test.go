@@ -22,32 +22,75 @@ func TestScriptAndCLIWriteTheSameResult(t *testing.T) {
 		name   string
 		cli    []string
 		script string
-		file   string // the command's result, under daf_output
-		step   string // the script's, in its run's session
+		file   string            // the command's result, under daf_output
+		step   string            // the script's, in its run's session
+		files  map[string]string // written in the CLI's folder
 	}{
 		{"evaluate",
 			[]string{"eval", "-m", "training_facility_1", "-m", "training_facility_2", "-p", "baseline", "-p", "random", "-e", "2", "--seed", "5", "--episode-steps", "60"},
 			`daf.evaluate(["baseline", "random"], ["training_facility_1", "training_facility_2"], episodes=2, seed=5, max_steps=60)`,
-			"evaluations/*/evaluation.json", "runs/*/01_evaluation/evaluation.json"},
+			"evaluations/*/evaluation.json", "runs/*/01_evaluation/evaluation.json", nil},
 		{"evaluate a team mix",
 			[]string{"eval", "-m", "training_facility_1", "-p", "baseline::3", "-p", "random::1", "--mix", "-e", "2", "--seed", "2", "--episode-steps", "40"},
 			`daf.evaluate([["baseline::3", "random::1"]], "training_facility_1", episodes=2, seed=2, max_steps=40)`,
-			"evaluations/*/evaluation.json", "runs/*/01_evaluation/evaluation.json"},
+			"evaluations/*/evaluation.json", "runs/*/01_evaluation/evaluation.json", nil},
 		{"compare",
 			[]string{"compare", "-m", "training_facility_1", "-p", "baseline", "-p", "noop", "-e", "3", "--seed", "9", "--episode-steps", "50", "--metric", "hearts", "--alpha", "0.1"},
 			`daf.compare(["baseline", "noop"], "training_facility_1", episodes_per_mission=3, seed=9, max_steps=50, metric="hearts", alpha=0.1)`,
-			"comparisons/*/comparison.json", "runs/*/01_comparison/comparison.json"},
+			"comparisons/*/comparison.json", "runs/*/01_comparison/comparison.json", nil},
 		{"compare mixed",
 			[]string{"compare", "-m", "training_facility_1", "-p", "baseline", "-p", "random", "--mix", "-e", "2", "--seed", "4", "--episode-steps", "30"},
 			`daf.compare(["baseline", "random"], "training_facility_1", episodes_per_mission=2, seed=4, max_steps=30, mixed=True)`,
-			"comparisons/*/comparison.json", "runs/*/01_comparison/comparison.json"},
+			"comparisons/*/comparison.json", "runs/*/01_comparison/comparison.json", nil},
 		{"analyze",
 			[]string{"analyze", "training_facility_1", "--seed", "3"},
 			`daf.analyze_mission("training_facility_1", seed=3)`,
-			"evaluations/*/mission_analysis.json", "runs/*/01_analysis/mission_analysis.json"},
+			"evaluations/*/mission_analysis.json", "runs/*/01_analysis/mission_analysis.json", nil},
+		{"sweep of a scripted policy",
+			[]string{"sweep", "--jobs", "1", "s.yaml"},
+			`daf.sweep("cmp", ["training_facility_1", "training_facility_2"], "baseline",
+    {"recharge_below": {"min": 0, "max": 100, "type": "int"}, "batch_cargo": [20, 60]},
+    strategy="tpe", num_trials=5, episodes_per_trial=1, seed=3, pruner="median", objective="performance_score")`,
+			"sweeps/*/sweep.json", "runs/*/01_sweep/sweep.json", map[string]string{"s.yaml": `name: cmp
+missions: [training_facility_1, training_facility_2]
+policy_class_path: baseline
+search_space:
+  batch_cargo: [20, 60]
+  recharge_below: {min: 0, max: 100, type: int}
+strategy: tpe
+num_trials: 5
+episodes_per_trial: 1
+seed: 3
+pruner: median
+objective: performance_score
+`}},
+		{"sweep of a trained policy",
+			[]string{"sweep", "--jobs", "1", "t.yaml"},
+			`daf.sweep(policy_class_path="stateless", name="t", missions=["training_facility_1"], train_steps=512, seed=2,
+    search_space={"learning_rate": [0.001, 0.01], "hidden_size": [8], "num_envs": [2], "minibatch_size": [128], "bptt_horizon": [16]},
+    episodes_per_trial=1, objective="performance_score")`,
+			"sweeps/*/sweep.json", "runs/*/01_sweep/sweep.json", map[string]string{"t.yaml": `name: t
+missions: [training_facility_1]
+policy_class_path: stateless
+train_steps: 512
+seed: 2
+search_space:
+  learning_rate: [0.001, 0.01]
+  hidden_size: [8]
+  num_envs: [2]
+  minibatch_size: [128]
+  bptt_horizon: [16]
+episodes_per_trial: 1
+objective: performance_score
+`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cliDir, scriptDir := t.TempDir(), t.TempDir()
+			for name, data := range tc.files {
+				if err := os.WriteFile(filepath.Join(cliDir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			st, _, errs := testState(cliDir)
 			if code := Main(st, tc.cli); code != ExitOK {
 				t.Fatalf("dafscript %v: exit code %d; stderr:\n%s", tc.cli, code, errs)
@@ -60,6 +103,9 @@ func TestScriptAndCLIWriteTheSameResult(t *testing.T) {
 				t.Fatalf("script %s: exit code %d; stderr:\n%s", tc.script, code, errs)
 			}
 			fromCLI, fromScript := readOne(t, cliDir, tc.file), readOne(t, scriptDir, tc.step)
+			if strings.HasPrefix(tc.file, "sweeps/") && (!bytes.Contains(fromCLI, []byte(`"status": "complete"`)) || bytes.Contains(fromCLI, []byte(`"status": "failed"`))) {
+				t.Errorf("the sweep did not complete its trials:\n%s", fromCLI)
+			}
 			if !bytes.Equal(fromCLI, fromScript) {
 				t.Errorf("%s differs:\nCLI:\n%.600s\nscript:\n%.600s", tc.file, fromCLI, fromScript)
 			}

@@ -37,6 +37,9 @@ type ScriptFlags struct {
 	AllowWrite   []string
 	Verbose      bool
 	Quiet        bool
+	// Resume is the session folder (--resume, run only) whose journals
+	// the script's sweeps resume from.
+	Resume string
 
 	// logger, once openLog has run, also writes JSON lines to the run's
 	// log file.
@@ -128,6 +131,9 @@ func runCmd() *Command {
 		Help: `Run executes FILE.star. The script calls the daf module (daf.episode,
 daf.compare, ...); daf.vars holds the --var values as strings.
 'dafscript FILE.star' is the same as 'dafscript run FILE.star'.
+--resume SESSION reruns a script whose sweeps were interrupted: each
+daf.sweep finds its journal (by the sweep's name) in that session, keeps
+the trials that ended and runs the rest.
 
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
@@ -140,12 +146,20 @@ func runCommand(st *State, args []string) int {
 	var sf ScriptFlags
 	fs := newFlagSet(c)
 	sf.Register(fs, st)
+	fs.StringVar(&sf.Resume, "resume", "", "resume the script's sweeps from their journals in `SESSION` (a folder, or operation/id under --out)")
 	pos, code, ok := parseFlags(st, c, fs, args)
 	if !ok {
 		return code
 	}
 	if err := sf.check(); err != nil {
 		return usageError(st, c, "%v", err)
+	}
+	if sf.Resume != "" {
+		s, err := findSession(st, sf.Out, sf.Resume)
+		if err != nil {
+			return usageError(st, c, "--resume: %v", err)
+		}
+		sf.Resume = s.Dir
 	}
 	switch len(pos) {
 	case 0:

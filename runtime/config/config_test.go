@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,4 +239,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("empty error")
 		}
 	})
+}
+
+// TestDocumentAt: an error found after decoding, naming a key, is placed
+// at that key's line and column; other errors pass through.
+func TestDocumentAt(t *testing.T) {
+	doc, err := Parse("s.yaml", []byte("name: s\nmissions: [a, b]\npolicy_class_path: baseline\nsearch_space:\n  lr: [1, 2]\n"), "sweep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{Fieldf("search_space.lr", "unknown"), "s.yaml:5:7: search_space.lr: unknown"},
+		{Fieldf("missions[1]", "no such mission"), "s.yaml:2:15: missions[1]: no such mission"},
+		{Fieldf("jobs", "not there"), "s.yaml: jobs: not there"},
+		{errors.New("plain"), "plain"},
+	} {
+		if got := doc.At(tc.err).Error(); got != tc.want {
+			t.Errorf("At(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
 }

@@ -152,7 +152,7 @@ func describe(n *yaml.Node) string {
 	}
 	switch n.ShortTag() {
 	case "!!str":
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf("the string %q", clip(n.Value))
 	case "!!int", "!!float":
 		return "the number " + n.Value
 	case "!!bool":
@@ -161,6 +161,16 @@ func describe(n *yaml.Node) string {
 		return "nothing (null)"
 	}
 	return n.ShortTag() + " " + n.Value
+}
+
+// clip shortens a value quoted in a message: a file that is not a config
+// at all (a whole text read as one string) is not echoed back.
+func clip(s string) string {
+	const most = 60
+	if r := []rune(s); len(r) > most {
+		return string(r[:most]) + "..."
+	}
+	return s
 }
 
 // checkShape enforces the limits and rejects anchors and aliases, before

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -72,6 +73,30 @@ type Document struct {
 	Path  string
 	Kind  string
 	Value any // pointer to the kind's schema struct, e.g. *Sweep
+
+	pos map[string]Pos // where each decoded key path is in the file
+}
+
+// Pos returns where a key path ("search_space.learning_rate",
+// "missions[1]") is in the file, so that checks made after decoding (a
+// hyperparameter name the trainer does not know) can point at it; the
+// file alone when the path is not in it.
+func (d *Document) Pos(path string) Pos {
+	if p, ok := d.pos[path]; ok {
+		return p
+	}
+	return Pos{Source: d.Path}
+}
+
+// At places an error found after decoding: a *FieldError (as returned
+// by a schema's or an operation's Check) becomes an *Error at its key's
+// position; other errors are returned as they are.
+func (d *Document) At(err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &Error{Pos: d.Pos(fe.Path), Path: fe.Path, Msg: fe.Msg}
+	}
+	return err
 }
 
 // parse reads YAML text into its document's root mapping, enforcing the
@@ -237,7 +262,7 @@ func Parse(source string, data []byte, kind string) (*Document, error) {
 	if len(d.errs) > 0 {
 		return nil, d.sorted()
 	}
-	return &Document{Path: source, Kind: kind, Value: v}, nil
+	return &Document{Path: source, Kind: kind, Value: v, pos: d.pos}, nil
 }
 
 // Load reads and decodes a config file; see Parse.

@@ -9,7 +9,7 @@ type Sweep struct {
 	Strategy         string      `yaml:"strategy" config:"enum=grid|random|tpe"`
 	SearchSpace      SearchSpace `yaml:"search_space" config:"required"`
 	EpisodesPerTrial int         `yaml:"episodes_per_trial" config:"min=1"`
-	NumTrials        int         `yaml:"num_trials" config:"min=1"` // 0 (absent): the grid's size; required for random and tpe
+	NumTrials        int         `yaml:"num_trials,omitempty" config:"min=1"` // 0 (absent): the grid's size; required for random and tpe
 	Seed             uint64      `yaml:"seed"`
 	Pruner           string      `yaml:"pruner" config:"enum=none|median|asha"`
 	TrainSteps       int         `yaml:"train_steps" config:"min=0"` // 0: no training (a scripted policy)

@@ -235,11 +235,19 @@ func FormatValue(v any) string {
 }
 
 // WriteTable writes the sweep as a text table: one row per trial (the
-// best marked with *), then the parameter importance.
+// best marked with *) with its wall time, then the parameter importance.
+// A result without durations (read back from its JSON, or with times
+// left out for output that must repeat exactly) has no time column.
 func (r *Result) WriteTable(w io.Writer) error {
+	timed := false
+	for _, t := range r.Trials {
+		timed = timed || t.Duration != 0
+	}
 	hdr := []string{"trial", "status", r.Objective}
 	hdr = append(hdr, r.Parameters...)
-	hdr = append(hdr, "time")
+	if timed {
+		hdr = append(hdr, "time")
+	}
 	tb := compare.NewTable(w, hdr, 2)
 	for _, t := range r.Trials {
 		num := fmt.Sprint(t.Number)
@@ -254,7 +262,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		for _, p := range r.Parameters {
 			row = append(row, FormatValue(t.Params[p]))
 		}
-		row = append(row, t.Duration.Round(time.Millisecond).String())
+		if timed {
+			row = append(row, t.Duration.Round(time.Millisecond).String())
+		}
 		if err := tb.Append(row); err != nil {
 			return err
 		}

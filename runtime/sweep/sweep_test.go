@@ -368,10 +368,21 @@ func TestTable(t *testing.T) {
 	}
 	out := b.String()
 	best, _ := r.Best()
-	for _, w := range []string{"trial", "status", "loss", "act", "lr", fmt.Sprintf("%d *", best.Number), "5 trials (5 complete, 0 pruned, 0 failed)", "best: trial", "importance"} {
+	for _, w := range []string{"trial", "status", "loss", "act", "lr", "time", fmt.Sprintf("%d *", best.Number), "5 trials (5 complete, 0 pruned, 0 failed)", "best: trial", "importance"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("table lacks %q:\n%s", w, out)
 		}
+	}
+	// Without durations (a result read back from its JSON): no time column.
+	for i := range r.Trials {
+		r.Trials[i].Duration = 0
+	}
+	b.Reset()
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "time") {
+		t.Errorf("a table without durations has a time column:\n%s", b.String())
 	}
 }
 

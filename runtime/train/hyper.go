@@ -114,3 +114,15 @@ func ParseHyperparameters(user map[string]float64) (Hyperparameters, error) {
 
 func (h Hyperparameters) int(name string) int     { return int(h[name]) }
 func (h Hyperparameters) f32(name string) float32 { return float32(h[name]) }
+
+// HyperparameterRange returns the values a setting accepts: its bounds
+// (inclusive) and whether it takes whole numbers only; ok is false for an
+// unknown name.
+func HyperparameterRange(name string) (lo, hi float64, integer, ok bool) {
+	for _, h := range hyperparams {
+		if h.name == name {
+			return h.min, h.max, h.integer, true
+		}
+	}
+	return 0, 0, false, false
+}

@@ -24,7 +24,7 @@ func (o Options) Check() error {
 	if _, err := ParseHyperparameters(o.Hyperparameters); err != nil {
 		return fmt.Errorf("hyperparameters: %w", err)
 	}
-	return nil
+	return o.Evaluations.check()
 }
 
 // Operation is the train operation (daf.train, dafscript train): it

@@ -29,6 +29,7 @@ type Options struct {
 	CheckpointEvery int64              // agent-steps between checkpoints (rounded to updates); 0: only the final one
 	Resume          string             // a checkpoint of the same run to continue from
 	Parallel        Parallel           // this process's rank in a data-parallel run (ddp.go); zero: alone
+	Evaluations     *Evaluations       // optional evaluations on the way (evaluations.go)
 
 	Dir   string                  // where checkpoints/ and metrics.jsonl go
 	Track func(name string) error // records a file (relative to Dir) in the session manifest; may be nil
@@ -470,6 +471,11 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 				return nil, err
 			}
 			res.Checkpoints = append(res.Checkpoints, path)
+		}
+		if stop, err := t.evaluate(ctx, res); err != nil {
+			return nil, err
+		} else if stop {
+			break
 		}
 	}
 	wall := time.Since(t.start).Seconds()

@@ -1,0 +1,88 @@
+package sweepop
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/train/torch"
+)
+
+// benchSweeps are sweeps of independent trials (grid, no pruner): 4
+// trials of the scripted baseline (2 missions x 6 full episodes each)
+// and 4 trials that train a small stateless network for 16,384
+// agent-steps (one thread each) and evaluate it.
+var benchSweeps = []struct {
+	name, yml string
+	maxSteps  int
+	torch     bool
+}{
+	{"baseline", `name: bench
+missions: [training_facility_1, training_facility_2]
+policy_class_path: baseline
+search_space: {recharge_below: [10, 30, 50, 70]}
+episodes_per_trial: 6
+`, 0, false},
+	{"stateless", `name: bench
+missions: [training_facility_1]
+policy_class_path: stateless
+train_steps: 16384
+search_space: {learning_rate: [0.0005, 0.001, 0.002, 0.004], hidden_size: [32]}
+episodes_per_trial: 1
+`, 200, true},
+}
+
+// BenchmarkTrialsJobs runs each sweep at 1 job and at 2 jobs, one after
+// the other in every iteration, and reports trials/s at each, the
+// speed-up of 2 jobs over 1 measured in the same iterations, the CPU
+// time per trial (which stays meaningful when the machine is loaded) and
+// the cores the process got (CPU over wall time). It
+// also checks that both wrote the same sweep.json.
+func BenchmarkTrialsJobs(b *testing.B) {
+	for _, bs := range benchSweeps {
+		b.Run(bs.name, func(b *testing.B) {
+			if bs.torch && !torch.Available {
+				b.Skip("built without libtorch")
+			}
+			o := Options{MaxSteps: bs.maxSteps, Device: "cpu", Config: parseB(b, bs.yml)}
+			// Warm up (the training backend loads on first use).
+			if _, _, err := op.Do(&op.Run{Out: b.TempDir(), Jobs: 1}, Operation, op.Call[Options]{Options: o}); err != nil {
+				b.Fatal(err)
+			}
+			var wall [2]time.Duration
+			var cpu [2]float64
+			trials := 0
+			for b.Loop() {
+				var out [2][]byte
+				for i, jobs := range []int{1, 2} {
+					c0, t0 := cpuSeconds(), time.Now()
+					res, _, err := op.Do(&op.Run{Out: b.TempDir(), Jobs: jobs}, Operation, op.Call[Options]{Options: o})
+					if err != nil {
+						b.Fatal(err)
+					}
+					wall[i] += time.Since(t0)
+					cpu[i] += cpuSeconds() - c0
+					if out[i], err = res.JSON(); err != nil {
+						b.Fatal(err)
+					}
+					if i == 0 {
+						trials += len(res.Trials)
+					}
+				}
+				if !bytes.Equal(out[0], out[1]) {
+					b.Fatal("jobs 1 and 2 gave different sweeps")
+				}
+			}
+			for i, jobs := range []int{1, 2} {
+				b.ReportMetric(float64(trials)/wall[i].Seconds(), fmt.Sprintf("trials/s-jobs%d", jobs))
+				b.ReportMetric(1000*cpu[i]/float64(trials), fmt.Sprintf("cpu-ms/trial-jobs%d", jobs))
+				// The cores the process got: CPU time over wall time. On a
+				// loaded machine 2 jobs cannot go faster than this allows.
+				b.ReportMetric(cpu[i]/wall[i].Seconds(), fmt.Sprintf("cores-jobs%d", jobs))
+			}
+			b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "speedup")
+		})
+	}
+}

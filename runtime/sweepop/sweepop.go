@@ -1,0 +1,565 @@
+// Package sweepop is the sweep operation (daf.sweep, dafscript sweep): it
+// turns a sweep config into trials that apply their hyperparameters for
+// real and runs them with runtime/sweep inside one output session. A
+// neural policy (lstm, stateless) is trained by runtime/train with the
+// trial's hyperparameters and its final checkpoint evaluated; a scripted
+// policy (baseline) receives them as its tunable parameters and is
+// evaluated. The session holds the journal (journal.jsonl), the result
+// (sweep.json) and, for neural policies, each trial's training under
+// trials/NNNN/.
+package sweepop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/dafscript/dafscript/runtime/compare"
+	"github.com/dafscript/dafscript/runtime/config"
+	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/journal"
+	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/sweep"
+	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+// JournalName and ResultName are the sweep's files in its session.
+const (
+	JournalName = "journal.jsonl"
+	ResultName  = "sweep.json"
+)
+
+// PruningEvaluations is how many times a trial that trains is evaluated on
+// the way when a pruner is set: after each quarter of its updates but the
+// last, reported as steps 1, 2, 3.
+const PruningEvaluations = 3
+
+// NeuralClasses are the policies a trial trains.
+var NeuralClasses = []string{"lstm", "stateless"}
+
+// Options configure one sweep.
+type Options struct {
+	// Config is the sweep, decoded with its defaults (config.NewSweep).
+	Config config.Sweep
+	// Resume is the journal of an earlier run of the same sweep
+	// (FindJournal finds it in a session); its ended trials are kept and
+	// not run again. "" starts afresh.
+	Resume string
+	// MaxSteps > 0 caps every evaluation episode (--episode-steps).
+	MaxSteps int
+	// Device trains neural policies on "auto" (the default when ""),
+	// "cpu" or "cuda".
+	Device string
+}
+
+// IsNeural says whether class is trained in each trial.
+func IsNeural(class string) bool {
+	for _, c := range NeuralClasses {
+		if c == class {
+			return true
+		}
+	}
+	return false
+}
+
+// Check is the only validation of a sweep: the missions, the policy, every
+// hyperparameter's name and values against what the policy or the trainer
+// accepts (with a did-you-mean), train_steps, and the sweep's own options
+// (strategy, pruner, num_trials, the grid). A problem with one key is a
+// *config.FieldError naming it, which config.Document.At places in a
+// file.
+func (o Options) Check() error {
+	_, _, err := o.build()
+	return err
+}
+
+// build checks the options and returns the sweep's options (without
+// journal, jobs or callbacks) and the missions.
+func (o Options) build() (sweep.Options, []*mission.Mission, error) {
+	c := o.Config
+	var ms []*mission.Mission
+	if len(c.Missions) == 0 {
+		return sweep.Options{}, nil, errors.New("missions: none given; name at least one mission, e.g. \"training_facility_1\"")
+	}
+	for i, name := range c.Missions {
+		m, err := mission.Get(name)
+		if err != nil {
+			return sweep.Options{}, nil, config.Fieldf(fmt.Sprintf("missions[%d]", i), "%v", err)
+		}
+		ms = append(ms, m)
+	}
+	switch {
+	case c.EpisodesPerTrial < 1:
+		return sweep.Options{}, nil, config.Fieldf("episodes_per_trial", "got %d, want at least 1", c.EpisodesPerTrial)
+	case o.MaxSteps < 0:
+		return sweep.Options{}, nil, fmt.Errorf("episode steps: got %d, want 0 (each mission's length) or more", o.MaxSteps)
+	case c.TrainSteps < 0:
+		return sweep.Options{}, nil, config.Fieldf("train_steps", "got %d, want 0 or more", c.TrainSteps)
+	}
+	if err := checkObjective(c.Objective); err != nil {
+		return sweep.Options{}, nil, err
+	}
+	class := strings.TrimSpace(c.PolicyClassPath)
+	if IsNeural(class) {
+		if c.TrainSteps < 1 {
+			return sweep.Options{}, nil, config.Fieldf("train_steps", "policy %s is trained in every trial; give train_steps >= 1 (agent-steps per trial)", class)
+		}
+		switch o.Device {
+		case "", "auto", "cpu", "cuda":
+		default:
+			return sweep.Options{}, nil, fmt.Errorf("device: got %q, want \"auto\", \"cpu\" or \"cuda\"", o.Device)
+		}
+		for _, p := range c.SearchSpace {
+			if err := checkHyperparameter(p); err != nil {
+				return sweep.Options{}, nil, config.Fieldf("search_space."+p.Name, "%v", err)
+			}
+		}
+	} else {
+		if _, err := policy.New(policy.Spec{Class: class}); err != nil {
+			return sweep.Options{}, nil, config.Fieldf("policy_class_path", "%v", err)
+		}
+		if c.TrainSteps > 0 {
+			return sweep.Options{}, nil, config.Fieldf("train_steps", "policy %s is scripted, nothing is trained; leave train_steps out (or tune %s)", class, strings.Join(NeuralClasses, " or "))
+		}
+		for _, p := range c.SearchSpace {
+			if err := checkTunable(class, p); err != nil {
+				return sweep.Options{}, nil, config.Fieldf("search_space."+p.Name, "%v", err)
+			}
+		}
+	}
+	so := sweep.FromConfig(&c)
+	setup := so.Setup.(map[string]any)
+	setup["episode_steps"] = o.MaxSteps
+	if IsNeural(class) {
+		setup["device"] = orDefault(o.Device, "auto")
+	}
+	// Check fills defaults into a copy: the caller's options stay as given.
+	chk := so
+	if chk.Jobs == 0 {
+		chk.Jobs = 1
+	}
+	if err := chk.Check(); err != nil {
+		return sweep.Options{}, nil, err
+	}
+	so.NumTrials = chk.NumTrials // a whole grid's size, for the progress bar
+	return so, ms, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func checkObjective(name string) error {
+	for _, m := range compare.Metrics {
+		if m == name {
+			return nil
+		}
+	}
+	return config.Fieldf("objective", "unknown objective %q; valid: %s", name, strings.Join(compare.Metrics, ", "))
+}
+
+// number reads a parameter value that must be numeric (bools are 0 and 1).
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// checkHyperparameter checks a searched training hyperparameter: a name
+// the trainer knows, and values in its range (whole numbers where it
+// takes them).
+func checkHyperparameter(p config.Param) error {
+	lo, hi, integer, ok := train.HyperparameterRange(p.Name)
+	if !ok {
+		_, err := train.ParseHyperparameters(map[string]float64{p.Name: 0})
+		return err
+	}
+	return checkValues(p, lo, hi, integer, "the trainer")
+}
+
+// checkTunable checks a searched parameter of a scripted policy.
+func checkTunable(class string, p config.Param) error {
+	t, err := policy.LookupTunable(class, p.Name)
+	if err != nil {
+		return err
+	}
+	return checkValues(p, t.Min, t.Max, t.Int, class)
+}
+
+func checkValues(p config.Param, lo, hi float64, integer bool, who string) error {
+	want := "a number"
+	if integer {
+		want = "a whole number"
+	}
+	bounds := fmt.Sprintf("%s takes %s from %v to %v", who, want, lo, hi)
+	if p.Categorical() {
+		for i, v := range p.Values {
+			f, ok := number(v)
+			switch {
+			case !ok:
+				return fmt.Errorf("values[%d]: got %v (%T); %s", i, v, v, bounds)
+			case f < lo || f > hi || (integer && f != math.Trunc(f)):
+				return fmt.Errorf("values[%d]: %v is out of range; %s", i, v, bounds)
+			}
+		}
+		return nil
+	}
+	if integer && p.Type != "int" {
+		return fmt.Errorf("a float range for a whole-number setting; add type: int (%s)", bounds)
+	}
+	if p.Min < lo || p.Max > hi {
+		return fmt.Errorf("range [%v, %v] goes out of range; %s", p.Min, p.Max, bounds)
+	}
+	return nil
+}
+
+// FindJournal returns the journal of the sweep called name in a session
+// folder (the session's own journal.jsonl, or one in a folder below it,
+// for a session that holds several operations); "" when there is none.
+// Two journals of that name are an error.
+func FindJournal(sessionDir, name string) (string, error) {
+	st, err := os.Stat(sessionDir)
+	if err != nil {
+		return "", fmt.Errorf("resume: %w", err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("resume: %s is not a session folder", sessionDir)
+	}
+	var found []string
+	root := filepath.Clean(sessionDir)
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if rel, _ := filepath.Rel(root, path); rel != "." && strings.Count(rel, string(filepath.Separator)) >= 2 {
+				return filepath.SkipDir
+			}
+			if d.Name() == "trials" || d.Name() == "checkpoints" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() != JournalName {
+			return nil
+		}
+		recs, err := journal.Read(path)
+		if err != nil || len(recs) == 0 || recs[0].Type != "sweep" {
+			return nil // not a sweep's journal
+		}
+		var h struct {
+			Name string `json:"name"`
+		}
+		if recs[0].Decode(&h) == nil && h.Name == name {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("resume: %w", err)
+	}
+	sort.Strings(found)
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("resume: session %s holds %d journals of sweep %q (%s); name the folder of one", sessionDir, len(found), name, strings.Join(found, ", "))
+}
+
+// copyFile copies the journal to resume into the new session, which then
+// appends to its own copy: the old session stays as it was.
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// endedTrials lists the numbers of the trials a journal holds.
+func endedTrials(path string) ([]int, error) {
+	recs, err := journal.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, r := range recs {
+		if r.Type != "trial" {
+			continue
+		}
+		var t struct {
+			Number int `json:"number"`
+		}
+		if err := r.Decode(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t.Number)
+	}
+	return out, nil
+}
+
+// linkTree makes the files under src appear under the session's folder
+// rel, hard-linked (checkpoints are never rewritten in place) or copied
+// where links are not possible, and records them in the manifest.
+func linkTree(s *output.Session, rel, src string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) && path == src {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		sub, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(filepath.Join(rel, sub))
+		dst := s.Path(name)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if err := os.Link(path, dst); err != nil {
+			if err := copyFile(dst, path); err != nil {
+				return err
+			}
+		}
+		return s.Track(name)
+	})
+}
+
+// Operation is the sweep operation: it runs the trials in a session of
+// sweeps/, with the journal at journal.jsonl and the result, written by
+// Result.JSON, at sweep.json; progress is one bar counting trials and
+// showing the best value so far.
+var Operation = op.Spec[Options, *sweep.Result]{
+	Name: "sweep", Folder: "sweeps",
+	Body: func(r *op.Run, s *output.Session, o Options) (*sweep.Result, error) {
+		so, ms, err := o.build()
+		if err != nil {
+			return nil, op.Wrap(op.Usage, err)
+		}
+		if so.Jobs == 0 {
+			so.Jobs = r.Jobs
+		}
+		so.Journal = s.Path(JournalName)
+		if o.Resume != "" {
+			if err := copyFile(so.Journal, o.Resume); err != nil {
+				return nil, err
+			}
+			// The trainings of the trials kept, which their checkpoints
+			// name relative to the session (not those of trials that were
+			// running: they run again from the start).
+			ended, err := endedTrials(so.Journal)
+			if err != nil {
+				return nil, fmt.Errorf("resume: %w", err)
+			}
+			for _, k := range ended {
+				rel := filepath.Join("trials", fmt.Sprintf("%04d", k))
+				if err := linkTree(s, rel, filepath.Join(filepath.Dir(o.Resume), rel)); err != nil {
+					return nil, fmt.Errorf("resume: %w", err)
+				}
+			}
+		}
+		if err := s.Track(JournalName); err != nil {
+			return nil, err
+		}
+		bar := r.Progress(int64(so.NumTrials), "trials")
+		var best *float64
+		so.OnTrial = func(t sweep.Trial, done, total int) {
+			bar.Add(1)
+			if t.Status == sweep.StatusComplete && (best == nil || (so.Direction == "minimize") == (*t.Value < *best)) {
+				v := *t.Value
+				best = &v
+			}
+			desc := fmt.Sprintf("%s %s", r.Label, so.Name)
+			if best != nil {
+				desc += fmt.Sprintf("  best %s %s", so.Objective, compare.Num(*best))
+			}
+			bar.Describe(desc)
+		}
+		obj := objective{o: o, missions: ms, session: s, device: orDefault(o.Device, "auto")}
+		res, err := sweep.Run(r.Context(), so, obj.run)
+		if err != nil {
+			return nil, err
+		}
+		data, err := res.JSON()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.WriteFile(ResultName, data); err != nil {
+			return nil, err
+		}
+		return res, nil
+	},
+}
+
+// objective runs one trial.
+type objective struct {
+	o        Options
+	missions []*mission.Mission
+	session  *output.Session
+	device   string
+}
+
+func (ob objective) run(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
+	if IsNeural(ob.o.Config.PolicyClassPath) {
+		return ob.trained(ctx, t)
+	}
+	return ob.scripted(ctx, t)
+}
+
+// scripted plays the policy with the trial's parameters as its keyword
+// arguments, mission by mission; with a pruner, the mean over the
+// missions played so far is reported after each (steps 1, 2, ...).
+func (ob objective) scripted(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
+	spec := policy.Spec{Class: ob.o.Config.PolicyClassPath, Kwargs: map[string]any{}}
+	for k, v := range t.Params {
+		spec.Kwargs[k] = v
+	}
+	var out sweep.Outcome
+	sum := 0.0
+	for i, m := range ob.missions {
+		v, err := ob.evaluate(ctx, spec, m, t.Seed)
+		if err != nil {
+			return sweep.Outcome{}, err
+		}
+		out.MissionValues = append(out.MissionValues, sweep.MissionValue{Mission: m.Name, Value: v})
+		sum += v
+		if ob.o.Config.Pruner != "none" && i < len(ob.missions)-1 && t.Report(i+1, sum/float64(i+1)) {
+			return out, nil
+		}
+	}
+	out.Value = sum / float64(len(ob.missions))
+	return out, nil
+}
+
+// trained trains the network with the trial's hyperparameters for
+// train_steps (one thread unless the space sets threads, so that parallel
+// trials share the cores and results do not depend on the machine), then
+// evaluates the final checkpoint on every mission. With a pruner, the
+// trainer stops PruningEvaluations times for an evaluation of the network
+// so far, reported as steps 1, 2, 3.
+func (ob objective) trained(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
+	c := ob.o.Config
+	hyper := map[string]float64{"threads": 1}
+	for k, v := range t.Params {
+		f, ok := number(v)
+		if !ok {
+			return sweep.Outcome{}, fmt.Errorf("hyperparameter %s = %v is not a number", k, v)
+		}
+		hyper[k] = f
+	}
+	rel := filepath.Join("trials", fmt.Sprintf("%04d", t.Number))
+	dir := ob.session.Path(filepath.ToSlash(rel))
+	to := train.Options{
+		Missions: ob.missions, Policy: c.PolicyClassPath, Steps: int64(c.TrainSteps), Seed: t.Seed,
+		Hyperparameters: hyper, Device: ob.device, Dir: dir,
+		Track: func(name string) error { return ob.session.Track(filepath.ToSlash(filepath.Join(rel, name))) },
+	}
+	if c.Pruner != "none" {
+		to.Evaluations = &train.Evaluations{Count: PruningEvaluations, Evaluate: func(ctx context.Context, e train.Evaluation) (bool, error) {
+			v, _, err := ob.evaluateAll(ctx, ob.network(e.Checkpoint), t.Seed)
+			if err != nil {
+				return false, err
+			}
+			return t.Report(e.Number, v), nil
+		}}
+	}
+	res, err := train.Train(ctx, to)
+	if err != nil {
+		return sweep.Outcome{}, err
+	}
+	ckpt, err := filepath.Rel(ob.session.Dir(), res.FinalCheckpoint)
+	if err != nil {
+		return sweep.Outcome{}, err
+	}
+	out := sweep.Outcome{Checkpoint: filepath.ToSlash(ckpt)}
+	if t.Pruned() {
+		return out, nil
+	}
+	out.Value, out.MissionValues, err = ob.evaluateAll(ctx, ob.network(res.FinalCheckpoint), t.Seed)
+	return out, err
+}
+
+func (ob objective) network(checkpoint string) policy.Spec {
+	return policy.Spec{Class: ob.o.Config.PolicyClassPath, Data: checkpoint,
+		Kwargs: map[string]any{"threads": int64(1), "device": ob.device}}
+}
+
+// evaluateAll evaluates spec on every mission: the mean over missions
+// and each mission's value.
+func (ob objective) evaluateAll(ctx context.Context, spec policy.Spec, seed uint64) (float64, []sweep.MissionValue, error) {
+	var mvs []sweep.MissionValue
+	sum := 0.0
+	for _, m := range ob.missions {
+		v, err := ob.evaluate(ctx, spec, m, seed)
+		if err != nil {
+			return 0, nil, err
+		}
+		mvs = append(mvs, sweep.MissionValue{Mission: m.Name, Value: v})
+		sum += v
+	}
+	return sum / float64(len(ob.missions)), mvs, nil
+}
+
+// evaluate plays episodes_per_trial episodes of spec on m (the same
+// episodes for every trial: their seeds derive from the sweep's seed) and
+// returns the mean of the objective over them.
+func (ob objective) evaluate(ctx context.Context, spec policy.Spec, m *mission.Mission, seed uint64) (float64, error) {
+	res, err := eval.Run(ctx, eval.Options{Entries: []eval.Entry{eval.Single(spec)}, Missions: []*mission.Mission{m},
+		Episodes: ob.o.Config.EpisodesPerTrial, Seed: seed, MaxSteps: ob.o.MaxSteps, Jobs: 1})
+	if err != nil {
+		return 0, err
+	}
+	sum := 0.0
+	for i := range res.Results {
+		e := &res.Results[i]
+		agents := make([]int, len(e.Rewards))
+		for a := range agents {
+			agents[a] = a
+		}
+		sum += compare.MetricValue(ob.o.Config.Objective, e, agents)
+	}
+	return sum / float64(len(res.Results)), nil
+}
