@@ -154,9 +154,10 @@ daf.sweep("b", "training_facility_1", "baseline", {"batch_cargo": [10, 90]}, epi
 	if code := Main(st, []string{"-q", "--episode-steps", "50", "s.star"}); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	sessions := mustGlob(t, filepath.Join(dir, "daf_output/sweeps/*/journal.jsonl"))
+	// One run session, each sweep a step of it.
+	sessions := mustGlob(t, filepath.Join(dir, "daf_output/runs/*/*_sweep/journal.jsonl"))
 	if len(sessions) != 2 {
-		t.Fatalf("%d sweep sessions", len(sessions))
+		t.Fatalf("%d sweep steps", len(sessions))
 	}
 	first := filepath.Dir(sessions[0])
 	want, err := os.ReadFile(filepath.Join(first, "sweep.json"))
@@ -169,12 +170,12 @@ daf.sweep("b", "training_facility_1", "baseline", {"batch_cargo": [10, 90]}, epi
 		t.Fatal(err)
 	}
 	st, _, errs = testState(dir)
-	if code := Main(st, []string{"-q", "--episode-steps", "50", "--resume", first, "s.star"}); code != ExitOK {
+	if code := Main(st, []string{"-q", "--episode-steps", "50", "--resume", filepath.Dir(first), "s.star"}); code != ExitOK {
 		t.Fatalf("resumed: exit %d: %s", code, errs)
 	}
-	all := mustGlob(t, filepath.Join(dir, "daf_output/sweeps/*/journal.jsonl"))
+	all := mustGlob(t, filepath.Join(dir, "daf_output/runs/*/*_sweep/journal.jsonl"))
 	if len(all) != 4 {
-		t.Fatalf("%d sweep sessions after the rerun, want 4", len(all))
+		t.Fatalf("%d sweep steps after the rerun, want 4", len(all))
 	}
 	resumedA := filepath.Dir(all[2])
 	if got := mustRead(t, filepath.Join(resumedA, "sweep.json")); !bytes.Equal(got, want) {
