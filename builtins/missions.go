@@ -8,17 +8,16 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
-	Register("missions", `daf.missions() -> list of strings
+const missionsDoc = `daf.missions() -> list of strings
 
 The names of the base missions, sorted. Any of them may take a suffix
 (":easy", ":shaped") and variants ("+dark_side", "+clip_period_on(20)"):
 see daf.mission for one mission's details.
 
   for name in daf.missions():
-      print(name, daf.mission(name).num_agents)`, builtinMissions)
+      print(name, daf.mission(name).num_agents)`
 
-	Register("mission", `daf.mission(name) -> Mission
+const missionDoc = `daf.mission(name) -> Mission
 
 Describes a mission: name (canonical, with its suffix and variants),
 description, num_agents, max_steps, width, height (of the built grid,
@@ -27,8 +26,7 @@ variant is an error with the closest names. A Mission is accepted
 wherever a mission name is.
 
   m = daf.mission("training_facility_1:easy")
-  print(m.num_agents, m.variants)`, builtinMission)
-}
+  print(m.num_agents, m.variants)`
 
 // MissionInfo is the result of daf.mission.
 type MissionInfo struct {
