@@ -37,6 +37,9 @@ type Env struct {
 	// MaxSteps, when > 0, overrides every mission's episode length
 	// (the --episode-steps flag).
 	MaxSteps int
+	// Resume names a pipeline session to resume (the --resume flag):
+	// the daf.pipeline of the same name reuses its finished stages.
+	Resume string
 }
 
 // DefaultOutDir is where results go unless --out says otherwise.
@@ -128,14 +131,17 @@ var Table = []Builtin{
 	{"analyze_performance", analyzePerformanceDoc, builtinAnalyzePerformance},
 	{"check_environment", checkEnvironmentDoc, builtinCheckEnvironment},
 	{"recommended_device", recommendedDeviceDoc, builtinRecommendedDevice},
+	{"benchmark", benchmarkDoc, builtinBenchmark},
 	{"compare", compareDoc, builtinCompare},
 	{"episode", episodeDoc, builtinEpisode},
 	{"evaluate", evaluateDoc, builtinEvaluate},
 	{"missions", missionsDoc, builtinMissions},
 	{"mission", missionDoc, builtinMission},
+	{"pipeline", pipelineDoc, builtinPipeline},
 	{"policy", policyDoc, builtinPolicy},
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
+	{"stage", stageDoc, builtinStage},
 	{"train", trainDoc, builtinTrain},
 }
 

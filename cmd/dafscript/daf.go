@@ -43,6 +43,7 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		ScriptSHA256: p.scriptSHA,
 		Version:      st.Version,
 		MaxSteps:     sf.EpisodeSteps,
+		Resume:       sf.Resume,
 	}
 }
 

@@ -33,8 +33,11 @@ type ScriptFlags struct {
 	// EpisodeSteps, when > 0, caps the length of every episode.
 	EpisodeSteps int
 	AllowClock   bool
-	Verbose      bool
-	Quiet        bool
+	// Resume names a pipeline session whose finished stages the
+	// script's daf.pipeline of the same name reuses.
+	Resume  string
+	Verbose bool
+	Quiet   bool
 
 	// logger, once openLog has run, also writes JSON lines to the run's
 	// log file.
@@ -61,6 +64,7 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.IntVar(&f.Jobs, "jobs", st.NumCPU, "run episode work on `N` goroutines")
 	fs.Uint64Var(&f.MaxSteps, "max-steps", 0, "stop a script after `N` Starlark computation steps per thread (0: no limit)")
 	fs.IntVar(&f.EpisodeSteps, "episode-steps", 0, "cap every episode at `N` simulator steps (0: each mission's own length)")
+	fs.StringVar(&f.Resume, "resume", "", "resume the pipeline `session` (an id from dafscript sessions): its finished stages are reused")
 	fs.BoolVar(&f.AllowClock, "allow-clock", false, "let time.now() read the wall clock (results may no longer be reproducible)")
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
