@@ -99,3 +99,26 @@ func BenchmarkValue(res *benchmark.Result) (starlark.Value, error) {
 		}},
 		checkMethod(BenchmarkKind, func() threshold.Episodes { return res.Evaluation.Results }))
 }
+
+const suiteDoc = `daf.suite(name) -> list
+
+The missions of a benchmark suite ("minimal", "standard" or "full"), as
+daf.benchmark plays them.
+
+  print(daf.suite("standard"))`
+
+func builtinSuite(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	s, err := benchmark.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	l := make([]starlark.Value, len(s.Missions))
+	for i, m := range s.Missions {
+		l[i] = starlark.String(m)
+	}
+	return starlark.NewList(l), nil
+}

@@ -142,6 +142,7 @@ var Table = []Builtin{
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
 	{"stage", stageDoc, builtinStage},
+	{"suite", suiteDoc, builtinSuite},
 	{"train", trainDoc, builtinTrain},
 }
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/starlarkstruct"
 
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
@@ -23,8 +22,9 @@ A stage of daf.pipeline: fn is called with one keyword argument per stage
 it depends on (named after that stage, holding its output) and returns the
 stage's output: None, a bool, number, string, list, dict, struct or daf
 result (anything json.encode takes). Outputs pass through JSON, so a later
-stage gets a plain value (objects as structs: out.checkpoint); that is
+stage gets a plain value (objects as records: out.checkpoint or out["checkpoint"]); that is
 also what a resumed run gets, so a stage behaves the same either way.
+Objects arrive as records: out["checkpoint"] and out.checkpoint both work.
 depends_on=None takes fn's parameter names as the stages it depends on.
 
   daf.stage("evaluate", lambda train: daf.evaluate(train.policy, "training_facility_1").summary[0].reward.mean)`
@@ -269,7 +269,7 @@ func starlarkStage(t *starlark.Thread, sv *StageValue) func(context.Context, map
 		v, err := starlark.Call(t, sv.fn, nil, kwargs)
 		if err != nil {
 			if ee, ok := err.(*starlark.EvalError); ok {
-				return nil, fmt.Errorf("%s", strings.TrimSpace(ee.Backtrace()))
+				return nil, fmt.Errorf("%s", stageBacktrace(ee.Backtrace()))
 			}
 			return nil, err
 		}
@@ -281,8 +281,20 @@ func starlarkStage(t *starlark.Thread, sv *StageValue) func(context.Context, map
 	}
 }
 
+// stageBacktrace keeps the frames of a stage's backtrace from the stage
+// function down: the frames above daf.pipeline are the same for every
+// stage and depend on where the pipeline was called.
+func stageBacktrace(bt string) string {
+	const mark = "<builtin>: in daf.pipeline\n"
+	if i := strings.Index(bt, mark); i >= 0 {
+		bt = "Traceback (most recent call last):\n" + bt[i+len(mark):]
+	}
+	return strings.TrimSpace(bt)
+}
+
 // DecodeOutput turns a stage's JSON output into a frozen Starlark value:
-// objects become structs, numbers ints where they are whole.
+// objects become records (r["k"] and r.k), numbers ints where they are
+// whole.
 func DecodeOutput(data json.RawMessage) (starlark.Value, error) {
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.UseNumber()
@@ -326,15 +338,20 @@ func outputValue(x any) (starlark.Value, error) {
 		}
 		return starlark.NewList(elems), nil
 	case map[string]any:
-		d := make(starlark.StringDict, len(x))
-		for k, e := range x {
-			v, err := outputValue(e)
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		d := starlark.NewDict(len(x))
+		for _, k := range keys {
+			v, err := outputValue(x[k])
 			if err != nil {
 				return nil, err
 			}
-			d[k] = v
+			_ = d.SetKey(starlark.String(k), v)
 		}
-		return starlarkstruct.FromStringDict(starlarkstruct.Default, d), nil
+		return newRecord(d), nil
 	}
 	return nil, fmt.Errorf("unexpected JSON value %s", reflect.TypeOf(x))
 }
