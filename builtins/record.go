@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 )
 
 // Record is a JSON object as a stage of a pipeline receives it: a frozen
@@ -19,6 +20,7 @@ var (
 	_ starlark.IterableMapping = (*Record)(nil)
 	_ starlark.HasAttrs        = (*Record)(nil)
 	_ starlark.Sequence        = (*Record)(nil)
+	_ starlark.Comparable      = (*Record)(nil)
 )
 
 func newRecord(d *starlark.Dict) *Record { d.Freeze(); return &Record{d: d} }
@@ -56,4 +58,14 @@ func (r *Record) AttrNames() []string {
 		}
 	}
 	return out
+}
+
+// CompareSameType makes records equal when their keys and values are.
+func (r *Record) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	switch op {
+	case syntax.EQL, syntax.NEQ:
+		eq, err := starlark.EqualDepth(r.d, y.(*Record).d, depth-1)
+		return eq == (op == syntax.EQL), err
+	}
+	return false, fmt.Errorf("records support only == and !=")
 }
