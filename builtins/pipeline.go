@@ -195,7 +195,14 @@ func builtinPipeline(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		resume = env.Resume
 	}
 	if resume != "" {
-		si, err := output.NewManager(env.OutDir).Find(resume)
+		mgr := output.NewManager(env.OutDir)
+		si, err := mgr.Find(resume)
+		if err != nil && !strings.Contains(resume, "/") {
+			// A bare id of several operations: the pipeline's is meant.
+			if s2, err2 := mgr.Find("pipelines/" + resume); err2 == nil {
+				si, err = s2, nil
+			}
+		}
 		if err != nil {
 			return nil, op.Wrap(op.Usage, fmt.Errorf("%s: resume: %v", b.Name(), err))
 		}
