@@ -20,6 +20,8 @@ var commandTable = []func() *Command{
 	evalCmd,
 	compareCmd,
 	trainCmd,
+	pipelineCmd,
+	planCmd,
 	analyzeCmd,
 	playCmd,
 	missionsCmd,

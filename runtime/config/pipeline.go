@@ -90,7 +90,7 @@ func (p *Pipeline) Check() error {
 		}
 		for i, d := range p.DependsOn[k] {
 			if !has(d) {
-				return Fieldf(index(join("depends_on", k), i), "%s is not a stage of this pipeline%s; stages: %s", d, suggest.Hint(d, p.Stages, 1), strings.Join(p.Stages, ", "))
+				return Fieldf(index(join("depends_on", k), i), "%s is not a stage of this pipeline%s; stages: %s", d, suggest.Hint(d, PipelineStages, 1), strings.Join(p.Stages, ", "))
 			}
 		}
 	}
