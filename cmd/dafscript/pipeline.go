@@ -42,6 +42,7 @@ func pipelineCommand(st *State, args []string) int {
 	var sf ScriptFlags
 	fs := newFlagSet(c)
 	sf.Register(fs, st)
+	sf.registerResume(fs)
 	pos, code, ok := parseFlags(st, c, fs, args)
 	if !ok {
 		return code

@@ -33,8 +33,9 @@ type ScriptFlags struct {
 	// EpisodeSteps, when > 0, caps the length of every episode.
 	EpisodeSteps int
 	AllowClock   bool
-	// Resume names a pipeline session whose finished stages the
-	// script's daf.pipeline of the same name reuses.
+	// Resume is the session (--resume, run and pipeline only) that the
+	// script's pipelines resume from: the daf.pipeline of the same name
+	// reuses its finished stages.
 	Resume  string
 	Verbose bool
 	Quiet   bool
@@ -64,10 +65,14 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.IntVar(&f.Jobs, "jobs", st.NumCPU, "run episode work on `N` goroutines")
 	fs.Uint64Var(&f.MaxSteps, "max-steps", 0, "stop a script after `N` Starlark computation steps per thread (0: no limit)")
 	fs.IntVar(&f.EpisodeSteps, "episode-steps", 0, "cap every episode at `N` simulator steps (0: each mission's own length)")
-	fs.StringVar(&f.Resume, "resume", "", "resume the pipeline `session` (an id from dafscript sessions): its finished stages are reused")
 	fs.BoolVar(&f.AllowClock, "allow-clock", false, "let time.now() read the wall clock (results may no longer be reproducible)")
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
+}
+
+// registerResume adds --resume (run and pipeline).
+func (f *ScriptFlags) registerResume(fs *flag.FlagSet) {
+	fs.StringVar(&f.Resume, "resume", "", "resume the script's pipeline from `SESSION` (an id, pipelines/ID or a folder): its finished stages are reused")
 }
 
 func (f *ScriptFlags) check() error {
@@ -129,6 +134,9 @@ func runCmd() *Command {
 		Help: `Run executes FILE.star. The script calls the daf module (daf.episode,
 daf.compare, ...); daf.vars holds the --var values as strings.
 'dafscript FILE.star' is the same as 'dafscript run FILE.star'.
+--resume SESSION reruns a script whose pipeline failed or was killed: the
+script's daf.pipeline of that session's name reuses the stages that
+finished and runs the rest (docs/pipelines.md).
 
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
@@ -141,6 +149,7 @@ func runCommand(st *State, args []string) int {
 	var sf ScriptFlags
 	fs := newFlagSet(c)
 	sf.Register(fs, st)
+	sf.registerResume(fs)
 	pos, code, ok := parseFlags(st, c, fs, args)
 	if !ok {
 		return code
