@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -138,6 +139,22 @@ func newStage(fnName, name string, fn starlark.Callable, deps starlark.Value) (*
 		return nil, fmt.Errorf("%s: stage %s: %v", fnName, name, err)
 	}
 	s.deps = ds
+	// The function must take what it is given and be given what it needs.
+	if f, ok := fn.(*starlark.Function); ok && !f.HasKwargs() {
+		var params []string
+		for i := 0; i < f.NumParams(); i++ {
+			p, _ := f.Param(i)
+			params = append(params, p)
+			if f.ParamDefault(i) == nil && !slices.Contains(ds, p) {
+				return nil, fmt.Errorf("%s: stage %s: %s needs %s, which is not in depends_on %v (a missing input)", fnName, name, f.Name(), p, ds)
+			}
+		}
+		for _, d := range ds {
+			if !slices.Contains(params, d) {
+				return nil, fmt.Errorf("%s: stage %s: %s takes no parameter %s, but depends_on gives it that stage's output; add the parameter or **inputs", fnName, name, f.Name(), d)
+			}
+		}
+	}
 	return s, nil
 }
 
