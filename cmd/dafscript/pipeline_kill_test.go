@@ -149,3 +149,31 @@ print(r.status)
 		})
 	}
 }
+
+// TestPipelineCommandResume runs a pipeline config, then resumes it: every
+// stage is reused and pipeline.json is the same.
+func TestPipelineCommandResume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "name: cmp\nmissions: [training_facility_1]\nseed: 2\nepisodes: 2\nstages: [check, comparison]\ncomparison_config: {policies: [baseline, noop]}\n"
+	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	if code := Main(st, []string{"pipeline", "-q", "--episode-steps", "100", "p.yaml"}); code != ExitOK {
+		t.Fatalf("exit code %d\n%s", code, errs)
+	}
+	first := pipelineSessions(t, filepath.Join(dir, "daf_output"))[0]
+	st, out, errs := testState(dir)
+	if code := Main(st, []string{"pipeline", "-q", "--episode-steps", "100", "--resume", "pipelines/" + filepath.Base(first), "p.yaml"}); code != ExitOK {
+		t.Fatalf("resume: exit code %d\n%s", code, errs)
+	}
+	if !strings.Contains(out.String(), `reused: ["check", "comparison"]`) {
+		t.Errorf("resume output:\n%s", out)
+	}
+	s := pipelineSessions(t, filepath.Join(dir, "daf_output"))
+	a, _ := os.ReadFile(filepath.Join(s[0], "pipeline.json"))
+	b, _ := os.ReadFile(filepath.Join(s[1], "pipeline.json"))
+	if len(s) != 2 || len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("pipeline.json of the resumed run differs:\n%s\n%s", a, b)
+	}
+}
