@@ -387,6 +387,8 @@ func fromStarlark(v starlark.Value, depth int) (any, error) {
 		return out, nil
 	case *Result:
 		return fromAttrs(x, x.names, depth)
+	case *Record:
+		return fromStarlark(x.d, depth)
 	case *starlarkstruct.Struct:
 		return fromAttrs(x, x.AttrNames(), depth)
 	}

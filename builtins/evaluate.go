@@ -9,6 +9,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/threshold"
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
@@ -32,7 +33,9 @@ mission: reward (n, mean, std, median, iqm, ci_low, ci_high, min, max),
 hearts_made, hearts_deposited, steps, success_rate, action_failure_rate,
 resources_gained) and results (every episode, as daf.episode returns it).
 r.table() returns the summary as a text table (as dafscript eval prints
-it). The result is also written to <out>/runs/<session>/NN_evaluation/evaluation.json.
+it). r.check("reward.mean > 0.5", "p95(steps) < 900", ...) fails the
+script (exit code 3) or the test unless every threshold holds
+(docs/scripting.md, Thresholds). The result is also written to <out>/runs/<session>/NN_evaluation/evaluation.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
   for row in r.summary:
@@ -156,5 +159,5 @@ func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 			return nil, err
 		}
 		return starlark.String(b.String()), nil
-	}})
+	}}, checkMethod(EvaluationKind, func() threshold.Episodes { return ev.Results }))
 }

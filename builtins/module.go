@@ -56,8 +56,9 @@ type Env struct {
 	// (packages, registries) are resolved against; "" leaves them
 	// relative to the process's working directory.
 	WorkDir string
-	// Resume is a session folder (--resume) whose journals sweeps resume
-	// from: a sweep finds its own by name there.
+	// Resume is a session folder (--resume) to resume from: a sweep finds
+	// its journal there by its name, a daf.pipeline of the same name reuses
+	// its finished stages.
 	Resume string
 }
 
@@ -192,14 +193,18 @@ var Table = []Builtin{
 	{"analyze_performance", analyzePerformanceDoc, builtinAnalyzePerformance},
 	{"check_environment", checkEnvironmentDoc, builtinCheckEnvironment},
 	{"recommended_device", recommendedDeviceDoc, builtinRecommendedDevice},
+	{"benchmark", benchmarkDoc, builtinBenchmark},
 	{"compare", compareDoc, builtinCompare},
 	{"episode", episodeDoc, builtinEpisode},
 	{"evaluate", evaluateDoc, builtinEvaluate},
 	{"missions", missionsDoc, builtinMissions},
 	{"mission", missionDoc, builtinMission},
+	{"pipeline", pipelineDoc, builtinPipeline},
 	{"policy", policyDoc, builtinPolicy},
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
+	{"stage", stageDoc, builtinStage},
+	{"suite", suiteDoc, builtinSuite},
 	{"train", trainDoc, builtinTrain},
 	{"package", packageDoc, builtinPackage},
 	{"validate", validateDoc, builtinValidate},

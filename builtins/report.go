@@ -17,7 +17,7 @@ const exportHTMLDoc = `daf.export_html(result, path=None)
 
 Writes a self-contained HTML report (inline CSS and SVG charts, nothing
 loaded from the network, printable) of result: a value returned by
-daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance,
+daf.compare, daf.evaluate, daf.benchmark, daf.analyze_mission, daf.analyze_performance,
 daf.train or daf.sweep, or a list of them for one report with every
 section. Without path it goes to <out>/visualizations/<session>/<kind>.html,
 recorded in that session's manifest. A path is relative to <out>; it may
@@ -52,7 +52,7 @@ func reportValues(fnName string, v starlark.Value) ([]any, []string, error) {
 			kind, known = report.KindOf(gv)
 		}
 		if !known {
-			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance, daf.train or daf.sweep",
+			return nil, nil, fmt.Errorf("%s: %s: got %s, want the result of daf.compare, daf.evaluate, daf.benchmark, daf.analyze_mission, daf.analyze_performance, daf.train or daf.sweep",
 				fnName, indexed("result", i, isList), it.Type())
 		}
 		vals = append(vals, gv)

@@ -97,7 +97,7 @@ md = daf.export_markdown(r)
 	}
 
 	for _, tc := range []struct{ src, want string }{
-		{`daf.export_html(1)`, "daf.export_html: result: got int, want the result of daf.compare, daf.evaluate, daf.analyze_mission, daf.analyze_performance, daf.train or daf.sweep"},
+		{`daf.export_html(1)`, "daf.export_html: result: got int, want the result of daf.compare, daf.evaluate, daf.benchmark, daf.analyze_mission, daf.analyze_performance, daf.train or daf.sweep"},
 		{`daf.export_html(m)`, "daf.export_html: result: got Mission, want the result of"},
 		{`daf.export_html([r, 2])`, "daf.export_html: result[1]: got int"},
 		{`daf.export_html([])`, "got an empty list"},

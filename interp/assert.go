@@ -37,12 +37,13 @@ func failf(t *starlark.Thread, format string, a ...any) error {
 	return &AssertionError{Pos: callerPos(t), Msg: fmt.Sprintf(format, a...)}
 }
 
-// AssertModule returns the `assert` module of *_test.star files.
-func AssertModule() *starlarkstruct.Module {
+// AssertModule returns the `assert` module of *_test.star files, with
+// extra members added (they may not replace the generic ones).
+func AssertModule(extra starlark.StringDict) *starlarkstruct.Module {
 	b := func(name string, fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) starlark.Value {
 		return starlark.NewBuiltin("assert."+name, fn)
 	}
-	return &starlarkstruct.Module{Name: "assert", Members: starlark.StringDict{
+	members := starlark.StringDict{
 		"eq":       b("eq", assertEq),
 		"ne":       b("ne", assertNe),
 		"true":     b("true", assertTrue),
@@ -50,7 +51,13 @@ func AssertModule() *starlarkstruct.Module {
 		"contains": b("contains", assertContains),
 		"approx":   b("approx", assertApprox),
 		"fails":    b("fails", assertFails),
-	}}
+	}
+	for k, v := range extra {
+		if _, clash := members[k]; !clash {
+			members[k] = v
+		}
+	}
+	return &starlarkstruct.Module{Name: "assert", Members: members}
 }
 
 func withMsg(msg string, s string) string {

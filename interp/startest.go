@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 )
 
 // TestConfig configures RunTests.
@@ -31,6 +32,20 @@ type TestConfig struct {
 	// (absolute path); RunTests adds the assert and golden modules and
 	// captures print().
 	HostConfig func(file string) Config
+	// AssertExtras are members the embedding program adds to the assert
+	// module (statistical assertions, say). They report a failed check
+	// by returning an error that is a Failure.
+	AssertExtras starlark.StringDict
+}
+
+// Failure is implemented by errors that report a failed check rather
+// than a broken script: the test runner shows the failure's position and
+// message as it does a failed assert.* call, without a backtrace.
+// Builtins outside interp (the embedding program's assertions,
+// thresholds on results) return such errors.
+type Failure interface {
+	error
+	Failure() (pos syntax.Position, msg string)
 }
 
 // TestResult is the outcome of one test_* function.
@@ -185,7 +200,7 @@ func runTestFile(ctx context.Context, file string, cfg TestConfig) (res *FileRes
 	for k, v := range hc.Predeclared {
 		pre[k] = v
 	}
-	pre["assert"] = AssertModule()
+	pre["assert"] = AssertModule(cfg.AssertExtras)
 	pre["golden"] = goldenModule(filepath.Dir(abs), hc.WorkDir, cfg.Update)
 	hc.Predeclared = pre
 	h := New(hc)
@@ -252,9 +267,14 @@ func runOneTest(ctx context.Context, h *Host, file, name string, fn *starlark.Fu
 	if err != nil {
 		r.Failed = true
 		var ae *AssertionError
-		if errors.As(err, &ae) {
+		var f Failure
+		switch {
+		case errors.As(err, &ae):
 			r.Message = ae.Error()
-		} else {
+		case errors.As(err, &f):
+			pos, msg := f.Failure()
+			r.Message = (&AssertionError{Pos: pos, Msg: msg}).Error()
+		default:
 			r.Message = strings.TrimRight(h.FormatError(err), "\n")
 		}
 	}

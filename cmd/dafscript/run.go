@@ -37,8 +37,9 @@ type ScriptFlags struct {
 	AllowWrite   []string
 	Verbose      bool
 	Quiet        bool
-	// Resume is the session folder (--resume, run only) whose journals
-	// the script's sweeps resume from.
+	// Resume is the session (--resume, run and pipeline only) to resume
+	// from: the script's sweeps find their journals there by name, and a
+	// daf.pipeline of the same name reuses its finished stages.
 	Resume string
 
 	// logger, once openLog has run, also writes JSON lines to the run's
@@ -70,6 +71,11 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.Func("allow-write", "let path= arguments write under `DIR` besides --out (repeatable)", func(s string) error { f.AllowWrite = append(f.AllowWrite, s); return nil })
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
+}
+
+// registerResume adds --resume (run and pipeline).
+func (f *ScriptFlags) registerResume(fs *flag.FlagSet) {
+	fs.StringVar(&f.Resume, "resume", "", "resume the script's sweeps and pipelines from `SESSION` (an id, FOLDER/ID under --out, or a folder): finished trials and stages are reused")
 }
 
 func (f *ScriptFlags) check() error {
@@ -131,9 +137,10 @@ func runCmd() *Command {
 		Help: `Run executes FILE.star. The script calls the daf module (daf.episode,
 daf.compare, ...); daf.vars holds the --var values as strings.
 'dafscript FILE.star' is the same as 'dafscript run FILE.star'.
---resume SESSION reruns a script whose sweeps were interrupted: each
+--resume SESSION reruns a script that failed or was killed: each
 daf.sweep finds its journal (by the sweep's name) in that session, keeps
-the trials that ended and runs the rest.
+the trials that ended and runs the rest; a daf.pipeline of the same name
+reuses the stages that finished and runs the rest (docs/pipelines.md).
 
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
@@ -146,7 +153,7 @@ func runCommand(st *State, args []string) int {
 	var sf ScriptFlags
 	fs := newFlagSet(c)
 	sf.Register(fs, st)
-	fs.StringVar(&sf.Resume, "resume", "", "resume the script's sweeps from their journals in `SESSION` (a folder, or operation/id under --out)")
+	sf.registerResume(fs)
 	pos, code, ok := parseFlags(st, c, fs, args)
 	if !ok {
 		return code

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/output"
 )
@@ -25,8 +26,14 @@ Test files see two extra modules:
   assert   eq(got, want), ne(got, unwanted), true(cond), lt(a, b),
            contains(container, x), approx(got, want, tol), fails(fn, pattern)
            (each takes an optional msg= to prefix its failure message)
+           better(a, b, missions=|suite=, episodes, alpha, seed),
+           not_worse(a, b, margin, ...): statistical assertions on fixed
+           seeds (docs/scripting.md)
   golden   check(name, value): compare value with testdata/NAME.golden next
            to the test file; -update writes it instead
+
+A result's check("reward.mean > 0.5", "p95(steps) < 900") fails its test
+when a threshold does not hold. -junit FILE carries every failure.
 
 Exit status: 0 all passed, 3 some failed, 2 usage, 130 interrupted.`,
 		Run: testCommand,
@@ -91,9 +98,10 @@ func testCommand(st *State, args []string) int {
 		names[f] = rel
 	}
 	cfg := interp.TestConfig{
-		Run:    re,
-		Update: *update,
-		Jobs:   sf.Jobs,
+		Run:          re,
+		Update:       *update,
+		Jobs:         sf.Jobs,
+		AssertExtras: builtins.AssertMembers(),
 		HostConfig: func(file string) interp.Config {
 			root := wd
 			if rel, err := filepath.Rel(wd, file); err != nil || strings.HasPrefix(rel, "..") {

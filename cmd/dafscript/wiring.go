@@ -24,6 +24,8 @@ var commandTable = []func() *Command{
 	trainCmd,
 	sweepCmd,
 	validateCmd,
+	pipelineCmd,
+	planCmd,
 	analyzeCmd,
 	packageCmd,
 	deployCmd,

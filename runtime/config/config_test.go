@@ -142,7 +142,7 @@ func TestDetect(t *testing.T) {
 		{"missions: [m]\nsteps: 10\n", "training", ""},
 		{"kind: training\nmissions: [m]\nsteps: 10\n", "training", ""},
 		// Only missions: both kinds know it and neither is complete.
-		{"missions: [m]\n", "", "could be a sweep or training config; add a kind: key"},
+		{"missions: [m]\n", "", "could be a pipeline or sweep or training config; add a kind: key"},
 		{"foo: 1\n", "", "not a config this version knows"},
 		// Mostly a sweep, with a typo: decoded as a sweep to show the typo.
 		{"name: s\nmissions: [m]\npolicy_class_path: p\nserch_space: {a: [1]}\n", "", "serch_space: unknown key (did you mean search_space?)"},

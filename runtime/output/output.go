@@ -25,7 +25,7 @@ import (
 // Operations are the folders directly under the output root.
 var Operations = []string{
 	"sweeps", "comparisons", "training", "deployment", "evaluations",
-	"visualizations", "logs", "reports", "artifacts", "runs",
+	"visualizations", "logs", "reports", "artifacts", "runs", "pipelines", "benchmarks",
 }
 
 // ManifestName is the file name of a session's manifest.
