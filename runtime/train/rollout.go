@@ -56,7 +56,7 @@ func (t *trainer) rollout() error {
 	for _, group := range t.groups {
 		hs := append([]float32(nil), group.hidden...)
 		cs := append([]float32(nil), group.cell...)
-		if err := t.model.Act(group.obs, group.numAgents, hs, cs, group.logits, group.values); err != nil {
+		if err := t.model.Act(group.input, group.numAgents, hs, cs, group.logits, group.values); err != nil {
 			return err
 		}
 		copy(t.bootstrapValues[group.firstAgent:], group.values)
@@ -67,12 +67,12 @@ func (t *trainer) rollout() error {
 // act records the group's observations and recurrent state for step s,
 // runs the network and samples the actions.
 func (t *trainer) act(group *envGroup, s int) error {
-	T, O, H := t.rolloutSteps, sim.ObsSize, t.netConfig.Hidden
+	T, O, H := t.rolloutSteps, t.netConfig.Obs, t.netConfig.Hidden
 	perAgent := T / t.segmentSteps
 	for i := 0; i < group.numAgents; i++ {
 		a := group.firstAgent + i
 		row := a*T + s
-		copy(t.obs[row*O:(row+1)*O], group.obs[i*O:(i+1)*O])
+		copy(t.obs[row*O:(row+1)*O], group.input[i*O:(i+1)*O])
 		t.episodeStarts[row] = boolToFloat(group.prevDone[i])
 		if t.netConfig.LSTM && s%t.segmentSteps == 0 {
 			seg := a*perAgent + s/t.segmentSteps
@@ -84,7 +84,7 @@ func (t *trainer) act(group *envGroup, s int) error {
 	for i := range group.uniforms {
 		group.uniforms[i] = group.rngs[i].Float64()
 	}
-	if err := t.model.ActSample(group.obs, group.numAgents, group.hidden, group.cell, group.uniforms, group.actions, group.logProbs, group.values); err != nil {
+	if err := t.model.ActSample(group.input, group.numAgents, group.hidden, group.cell, group.uniforms, group.actions, group.logProbs, group.values); err != nil {
 		return err
 	}
 	for i := 0; i < group.numAgents; i++ {
@@ -99,6 +99,7 @@ func (t *trainer) act(group *envGroup, s int) error {
 // recurrent state.
 func (t *trainer) step(group *envGroup, s int) {
 	group.vec.Step(group.actions, group.obs, group.rewards, group.dones)
+	t.encode(group)
 	H := t.netConfig.Hidden
 	for i := 0; i < group.numAgents; i++ {
 		row := (group.firstAgent+i)*t.rolloutSteps + s
@@ -152,7 +153,7 @@ func (t *trainer) update() (CurvePoint, error) {
 	mb.LR, mb.Beta1, mb.Beta2, mb.Eps = float32(lr), h.f32("adam_beta1"), h.f32("adam_beta2"), h.f32("adam_eps")
 	mb.Clip, mb.VFClip, mb.VFCoef = h.f32("clip_coef"), h.f32("vf_clip_coef"), h.f32("vf_coef")
 	mb.EntCoef, mb.MaxGradNorm = h.f32("ent_coef"), h.f32("max_grad_norm")
-	B, L, O, H := mb.B, t.segmentSteps, sim.ObsSize, t.netConfig.Hidden
+	B, L, O, H := mb.B, t.segmentSteps, t.netConfig.Obs, t.netConfig.Hidden
 	perm := make([]int, t.numSegments)
 	var sum torch.Stats
 	n := 0

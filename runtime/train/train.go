@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/progress"
@@ -21,7 +22,8 @@ import (
 
 // Options configure one training run.
 type Options struct {
-	Missions        []*mission.Mission // rotated across environments: env i plays Missions[i%len]
+	Missions        []*mission.Mission // see Curriculum
+	Curriculum      string             // "" or "mix": env i plays Missions[i%len]; "sequence": the run is cut into len(Missions) equal stages, stage k played by every environment on Missions[k]
 	Policy          string             // "stateless" or "lstm"
 	Steps           int64              // agent-steps to train for, rounded up to whole updates
 	Seed            uint64
@@ -45,6 +47,7 @@ type Options struct {
 type runState struct {
 	Policy          string             `json:"policy"`
 	Missions        []string           `json:"missions"`
+	Curriculum      string             `json:"curriculum,omitempty"`
 	Seed            uint64             `json:"seed"`
 	Hyperparameters map[string]float64 `json:"hyperparameters"`
 	CheckpointEvery int                `json:"checkpoint_every_updates"`
@@ -116,8 +119,9 @@ type trainer struct {
 // the other group.
 type envGroup struct {
 	vec                          *sim.VecEnv
-	firstAgent, numAgents        int // agents [firstAgent, firstAgent+numAgents) of the rollout
-	obs                          []uint8
+	firstAgent, numAgents        int     // agents [firstAgent, firstAgent+numAgents) of the rollout
+	obs                          []uint8 // as the simulator writes them
+	input                        []uint8 // the network's input: obs itself, or obs encoded (netConfig.Encoding)
 	hidden, cell, logits, values []float32
 	logProbs                     []float32
 	uniforms                     []float64 // a uniform per agent, to sample its action
@@ -147,7 +151,7 @@ func newTrainer(o Options) (*trainer, error) {
 
 	// Environments first: their agent count sizes everything else.
 	t.segmentSteps = h.int("bptt_horizon")
-	t.state = runState{Policy: o.Policy, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme}
+	t.state = runState{Policy: o.Policy, Curriculum: o.Curriculum, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme}
 	for _, m := range o.Missions {
 		t.state.Missions = append(t.state.Missions, m.Name)
 	}
@@ -168,10 +172,21 @@ func newTrainer(o Options) (*trainer, error) {
 	return t, nil
 }
 
+// Curricula lists the accepted values of Options.Curriculum.
+var Curricula = []string{"mix", "sequence"}
+
 // checkOptions rejects options no run can start from.
 func checkOptions(o Options) error {
 	if len(o.Missions) == 0 {
-		return errors.New("no missions to train on")
+		return errors.New("missions: the list is empty; give at least one mission, e.g. [\"training_facility_1\"]")
+	}
+	for i, m := range o.Missions {
+		if m == nil {
+			return fmt.Errorf("missions[%d]: no mission", i)
+		}
+	}
+	if err := checkCurriculum(o.Curriculum, o.Missions); err != nil {
+		return err
 	}
 	if o.Policy != "stateless" && o.Policy != "lstm" {
 		return fmt.Errorf("policy %q cannot be trained (want \"lstm\" or \"stateless\")", o.Policy)
@@ -183,6 +198,48 @@ func checkOptions(o Options) error {
 		return fmt.Errorf("checkpoint_every must be >= 0, got %d", o.CheckpointEvery)
 	}
 	return nil
+}
+
+// checkCurriculum checks that the missions can share one run under the
+// curriculum. Every mission of this simulator has the same action set
+// (sim.NumActions), so what can differ is the number of cogs: mixed
+// missions may differ (each environment keeps its own), but a sequence
+// replaces every environment at each stage, and the rollout is sized by
+// the agents of the first.
+func checkCurriculum(curriculum string, missions []*mission.Mission) error {
+	switch curriculum {
+	case "", "mix":
+		return nil
+	case "sequence":
+		first := missions[0]
+		for i, m := range missions[1:] {
+			if m.NumAgents != first.NumAgents {
+				return fmt.Errorf("missions[%d]: %s has %d agents but %s has %d; a curriculum \"sequence\" needs the same number in every mission (set it with +cogs(N))",
+					i+1, m.Name, m.NumAgents, first.Name, first.NumAgents)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("curriculum %q is not known (want one of %s)", curriculum, strings.Join(Curricula, ", "))
+}
+
+// stageMissions returns the missions the environments built at update u
+// play: all of them for "mix", the stage's one for "sequence".
+func (t *trainer) stageMissions(u int) []*mission.Mission {
+	ms := t.opts.Missions
+	if t.opts.Curriculum != "sequence" || t.totalUpdates == 0 {
+		if t.opts.Curriculum == "sequence" {
+			return ms[:1]
+		}
+		return ms
+	}
+	k := min(len(ms)-1, u*len(ms)/t.totalUpdates)
+	return ms[k : k+1]
+}
+
+// stageStarts reports whether a curriculum stage begins at update u.
+func (t *trainer) stageStarts(u int) bool {
+	return t.opts.Curriculum == "sequence" && u > 0 && t.stageMissions(u)[0] != t.stageMissions(u - 1)[0]
 }
 
 // readResume reads the checkpoint a run resumes from (nil when it starts
@@ -243,6 +300,11 @@ func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
 		return err
 	}
 	t.netConfig.ReLU = h["relu"] == 1
+	if h["obs_grid"] == 1 {
+		if err := t.netConfig.SetEncoding("grid"); err != nil {
+			return err
+		}
+	}
 	if t.netConfig.Device, err = torch.ResolveDevice(orDefault(t.opts.Device, "auto")); err != nil {
 		return err
 	}
@@ -334,6 +396,9 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 	if fmt.Sprint(names) != fmt.Sprint(prev.Missions) {
 		return fmt.Errorf("it trains on missions %v, not %v", prev.Missions, names)
 	}
+	if orDefault(prev.Curriculum, "mix") != orDefault(o.Curriculum, "mix") {
+		return fmt.Errorf("it trains with curriculum %q, not %q", orDefault(prev.Curriculum, "mix"), orDefault(o.Curriculum, "mix"))
+	}
 	for _, k := range HyperparameterNames() {
 		pv, ok := prev.Hyperparameters[k]
 		if !ok {
@@ -362,12 +427,13 @@ func (t *trainer) newEnvs(u int) error {
 	}
 	seed := sim.DeriveSeed(t.opts.Seed, "envs", uint64(u))
 	t.envsBuiltAt = u
+	missions := t.stageMissions(u)
 	first := t.groups == nil
 	nextAgent, nextEnv := 0, 0
 	for g, n := range envsPerGroup {
 		off := nextEnv
 		vec, err := sim.NewVecEnv(n, sim.DeriveSeed(seed, "group", uint64(g)), func(env int, s uint64) (*sim.GameConfig, error) {
-			m := t.opts.Missions[(off+env)%len(t.opts.Missions)]
+			m := missions[(off+env)%len(missions)]
 			cfg, err := m.Build(s)
 			if err != nil {
 				return nil, fmt.Errorf("mission %s: %w", m.Name, err)
@@ -396,6 +462,10 @@ func (t *trainer) newEnvs(u int) error {
 		for _, group := range t.groups {
 			n, H := group.numAgents, t.netConfig.Hidden
 			group.obs = make([]uint8, n*sim.ObsSize)
+			group.input = group.obs
+			if t.netConfig.Encoding != "" {
+				group.input = make([]uint8, n*t.netConfig.Obs)
+			}
 			group.hidden, group.cell = make([]float32, n*H), make([]float32, n*H)
 			group.logits, group.values = make([]float32, n*t.netConfig.Actions), make([]float32, n)
 			group.logProbs, group.uniforms = make([]float32, n), make([]float64, n)
@@ -406,6 +476,7 @@ func (t *trainer) newEnvs(u int) error {
 	}
 	for _, group := range t.groups {
 		group.vec.Reset(group.obs)
+		t.encode(group)
 		clear(group.hidden)
 		clear(group.cell)
 		clear(group.prevDone)
@@ -421,7 +492,7 @@ func (t *trainer) alloc(minibatchSize int) {
 	A, T, H := t.numAgents, t.rolloutSteps, t.netConfig.Hidden
 	n := A * T
 	t.numSegments = A * T / t.segmentSteps
-	t.obs = make([]uint8, n*sim.ObsSize)
+	t.obs = make([]uint8, n*t.netConfig.Obs)
 	t.actions = make([]int32, n)
 	for _, p := range []*[]float32{&t.logProbs, &t.values, &t.rewards, &t.dones, &t.episodeStarts, &t.advantages, &t.returns} {
 		*p = make([]float32, n)
@@ -430,10 +501,17 @@ func (t *trainer) alloc(minibatchSize int) {
 	t.bootstrapValues = make([]float32, A)
 	B := minibatchSize / t.segmentSteps
 	m := minibatchSize
-	t.minibatch = torch.Batch{Obs: make([]uint8, m*sim.ObsSize), Actions: make([]int32, m),
+	t.minibatch = torch.Batch{Obs: make([]uint8, m*t.netConfig.Obs), Actions: make([]int32, m),
 		LogProbs: make([]float32, m), Values: make([]float32, m), Advantages: make([]float32, m),
 		Returns: make([]float32, m), Starts: make([]float32, m), H0: make([]float32, B*H), C0: make([]float32, B*H),
 		B: B, T: t.segmentSteps}
+}
+
+// encode refreshes the group's network input from its observations.
+func (t *trainer) encode(group *envGroup) {
+	if t.netConfig.Encoding != "" {
+		t.netConfig.Encode(group.input, group.obs, group.numAgents)
+	}
 }
 
 func (t *trainer) close() {
@@ -485,7 +563,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("training cancelled at update %d: %w", t.state.Update, err)
 		}
 		u := t.state.Update
-		if t.checkpointEvery > 0 && u%t.checkpointEvery == 0 && u != t.envsBuiltAt {
+		if u != t.envsBuiltAt && ((t.checkpointEvery > 0 && u%t.checkpointEvery == 0) || t.stageStarts(u)) {
 			if err := t.newEnvs(u); err != nil {
 				return nil, err
 			}
