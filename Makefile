@@ -87,7 +87,7 @@ test-learning: $(TORCH_LIB)
 	$(GO) test -count=1 -tags learning -run Learn -timeout 20m ./runtime/train/...
 
 # The learning benchmark (not part of `make test`; up to 30 minutes): from
-# scratch on training_facility_1, train in chunks of 1M agent-steps and
+# scratch on training_facility_1 (shaped reward), train in chunks of 1M agent-steps and
 # evaluate 20 episodes after each, until the mean hearts per episode reaches
 # 1.0; the curve goes to daf_output/bench-learning/learning_curve.jsonl.
 # DAF_BENCH_MISSION, _POLICY, _CURRICULUM, _CHUNK, _MINUTES, _HP, _DEVICE

@@ -300,6 +300,9 @@ func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
 		return err
 	}
 	t.netConfig.ReLU = h["relu"] == 1
+	if v := h.int("vibes"); v > 0 {
+		t.netConfig.Actions = sim.ActionVibeBase + v
+	}
 	if h["obs_grid"] == 1 {
 		if err := t.netConfig.SetEncoding("grid"); err != nil {
 			return err

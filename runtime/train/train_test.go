@@ -400,3 +400,57 @@ func TestGridEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVibes: with vibes=16 the actor has 21 outputs (noop, four moves,
+// the first 16 vibes), the checkpoint records it, and its policy plays
+// only those actions.
+func TestVibes(t *testing.T) {
+	needTorch(t)
+	o := small(t, "stateless", 2, t.TempDir())
+	o.Hyperparameters["vibes"] = 16
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config.Actions != 21 {
+		t.Fatalf("checkpoint actions %d, want 21", ck.Config.Actions)
+	}
+	p, err := policy.New(policy.Spec{Class: "stateless", Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	c, err := p.NewController(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		c.Reset(i, uint64(i))
+	}
+	obs := make([]uint8, n*sim.ObsSize)
+	for i := range obs {
+		obs[i] = 0xFF
+	}
+	act := make([]int32, n)
+	for range 20 {
+		if err := c.Act(obs, act); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range act {
+			if a < 0 || a >= 21 {
+				t.Fatalf("action %d outside the 21 the policy was trained with", a)
+			}
+		}
+	}
+	r := o
+	r.Resume, r.Dir = res.FinalCheckpoint, t.TempDir()
+	r.Steps *= 2
+	r.Hyperparameters = map[string]float64{"hidden_size": 16, "num_envs": 2, "bptt_horizon": 16, "minibatch_size": 64, "threads": 1}
+	if _, err := Train(context.Background(), r); err == nil || !strings.Contains(err.Error(), "hyperparameter vibes was 16, not 0") {
+		t.Errorf("resume without vibes: %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/dafscript/dafscript/sim"
 )
 
 // A checkpoint is a directory:
@@ -236,6 +238,11 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	if st.Activation != "relu" && st.Activation != "tanh" {
 		return nil, fail("state.json: unknown activation %q", st.Activation)
+	}
+	// A policy may use fewer actions than the game has (daf.train's
+	// vibes): noop, the moves and the first vibes, which keep their ids.
+	if st.Actions > sim.ActionVibeBase && st.Actions < cfg.Actions {
+		cfg.Actions = st.Actions
 	}
 	if st.Obs != cfg.Obs || st.Actions != cfg.Actions {
 		return nil, fail("made for observations of %d bytes and %d actions; this game has %d and %d", st.Obs, st.Actions, cfg.Obs, cfg.Actions)
