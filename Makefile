@@ -89,12 +89,12 @@ test-learning: $(TORCH_LIB)
 # The learning benchmark (not part of `make test`; up to 30 minutes): from
 # scratch on training_facility_1 (shaped reward), train in chunks of 1M agent-steps and
 # evaluate 20 episodes after each, until the mean hearts per episode reaches
-# 1.0; the curve goes to daf_output/bench-learning/learning_curve.jsonl.
+# 1.0; a training session under daf_output/training/ holds the curve
+# (learning_curve.jsonl, training.json: `dafscript report` draws it).
 # DAF_BENCH_MISSION, _POLICY, _CURRICULUM, _CHUNK, _MINUTES, _HP, _DEVICE
 # change the setting (docs/training.md).
 bench-learning: $(TORCH_LIB)
-	rm -rf daf_output/bench-learning
-	DAF_BENCH_OUT=$(CURDIR)/daf_output/bench-learning $(GO) test -count=1 -tags benchlearning \
+	DAF_BENCH_OUT=$(CURDIR)/daf_output $(GO) test -count=1 -tags benchlearning \
 	  -run HeartsFromScratch -v -timeout 90m ./runtime/train/
 
 bench: $(TORCH_LIB)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,10 +49,12 @@ func benchInt(k string, def int64) int64 {
 
 // benchHyperparameters: threads 2, a constant learning rate (the run is
 // resumed chunk after chunk, and an annealed rate would follow each
-// chunk's length) and ent_coef 0.03 (the best of 0.001-0.05 measured on
-// this mission), then DAF_BENCH_HP="name=value,..." over them.
+// chunk's length), ent_coef 0.03 (the best of 0.001-0.05 measured on
+// this mission) and vibes 16 (moves 4 of 21 actions instead of 4 of 157:
+// ten times the training reward after 1M steps), then
+// DAF_BENCH_HP="name=value,..." over them (docs/training.md).
 func benchHyperparameters(t *testing.T) map[string]float64 {
-	hp := map[string]float64{"threads": 2, "anneal_lr": 0, "ent_coef": 0.03}
+	hp := map[string]float64{"threads": 2, "anneal_lr": 0, "ent_coef": 0.03, "vibes": 16}
 	for _, kv := range strings.Split(os.Getenv("DAF_BENCH_HP"), ",") {
 		if kv == "" {
 			continue
@@ -125,23 +126,32 @@ func evalHearts(t *testing.T, spec policy.Spec, n int, seed uint64) (reward, hea
 
 func TestHeartsFromScratch(t *testing.T) {
 	needTorch(t)
-	out := os.Getenv("DAF_BENCH_OUT")
-	if out == "" {
-		out = t.TempDir()
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
+	root := os.Getenv("DAF_BENCH_OUT")
+	if root == "" {
+		root = t.TempDir()
 	}
 	o := Options{
 		Missions: missions(t, strings.Split(benchMission, ",")...), Curriculum: benchCurriculum,
 		Policy: benchPolicy, Seed: 1, Hyperparameters: benchHyperparameters(t), Device: benchEnv("DAF_BENCH_DEVICE", "cpu"),
 	}
+	// One training session holds the whole benchmark, so that `dafscript
+	// report` draws its curves.
+	sess, err := output.NewManager(root).NewSession("training", output.RunInfo{Seed: o.Seed, Args: map[string]any{
+		"benchmark": "bench-learning", "missions": benchMission, "policy": benchPolicy, "curriculum": benchCurriculum,
+		"hyperparameters": o.Hyperparameters, "chunk": benchChunk, "goal_hearts": benchGoal, "episodes": benchEpisodes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := output.StatusFailed
+	defer func() { sess.Finish(status) }()
 	began := time.Now()
-	var curve []benchPoint
+	var last benchPoint
 	var lines []byte
 	for chunk := int64(1); time.Since(began) < benchBudget; chunk++ {
 		o.Steps = chunk * benchChunk
-		o.Dir = filepath.Join(out, fmt.Sprintf("chunk_%03d", chunk))
+		name := fmt.Sprintf("chunk_%03d", chunk)
+		o.Dir = sess.Path(name)
+		o.Track = func(f string) error { return sess.Track(name + "/" + f) }
 		res, err := Train(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
@@ -157,30 +167,27 @@ func TestHeartsFromScratch(t *testing.T) {
 			Kwargs: map[string]any{"threads": 2}}, benchEpisodes, 7)
 		pt.WallSeconds = time.Since(began).Seconds()
 		pt.ReachedTarget = pt.EvalHearts >= benchGoal
-		curve = append(curve, pt)
+		last = pt
 		line, _ := json.Marshal(pt)
 		lines = append(append(lines, line...), '\n')
-		if err := output.WriteFileAtomic(filepath.Join(out, "learning_curve.jsonl"), lines, 0o644); err != nil {
+		if _, err := sess.WriteFile("learning_curve.jsonl", lines); err != nil {
 			t.Fatal(err)
 		}
 		// The last chunk's result holds the whole run's curve (it is carried
-		// through the checkpoints): `dafscript report` draws reward and
-		// hearts against steps from it.
-		js, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := output.WriteFileAtomic(filepath.Join(out, "training.json"), js, 0o644); err != nil {
+		// through the checkpoints): the report's training section draws
+		// reward and hearts against steps from it.
+		res.SessionDir = sess.Dir()
+		if _, err := sess.WriteJSON("training.json", res); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("step %d  %.0f s  train reward %.3f hearts %.2f  eval (%d episodes) reward %.3f hearts %.2f",
 			pt.Step, pt.WallSeconds, pt.TrainReward, pt.TrainHearts, benchEpisodes, pt.EvalReward, pt.EvalHearts)
 		if pt.ReachedTarget {
-			t.Logf("reached %.1f hearts per episode after %d agent-steps in %.0f s", benchGoal, pt.Step, pt.WallSeconds)
+			status = output.StatusDone
+			t.Logf("reached %.1f hearts per episode after %d agent-steps in %.0f s; session %s", benchGoal, pt.Step, pt.WallSeconds, sess.Dir())
 			return
 		}
 	}
-	last := curve[len(curve)-1]
-	t.Errorf("not reached in %v: %d agent-steps, last evaluation %.2f hearts per episode; curve in %s",
-		benchBudget, last.Step, last.EvalHearts, filepath.Join(out, "learning_curve.jsonl"))
+	t.Errorf("not reached in %v: %d agent-steps, last evaluation %.2f hearts per episode; curve in %s (dafscript report --out %s %s)",
+		benchBudget, last.Step, last.EvalHearts, sess.Path("learning_curve.jsonl"), root, sess.ID())
 }
