@@ -520,7 +520,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	defer bar.Finish()
 	t.startTime = time.Now()
 	t.startStep = t.state.Step
-	res := &Result{Policy: o.Policy, Missions: t.state.Missions, Seed: o.Seed, Device: t.netConfig.Device, SessionDir: o.Dir}
+	res := &Result{Policy: o.Policy, Missions: t.state.Missions, Curriculum: orDefault(o.Curriculum, "mix"), Seed: o.Seed, Device: t.netConfig.Device, SessionDir: o.Dir}
 	if o.Resume != "" {
 		res.ResumedFrom = o.Resume
 	}
