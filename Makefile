@@ -44,7 +44,7 @@ TORCH_STAMP := $(TORCH_DIR)/lib/.build-command
 
 export CGO_ENABLED := 1
 
-.PHONY: all deps build run test test-go test-nocgo test-star test-sweeps test-learning fuzz-short bench clean torch-lib FORCE
+.PHONY: all deps build run test test-go test-nocgo test-star test-sweeps test-learning fuzz-short bench bench-learning clean torch-lib FORCE
 
 all: build
 
@@ -115,6 +115,17 @@ test-sweeps: build
 # The training run that shows a policy learns (several minutes).
 test-learning: $(TORCH_LIB)
 	$(GO) test -count=1 -tags learning -run Learn -timeout 20m ./runtime/train/...
+
+# The learning benchmark (not part of `make test`; up to 30 minutes): from
+# scratch on training_facility_1 (shaped reward), train in chunks of 1M agent-steps and
+# evaluate 20 episodes after each, until the mean hearts per episode reaches
+# 1.0; a training session under daf_output/training/ holds the curve
+# (learning_curve.jsonl, training.json: `dafscript report` draws it).
+# DAF_BENCH_MISSION, _POLICY, _CURRICULUM, _CHUNK, _MINUTES, _HP, _DEVICE
+# change the setting (docs/training.md).
+bench-learning: $(TORCH_LIB)
+	DAF_BENCH_OUT=$(CURDIR)/daf_output $(GO) test -count=1 -tags benchlearning \
+	  -run HeartsFromScratch -v -timeout 90m ./runtime/train/
 
 bench: $(TORCH_LIB)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

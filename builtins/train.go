@@ -8,30 +8,36 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/sim/mission"
 )
 
-const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix") -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
-(a name, daf.mission(...) or a list; environment i plays missions[i % n]).
+(a name, daf.mission(...) or a list). curriculum says who plays what:
+"mix" (environment i plays missions[i % n] throughout) or "sequence" (the
+run is cut into n equal stages and every environment plays missions[k] in
+stage k; the missions must have the same number of cogs, +cogs(N) sets it).
 steps counts agent-steps and is rounded up to whole updates. hyperparameters
 overrides the defaults by name (learning_rate 0.00092 annealed to 0, gamma
 0.995, gae_lambda 0.90, clip_coef 0.2, vf_coef 2.0, vf_clip_coef 0.2,
 ent_coef 0.01, max_grad_norm 1.5, update_epochs 1, num_envs 16 and
 bptt_horizon 64 for lstm (64 and 16 for stateless), minibatch_size 4096,
-hidden_size 128, threads = all cores, ...;
+hidden_size 128, threads = all cores, vibes 0 (all; 16 limits the actions
+to noop, the moves and the 16 vibes recipes use), obs_grid 0 (1: the
+network reads an 11x11 grid instead of the raw tokens), ...;
 docs/training.md lists them all); an unknown name is an error with the
 closest valid one. device: "auto" (CUDA when libtorch sees a GPU), "cpu",
 "cuda". checkpoint_every: agent-steps between checkpoints (None: only the
-final one). resume: a checkpoint of the same run (same missions, policy,
-seed and hyperparameters) to continue from; with the same steps it ends
-where the uninterrupted run would.
+final one). resume: a checkpoint of the same run (same missions,
+curriculum, policy, seed and hyperparameters) to continue from; with the
+same steps it ends where the uninterrupted run would.
 
 Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
 with daf.policy("lstm", data_path=r.final_checkpoint).
 
-Result fields: policy, missions, final_checkpoint, training_steps,
+Result fields: policy, missions, curriculum, final_checkpoint, training_steps,
 wall_time_seconds, steps_per_second, final_reward (mean reward of the last
 100 episodes), hyperparameters (every applied value), curve (per update:
 step, update, episode_reward, hearts, policy_loss, value_loss, entropy,
@@ -41,30 +47,42 @@ updates, episodes, session_dir, checkpoints, resumed_from.
   r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
                 hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)
   print(r.final_reward, r.final_checkpoint)
-  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`
+  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")
+  daf.train(["assembler_2", "training_facility_1"], curriculum="sequence", steps=4000000)`
 
 // TrainingKind is the Starlark type name of daf.train's result.
 const TrainingKind = "TrainingResult"
 
 func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mis starlark.Value
-	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV starlark.Value = starlark.String("lstm"), starlark.None,
-		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix")
 	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
-		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV); err != nil {
+		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV,
+		"curriculum?", &curV); err != nil {
 		return nil, err
 	}
 	env := EnvOf(t)
 	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
-	ms, err := Missions(b.Name(), "missions", mis)
-	if err != nil {
-		return nil, err
+	// Names become missions here (an unknown one with a did-you-mean);
+	// an empty list, and missions the curriculum cannot combine, are for
+	// train.Options.Check to reject.
+	var ms []*mission.Mission
+	if items, isList := elements(mis); !isList || len(items) > 0 {
+		var err error
+		if ms, err = Missions(b.Name(), "missions", mis); err != nil {
+			return nil, err
+		}
+	}
+	cur, ok := starlark.AsString(curV)
+	if !ok {
+		return nil, fail("curriculum: got %s, want a string, \"mix\" or \"sequence\"", curV.Type())
 	}
 	pol, ok := starlark.AsString(polV)
 	if !ok {
 		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
 	}
-	steps, err := int64Arg("steps", stepsV, 100_000, 1)
+	steps, err := int64Arg("steps", stepsV, 100_000)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -80,7 +98,7 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if !ok {
 		return nil, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
 	}
-	ck, err := int64Arg("checkpoint_every", ckV, 0, 1)
+	ck, err := int64Arg("checkpoint_every", ckV, 0)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -91,10 +109,10 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		}
 	}
 	res, _, err := op.Do(env.Op(b.Name()), train.Operation, op.Call[train.Options]{
-		Options: train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
-			CheckpointEvery: ck, Resume: resume},
+		Options: train.Options{Missions: ms, Curriculum: cur, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper,
+			Device: dev, CheckpointEvery: ck, Resume: resume},
 		Seed: seed,
-		Args: map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
+		Args: map[string]any{"function": b.Name(), "missions": names(ms), "curriculum": cur, "policy": pol, "steps": steps,
 			"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume},
 	})
 	if err != nil {
@@ -103,15 +121,16 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	return NewResult(TrainingKind, res)
 }
 
-// int64Arg reads an optional positive integer (None gives def).
-func int64Arg(name string, v starlark.Value, def, lo int64) (int64, error) {
+// int64Arg reads an optional integer (None gives def); its range is
+// train.Options.Check's to judge.
+func int64Arg(name string, v starlark.Value, def int64) (int64, error) {
 	switch x := v.(type) {
 	case nil, starlark.NoneType:
 		return def, nil
 	case starlark.Int:
 		i, ok := x.Int64()
-		if !ok || i < lo {
-			return 0, fmt.Errorf("%s: got %s, want an int >= %d", name, x, lo)
+		if !ok {
+			return 0, fmt.Errorf("%s: got %s, want an int of 64 bits", name, x)
 		}
 		return i, nil
 	}

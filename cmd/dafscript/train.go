@@ -13,10 +13,13 @@ import (
 func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
-		Usage:   "dafscript train -m MISSION... [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
+		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
 		Summary: "train a neural policy with PPO",
-		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable;
-environment i plays mission i mod n) for --steps agent-steps. --hp sets a
+		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable)
+for --steps agent-steps. --curriculum mix (the default): environment i plays
+mission i mod n throughout; --curriculum sequence: the run is cut into n
+equal stages, every environment playing the k-th mission in stage k (the
+missions need the same number of cogs: +cogs(N)). --hp sets a
 hyperparameter (repeatable: --hp learning_rate=0.0005 --hp num_envs=32);
 docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 (one line per update) and training.json go to DIR/training/<session>/.
@@ -29,6 +32,7 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		fs.Var(&missions, "m", "`mission` to train on (repeat, or comma-separate, for several)")
 		fs.Var(&missions, "mission", "same as -m")
 		mapFlag(fs, st, func(name string) { missions = append(missions, name) })
+		curriculum := fs.String("curriculum", "mix", "`curriculum`: mix (environment i plays mission i mod n) or sequence (one mission per stage, in order)")
 		pol := fs.String("p", "lstm", "`policy` class: lstm or stateless")
 		fs.StringVar(pol, "policy", "lstm", "same as -p")
 		steps := fs.Int64("steps", 100_000, "agent-`steps` to train for (rounded up to whole updates)")
@@ -45,9 +49,6 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		}
 		if len(pos) > 0 {
 			return usageError(st, c, "unexpected argument %q (missions go after -m)", pos[0])
-		}
-		if len(missions) == 0 {
-			return usageError(st, c, "-m MISSION is required (see dafscript missions)")
 		}
 		if *format != "table" && *format != "json" && *format != "yaml" {
 			return usageError(st, c, "--format %q: want table, json or yaml", *format)
@@ -73,7 +74,7 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
-		o := train.Options{Missions: ms, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
+		o := train.Options{Missions: ms, Curriculum: *curriculum, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
 			Device: *device, CheckpointEvery: *ckEvery}
 		if *resume != "" {
 			if o.Resume, err = absPath(st, *resume); err != nil {
@@ -81,7 +82,7 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 			}
 		}
 		res, sdir, err := op.Do(r, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed,
-			Args: map[string]any{"command": "train", "missions": []string(missions), "policy": *pol, "steps": *steps,
+			Args: map[string]any{"command": "train", "missions": []string(missions), "curriculum": *curriculum, "policy": *pol, "steps": *steps,
 				"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}})
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -89,7 +90,7 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		if *format == "table" {
 			w := st.Stdout
 			fmt.Fprintf(w, "policy           %s\n", res.Policy)
-			fmt.Fprintf(w, "missions         %s\n", strings.Join(res.Missions, ", "))
+			fmt.Fprintf(w, "missions         %s (curriculum %s)\n", strings.Join(res.Missions, ", "), res.Curriculum)
 			fmt.Fprintf(w, "device           %s\n", res.Device)
 			fmt.Fprintf(w, "steps            %d (%d updates, %d episodes)\n", res.TrainingSteps, res.Updates, res.Episodes)
 			fmt.Fprintf(w, "steps/second     %.0f\n", res.StepsPerSecond)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/train/torch"
+	"github.com/dafscript/dafscript/sim/mission"
 )
 
 // Parallel places one training process in a data-parallel run, as torchrun
@@ -103,12 +104,13 @@ type ddpState struct {
 	firstAgent int          // and its first agent
 }
 
-// envShare returns this rank's environments of the run: the first one's
-// index in the whole run, and how many. It also finds the rank's first
-// agent, and checks that every rank plays as many agents, so that their
-// minibatches are of one size.
-func (t *trainer) envShare() (first, n int, err error) {
-	p, total := t.o.Parallel, t.h.int("num_envs")
+// envShare returns this rank's environments of the run, which play
+// missions (environment i of the run plays missions[i%len]): the first
+// one's index in the whole run, and how many. It also finds the rank's
+// first agent, and checks that every rank plays as many agents, so that
+// their minibatches are of one size.
+func (t *trainer) envShare(missions []*mission.Mission) (first, n int, err error) {
+	p, total := t.opts.Parallel, t.hyper.int("num_envs")
 	W := p.world()
 	if W == 1 {
 		return 0, total, nil
@@ -119,7 +121,7 @@ func (t *trainer) envShare() (first, n int, err error) {
 	per := total / W
 	agents := make([]int, W)
 	for e := 0; e < total; e++ {
-		agents[e/per] += t.o.Missions[e%len(t.o.Missions)].NumAgents
+		agents[e/per] += missions[e%len(missions)].NumAgents
 	}
 	for r := range agents {
 		if agents[r] != agents[0] {
@@ -133,15 +135,15 @@ func (t *trainer) envShare() (first, n int, err error) {
 }
 
 // runAgents is the number of agents of the whole run, from this rank's.
-func (t *trainer) runAgents() int { return t.numAgents * t.o.Parallel.world() }
+func (t *trainer) runAgents() int { return t.numAgents * t.opts.Parallel.world() }
 
 // localMinibatch checks that a minibatch of the run splits into whole
 // segments on every rank and returns this rank's share.
 func (t *trainer) localMinibatch(mbs int) (int, error) {
-	W := t.o.Parallel.world()
-	if mbs%(W*t.bptt) != 0 {
+	W := t.opts.Parallel.world()
+	if mbs%(W*t.segmentSteps) != 0 {
 		return 0, fmt.Errorf("minibatch_size %d must be a multiple of world size x bptt_horizon = %d x %d = %d: "+
-			"each rank takes whole segments of every minibatch", mbs, W, t.bptt, W*t.bptt)
+			"each rank takes whole segments of every minibatch", mbs, W, t.segmentSteps, W*t.segmentSteps)
 	}
 	return mbs / W, nil
 }
@@ -150,7 +152,7 @@ func (t *trainer) localMinibatch(mbs int) (int, error) {
 // average its gradients over them, and starts every rank from rank 0's
 // weights and optimizer state.
 func (t *trainer) joinGroup() error {
-	p := t.o.Parallel
+	p := t.opts.Parallel
 	if p.world() == 1 {
 		return nil
 	}
@@ -168,13 +170,13 @@ func (t *trainer) joinGroup() error {
 	t.ddp.group = g
 	// Every rank checks that it runs the same training as rank 0: the
 	// same network, batch, length and seed.
-	mine := []float32{float32(t.cfg.NumParams()), float32(t.h.int("batch_size")), float32(t.h.int("minibatch_size")),
-		float32(t.total), float32(t.o.Seed % (1 << 24)), float32(t.state.Update)}
+	mine := []float32{float32(t.netConfig.NumParams()), float32(t.hyper.int("batch_size")), float32(t.hyper.int("minibatch_size")),
+		float32(t.totalUpdates), float32(t.opts.Seed % (1 << 24)), float32(t.state.Update), float32(curriculumIndex(t.opts.Curriculum))}
 	master := append([]float32(nil), mine...)
 	if err := g.Broadcast(master, 0); err != nil {
 		return err
 	}
-	for i, name := range []string{"parameters", "batch_size", "minibatch_size", "updates", "seed (mod 2^24)", "update"} {
+	for i, name := range []string{"parameters", "batch_size", "minibatch_size", "updates", "seed (mod 2^24)", "update", "curriculum (index in mix, sequence)"} {
 		if master[i] != mine[i] {
 			return fmt.Errorf("%s is %v here and %v on rank 0: start every rank with the same options", name, mine[i], master[i])
 		}

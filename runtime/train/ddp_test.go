@@ -65,14 +65,29 @@ func maxAbsDiff(a, b []float32) float64 {
 // TestDataParallelMatchesOneProcess: two ranks, each playing half of the
 // environments, end with the weights of one process playing them all, with
 // one minibatch per epoch (the same global batch and gradient): within the
-// rounding of sums split over two ranks.
+// rounding of sums split over two ranks. The ranks follow a curriculum
+// too: in a sequence, both rebuild their environments on the next mission
+// at the same update.
 func TestDataParallelMatchesOneProcess(t *testing.T) {
 	needGloo(t)
-	for _, class := range []string{"stateless", "lstm"} {
-		t.Run(class, func(t *testing.T) {
-			o := small(t, class, 3, t.TempDir())
+	for _, tc := range []struct {
+		name, class string
+		updates     int64
+		curriculum  string
+	}{
+		{"stateless", "stateless", 3, ""},
+		{"lstm", "lstm", 3, ""},
+		{"stateless-sequence", "stateless", 4, "sequence"},
+	} {
+		class := tc.class
+		t.Run(tc.name, func(t *testing.T) {
+			o := small(t, class, tc.updates, t.TempDir())
 			o.Hyperparameters["minibatch_size"] = 128 // the whole batch
 			o.Hyperparameters["update_epochs"] = 2
+			if tc.curriculum != "" {
+				o.Missions = missions(t, "assembler_2+cogs(4)", "training_facility_1+cogs(4)")
+				o.Curriculum = tc.curriculum
+			}
 			one, err := Train(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -83,7 +98,7 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if two.Updates != 3 || two.TrainingSteps != one.TrainingSteps {
+			if two.Updates != int(tc.updates) || two.TrainingSteps != one.TrainingSteps {
 				t.Fatalf("two ranks: %d updates, %d steps; one: %d steps", two.Updates, two.TrainingSteps, one.TrainingSteps)
 			}
 			w1, w2 := paramsOf(t, one.FinalCheckpoint), paramsOf(t, two.FinalCheckpoint)

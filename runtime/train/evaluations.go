@@ -55,20 +55,20 @@ func (e *Evaluations) check() error {
 // evaluate runs the intermediate evaluation due after the update just
 // done, if any, and says whether the run should stop.
 func (t *trainer) evaluate(ctx context.Context, res *Result) (stop bool, err error) {
-	ev := t.o.Evaluations
+	ev := t.opts.Evaluations
 	if ev == nil {
 		return false, nil
 	}
 	u := t.state.Update
-	number := ev.number(u, t.total)
+	number := ev.number(u, t.totalUpdates)
 	if number == 0 {
 		return false, nil
 	}
-	if t.o.Dir == "" {
+	if t.opts.Dir == "" {
 		return false, errors.New("evaluations: a training run evaluated on the way needs Dir, for its checkpoints")
 	}
 	path := ""
-	if t.ckEvery > 0 && u%t.ckEvery == 0 {
+	if t.checkpointEvery > 0 && u%t.checkpointEvery == 0 {
 		path = lastOr(res.Checkpoints, "") // written just now
 	} else {
 		if path, err = t.checkpoint(); err != nil {

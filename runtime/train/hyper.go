@@ -44,6 +44,8 @@ var hyperparams = []hyperparam{
 	{"threads", 0, true, 0, 256, "threads of the network (OpenBLAS's in updates; acting splits its rows across them); 0: all cores"},
 	{"hidden_size", 128, true, 1, 4096, "width of the MLP and the LSTM"},
 	{"relu", 0, true, 0, 1, "1: ReLU activations, 0: tanh"},
+	{"vibes", 0, true, 0, 152, "vibes the policy may choose: its actions are noop, the four moves and the first N vibes (16: every vibe a recipe or station uses); 0: all 152"},
+	{"obs_grid", 0, true, 0, 1, "1: the network reads each observation as an 11x11 grid with one input per (cell, feature), 4961 bytes; 0: the 200 raw tokens (see docs/training.md)"},
 	{"overlap", 0, true, 0, 1, "1: step one half of the environments while the network acts on the other (slower on CPU, see docs/training.md)"},
 }
 

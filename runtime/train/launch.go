@@ -29,6 +29,7 @@ const WorkerCommand = "__train-rank"
 // JSON on the worker's standard input.
 type workerSpec struct {
 	Missions        []string           `json:"missions"`
+	Curriculum      string             `json:"curriculum"`
 	Policy          string             `json:"policy"`
 	Steps           int64              `json:"steps"`
 	Seed            uint64             `json:"seed"`
@@ -74,10 +75,10 @@ func Launch(ctx context.Context, o Options, n int) (*Result, error) {
 		o.Parallel.Master = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 	o.Parallel.World, o.Parallel.Rank = n, 0
-	if err := o.Parallel.Check(); err != nil {
+	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	spec := workerSpec{Policy: o.Policy, Steps: o.Steps, Seed: o.Seed, Hyperparameters: o.Hyperparameters,
+	spec := workerSpec{Curriculum: o.Curriculum, Policy: o.Policy, Steps: o.Steps, Seed: o.Seed, Hyperparameters: o.Hyperparameters,
 		Device: o.Device, CheckpointEvery: o.CheckpointEvery, Resume: o.Resume, TimeoutMS: o.Parallel.Timeout.Milliseconds()}
 	for _, m := range o.Missions {
 		spec.Missions = append(spec.Missions, m.Name)
@@ -234,7 +235,7 @@ func RunWorker(ctx context.Context, args []string, stdin io.Reader) error {
 		return fmt.Errorf("%s: reading the training options from standard input: %w", WorkerCommand, err)
 	}
 	p.Timeout = time.Duration(spec.TimeoutMS) * time.Millisecond
-	o := Options{Policy: spec.Policy, Steps: spec.Steps, Seed: spec.Seed, Hyperparameters: spec.Hyperparameters,
+	o := Options{Curriculum: spec.Curriculum, Policy: spec.Policy, Steps: spec.Steps, Seed: spec.Seed, Hyperparameters: spec.Hyperparameters,
 		Device: spec.Device, CheckpointEvery: spec.CheckpointEvery, Resume: spec.Resume, Parallel: p}
 	for _, name := range spec.Missions {
 		m, err := mission.Get(name)

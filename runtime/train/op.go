@@ -3,13 +3,31 @@ package train
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/sim/mission"
 )
 
-// Check is the only validation of training options: missions, the policy
-// class, steps, checkpoint spacing and every hyperparameter.
+// Curricula lists the accepted values of Options.Curriculum ("" means
+// "mix").
+var Curricula = []string{"mix", "sequence"}
+
+// curriculumIndex is the curriculum's place in Curricula ("" is "mix").
+func curriculumIndex(c string) int {
+	for i, name := range Curricula {
+		if c == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// Check is the only validation of training options: missions, the
+// curriculum, the policy class, steps, checkpoint spacing, every
+// hyperparameter and the data-parallel placement.
 func (o Options) Check() error {
 	switch {
 	case len(o.Missions) == 0:
@@ -21,10 +39,56 @@ func (o Options) Check() error {
 	case o.CheckpointEvery < 0:
 		return fmt.Errorf("checkpoint_every: got %d, want 0 (only the final checkpoint) or more", o.CheckpointEvery)
 	}
+	for i, m := range o.Missions {
+		if m == nil {
+			return fmt.Errorf("missions[%d]: got no mission, want a mission such as \"training_facility_1\"", i)
+		}
+	}
+	if err := checkCurriculum(o.Curriculum, o.Missions); err != nil {
+		return err
+	}
 	if _, err := ParseHyperparameters(o.Hyperparameters); err != nil {
 		return fmt.Errorf("hyperparameters: %w", err)
 	}
+	if err := o.Parallel.Check(); err != nil {
+		return fmt.Errorf("parallel: %w", err)
+	}
 	return o.Evaluations.check()
+}
+
+// checkCurriculum checks that the missions can share one run under the
+// curriculum. Every mission of this simulator has the same action set
+// (sim.NumActions), so what can differ is the number of cogs: mixed
+// missions may differ (each environment keeps its own), but a sequence
+// replaces every environment at each stage, and the rollout is sized by
+// the agents of the first.
+func checkCurriculum(curriculum string, missions []*mission.Mission) error {
+	switch curriculum {
+	case "", "mix":
+		return nil
+	case "sequence":
+		first := missions[0]
+		for i, m := range missions[1:] {
+			if m.NumAgents != first.NumAgents {
+				return fmt.Errorf("missions[%d]: %s has %d cogs but missions[0] %s has %d; curriculum \"sequence\" needs the same number in every mission (set it with +cogs(N), or use curriculum \"mix\")",
+					i+1, m.Name, m.NumAgents, first.Name, first.NumAgents)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("curriculum: got %q, want %s", curriculum, quotedOr(Curricula))
+}
+
+// quotedOr spells names as `"a", "b" or "c"`.
+func quotedOr(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // Operation is the train operation (daf.train, dafscript train): it

@@ -20,7 +20,8 @@ import (
 
 // Options configure one training run.
 type Options struct {
-	Missions        []*mission.Mission // rotated across environments: env i plays Missions[i%len]
+	Missions        []*mission.Mission // see Curriculum
+	Curriculum      string             // "" or "mix": env i plays Missions[i%len]; "sequence": the run is cut into len(Missions) equal stages, stage k played by every environment on Missions[k]
 	Policy          string             // "stateless" or "lstm"
 	Steps           int64              // agent-steps to train for, rounded up to whole updates
 	Seed            uint64
@@ -46,6 +47,7 @@ type Options struct {
 type runState struct {
 	Policy          string             `json:"policy"`
 	Missions        []string           `json:"missions"`
+	Curriculum      string             `json:"curriculum,omitempty"`
 	Seed            uint64             `json:"seed"`
 	Hyperparameters map[string]float64 `json:"hyperparameters"`
 	CheckpointEvery int                `json:"checkpoint_every_updates"`
@@ -74,7 +76,7 @@ func Train(ctx context.Context, o Options) (res *Result, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	if err := o.Parallel.Check(); err != nil {
+	if err := o.Check(); err != nil {
 		return nil, err
 	}
 	t, err := newTrainer(forRank(o))
@@ -87,47 +89,51 @@ func Train(ctx context.Context, o Options) (res *Result, err error) {
 }
 
 type trainer struct {
-	o       Options
-	h       Hyperparameters
-	cfg     torch.Config
-	model   *torch.Model
-	state   runState
-	total   int // updates in the run
-	ckEvery int
+	opts            Options
+	hyper           Hyperparameters
+	netConfig       torch.Config
+	model           *torch.Model
+	state           runState
+	totalUpdates    int // updates in the run
+	checkpointEvery int // updates between checkpoints; 0: only the final one
 
-	numAgents, horizon, bptt, segs int
-	halves                         []*half
+	numAgents    int // agents of all environments together
+	rolloutSteps int // steps every agent plays per rollout
+	segmentSteps int // bptt_horizon: rows per segment, the unit of minibatches
+	numSegments  int // numAgents * rolloutSteps / segmentSteps
+	groups       []*envGroup
 
-	// Rollout, agent-major: row a*horizon+t.
-	obs                                  []uint8
-	actions                              []int32
-	logp, values, rewards, terms, starts []float32
-	adv, ret                             []float32
-	h0, c0                               []float32 // per segment a*segsPerAgent+s
-	lastValues                           []float32
-	mb                                   torch.Batch
+	// Rollout, agent-major: row a*rolloutSteps+t.
+	obs                                             []uint8
+	actions                                         []int32
+	logProbs, values, rewards, dones, episodeStarts []float32
+	advantages, returns                             []float32
+	segmentHidden, segmentCell                      []float32 // recurrent state at each segment's start, per segment a*segmentsPerAgent+s
+	bootstrapValues                                 []float32 // value of the observation after the rollout, per agent
+	minibatch                                       torch.Batch
 
-	envStart int // the update at which the environments were built
-	ddp      ddpState
+	envsBuiltAt int // the update at which the environments were built
+	ddp         ddpState
 
-	metrics *os.File
-	start   time.Time
-	steps0  int64
+	metrics   *os.File
+	startTime time.Time
+	startStep int64 // the step the run started (or resumed) at
 }
 
-// half is a group of environments stepped while the network acts on the
-// other group.
-type half struct {
-	vec                  *sim.VecEnv
-	lo, n                int // agents [lo, lo+n) of the rollout
-	obs                  []uint8
-	h, c, logits, values []float32
-	logp                 []float32
-	u                    []float64 // a uniform per agent, to sample its action
-	actions              []int32
-	rewards              []float32
-	terms, prevTerm      []bool
-	rngs                 []sim.RNG
+// envGroup is a group of environments stepped while the network acts on
+// the other group.
+type envGroup struct {
+	vec                          *sim.VecEnv
+	firstAgent, numAgents        int     // agents [firstAgent, firstAgent+numAgents) of the rollout
+	obs                          []uint8 // as the simulator writes them
+	input                        []uint8 // the network's input: obs itself, or obs encoded (netConfig.Encoding)
+	hidden, cell, logits, values []float32
+	logProbs                     []float32
+	uniforms                     []float64 // a uniform per agent, to sample its action
+	actions                      []int32
+	rewards                      []float32
+	dones, prevDone              []bool
+	rngs                         []sim.RNG
 }
 
 func newTrainer(o Options) (*trainer, error) {
@@ -138,122 +144,198 @@ func newTrainer(o Options) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ck *torch.Checkpoint
-	var prev runState
-	if o.Resume != "" {
-		if ck, err = torch.ReadCheckpoint(o.Resume); err != nil {
-			return nil, err
-		}
-		if len(ck.Trainer) == 0 || ck.AdamAvg == nil {
-			return nil, fmt.Errorf("resume: checkpoint %s holds no training state (was it written by daf.train?)", o.Resume)
-		}
-		if err := json.Unmarshal(ck.Trainer, &prev); err != nil {
-			return nil, fmt.Errorf("resume: checkpoint %s: trainer state: %v", o.Resume, err)
-		}
-		if err := sameRun(&prev, o, h); err != nil {
-			return nil, fmt.Errorf("resume: checkpoint %s: %v", o.Resume, err)
-		}
-	}
-	// The environment layout by class, for the same batch of 4096
-	// agent-steps on four-cog missions: the lstm plays 16 environments for
-	// its 64-step backpropagation window; the stateless network, with no
-	// window to fill, plays 64 for 16 steps, acting on 256 agents per call,
-	// which costs less per agent than 64 (docs/training.md, Performance).
-	// A resumed run keeps the layout of its checkpoint.
-	for k, byClass := range map[string][2]float64{"num_envs": {16, 64}, "bptt_horizon": {64, 16}} {
-		if h[k] != 0 {
-			continue
-		}
-		if v, ok := prev.Hyperparameters[k]; ok && ck != nil {
-			h[k] = v
-		} else if o.Policy == "lstm" {
-			h[k] = byClass[0]
-		} else {
-			h[k] = byClass[1]
-		}
-	}
-	t := &trainer{o: o, h: h}
-	if t.cfg, err = torch.DefaultConfig(o.Policy, h.int("hidden_size")); err != nil {
+	ck, prev, err := readResume(o, h)
+	if err != nil {
 		return nil, err
 	}
-	t.cfg.ReLU = h["relu"] == 1
-	if t.cfg.Device, err = torch.ResolveDevice(orDefault(o.Device, "auto")); err != nil {
+	defaultLayout(h, o.Policy, prev, ck != nil)
+	t := &trainer{opts: o, hyper: h}
+	if err := t.configureNetwork(ck); err != nil {
 		return nil, err
-	}
-	t.cfg.Threads = h.int("threads")
-	if t.cfg.Threads == 0 {
-		t.cfg.Threads = runtime.NumCPU()
-	}
-	if ck != nil && ck.Config.NumParams() != t.cfg.NumParams() {
-		return nil, fmt.Errorf("resume: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
-			o.Resume, ck.Config.Class(), ck.Config.Hidden, t.cfg.Class(), t.cfg.Hidden)
 	}
 
 	// Environments first: their agent count sizes everything else.
-	t.bptt = h.int("bptt_horizon")
-	t.state = runState{Policy: o.Policy, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme}
+	t.segmentSteps = h.int("bptt_horizon")
+	t.state = runState{Policy: o.Policy, Curriculum: o.Curriculum, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme}
 	for _, m := range o.Missions {
 		t.state.Missions = append(t.state.Missions, m.Name)
 	}
 	if err := t.newEnvs(0); err != nil {
 		return nil, err
 	}
-	A := t.runAgents()
-	batch := h.int("batch_size")
-	if batch == 0 {
-		batch = A * t.bptt
-	}
-	if batch%(A*t.bptt) != 0 {
-		return nil, fmt.Errorf("batch_size %d must be a multiple of agents x bptt_horizon = %d x %d = %d "+
-			"(%d environments of %v)", batch, A, t.bptt, A*t.bptt, h.int("num_envs"), t.state.Missions)
-	}
-	t.horizon = batch / A
-	mbs := h.int("minibatch_size")
-	if _, given := o.Hyperparameters["minibatch_size"]; !given && mbs > batch {
-		mbs = batch
-	}
-	if mbs%t.bptt != 0 || batch%mbs != 0 || mbs > batch {
-		return nil, fmt.Errorf("minibatch_size %d must be a multiple of bptt_horizon %d and divide batch_size %d", mbs, t.bptt, batch)
-	}
-	h["batch_size"], h["minibatch_size"], h["threads"] = float64(batch), float64(mbs), float64(t.cfg.Threads)
-	t.total = int((o.Steps + int64(batch) - 1) / int64(batch))
-	if o.CheckpointEvery > 0 {
-		t.ckEvery = max(1, int(math.Round(float64(o.CheckpointEvery)/float64(batch))))
-	}
-	t.state.CheckpointEvery = t.ckEvery
-
-	if t.model, err = torch.New(t.cfg); err != nil {
-		return nil, err
-	}
-	if ck != nil {
-		if err := t.model.SetParams(ck.Params); err != nil {
-			return nil, err
-		}
-		if err := t.model.SetAdamState(ck.AdamAvg, ck.AdamAvgSq, ck.AdamStep); err != nil {
-			return nil, err
-		}
-		t.state.Update, t.state.Step, t.state.Episodes = prev.Update, prev.Step, prev.Episodes
-		t.state.Recent, t.state.Curve = prev.Recent, prev.Curve
-		if t.state.Update > t.total {
-			return nil, fmt.Errorf("resume: checkpoint %s is at update %d, past the %d updates of %d steps", o.Resume, prev.Update, t.total, o.Steps)
-		}
-		if t.state.Update > 0 {
-			if err := t.newEnvs(t.state.Update); err != nil {
-				return nil, err
-			}
-		}
-	} else if err := t.model.SetParams(t.cfg.Init(sim.DeriveSeed(o.Seed, "weights", 0))); err != nil {
-		return nil, err
-	}
-	local, err := t.localMinibatch(mbs)
+	minibatchSize, err := t.sizeBatches()
 	if err != nil {
 		return nil, err
 	}
-	t.alloc(local)
+	localMinibatch, err := t.localMinibatch(minibatchSize)
+	if err != nil {
+		return nil, err
+	}
+	if t.model, err = torch.New(t.netConfig); err != nil {
+		return nil, err
+	}
+	if err := t.loadWeights(ck, &prev); err != nil {
+		return nil, err
+	}
+	t.alloc(localMinibatch)
 	if err := t.joinGroup(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// stageMissions returns the missions the environments built at update u
+// play: all of them for "mix", the stage's one for "sequence".
+func (t *trainer) stageMissions(u int) []*mission.Mission {
+	ms := t.opts.Missions
+	if t.opts.Curriculum != "sequence" || t.totalUpdates == 0 {
+		if t.opts.Curriculum == "sequence" {
+			return ms[:1]
+		}
+		return ms
+	}
+	k := min(len(ms)-1, u*len(ms)/t.totalUpdates)
+	return ms[k : k+1]
+}
+
+// stageStarts reports whether a curriculum stage begins at update u.
+func (t *trainer) stageStarts(u int) bool {
+	return t.opts.Curriculum == "sequence" && u > 0 && t.stageMissions(u)[0] != t.stageMissions(u - 1)[0]
+}
+
+// readResume reads the checkpoint a run resumes from (nil when it starts
+// fresh) and its trainer state, and checks that it is the same run.
+func readResume(o Options, h Hyperparameters) (*torch.Checkpoint, runState, error) {
+	var prev runState
+	if o.Resume == "" {
+		return nil, prev, nil
+	}
+	ck, err := torch.ReadCheckpoint(o.Resume)
+	if err != nil {
+		return nil, prev, err
+	}
+	if len(ck.Trainer) == 0 || ck.AdamAvg == nil {
+		return nil, prev, fmt.Errorf("resume: checkpoint %s holds no training state (was it written by daf.train?)", o.Resume)
+	}
+	if err := json.Unmarshal(ck.Trainer, &prev); err != nil {
+		return nil, prev, fmt.Errorf("resume: checkpoint %s: trainer state: %v", o.Resume, err)
+	}
+	if err := sameRun(&prev, o, h); err != nil {
+		return nil, prev, fmt.Errorf("resume: checkpoint %s: %v", o.Resume, err)
+	}
+	return ck, prev, nil
+}
+
+// defaultLayout resolves an automatic num_envs and bptt_horizon by class,
+// for the same batch of 4096 agent-steps on four-cog missions: the lstm
+// plays 16 environments for its 64-step backpropagation window; the
+// stateless network, with no window to fill, plays 64 for 16 steps,
+// acting on 256 agents per call, which costs less per agent than 64
+// (docs/training.md, Performance). A resumed run keeps the layout of its
+// checkpoint.
+func defaultLayout(h Hyperparameters, policy string, prev runState, resumed bool) {
+	for _, byClass := range []struct {
+		name            string
+		lstm, stateless float64
+	}{{"num_envs", 16, 64}, {"bptt_horizon", 64, 16}} {
+		k := byClass.name
+		if h[k] != 0 {
+			continue
+		}
+		if v, ok := prev.Hyperparameters[k]; ok && resumed {
+			h[k] = v
+		} else if policy == "lstm" {
+			h[k] = byClass.lstm
+		} else {
+			h[k] = byClass.stateless
+		}
+	}
+}
+
+// configureNetwork sets the network's class, size, device and threads,
+// which must match the checkpoint's when the run resumes.
+func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
+	h := t.hyper
+	var err error
+	if t.netConfig, err = torch.DefaultConfig(t.opts.Policy, h.int("hidden_size")); err != nil {
+		return err
+	}
+	t.netConfig.ReLU = h["relu"] == 1
+	if v := h.int("vibes"); v > 0 {
+		t.netConfig.Actions = sim.ActionVibeBase + v
+	}
+	if h["obs_grid"] == 1 {
+		if err := t.netConfig.SetEncoding("grid"); err != nil {
+			return err
+		}
+	}
+	if t.netConfig.Device, err = torch.ResolveDevice(orDefault(t.opts.Device, "auto")); err != nil {
+		return err
+	}
+	t.netConfig.Threads = h.int("threads")
+	if t.netConfig.Threads == 0 {
+		t.netConfig.Threads = runtime.NumCPU()
+	}
+	if ck != nil && ck.Config.NumParams() != t.netConfig.NumParams() {
+		return fmt.Errorf("resume: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
+			t.opts.Resume, ck.Config.Class(), ck.Config.Hidden, t.netConfig.Class(), t.netConfig.Hidden)
+	}
+	return nil
+}
+
+// sizeBatches resolves batch_size and minibatch_size against the agents
+// of the environments, sets the rollout length, the number of updates and
+// the checkpoint interval, and returns the minibatch size.
+func (t *trainer) sizeBatches() (int, error) {
+	h, o := t.hyper, t.opts
+	A := t.runAgents() // the batch is the whole run's, over every rank
+	batch := h.int("batch_size")
+	if batch == 0 {
+		batch = A * t.segmentSteps
+	}
+	if batch%(A*t.segmentSteps) != 0 {
+		return 0, fmt.Errorf("batch_size %d must be a multiple of agents x bptt_horizon = %d x %d = %d "+
+			"(%d environments of %v)", batch, A, t.segmentSteps, A*t.segmentSteps, h.int("num_envs"), t.state.Missions)
+	}
+	t.rolloutSteps = batch / A
+	mbs := h.int("minibatch_size")
+	if _, given := o.Hyperparameters["minibatch_size"]; !given && mbs > batch {
+		mbs = batch
+	}
+	if mbs%t.segmentSteps != 0 || batch%mbs != 0 || mbs > batch {
+		return 0, fmt.Errorf("minibatch_size %d must be a multiple of bptt_horizon %d and divide batch_size %d", mbs, t.segmentSteps, batch)
+	}
+	h["batch_size"], h["minibatch_size"], h["threads"] = float64(batch), float64(mbs), float64(t.netConfig.Threads)
+	t.totalUpdates = int((o.Steps + int64(batch) - 1) / int64(batch))
+	if o.CheckpointEvery > 0 {
+		t.checkpointEvery = max(1, int(math.Round(float64(o.CheckpointEvery)/float64(batch))))
+	}
+	t.state.CheckpointEvery = t.checkpointEvery
+	return mbs, nil
+}
+
+// loadWeights initialises the network from the run's seed, or, when the
+// run resumes, restores the checkpoint's weights, Adam state and counters
+// and rebuilds the environments of the chunk it stopped in.
+func (t *trainer) loadWeights(ck *torch.Checkpoint, prev *runState) error {
+	if ck == nil {
+		return t.model.SetParams(t.netConfig.Init(sim.DeriveSeed(t.opts.Seed, "weights", 0)))
+	}
+	if err := t.model.SetParams(ck.Params); err != nil {
+		return err
+	}
+	if err := t.model.SetAdamState(ck.AdamAvg, ck.AdamAvgSq, ck.AdamStep); err != nil {
+		return err
+	}
+	t.state.Update, t.state.Step, t.state.Episodes = prev.Update, prev.Step, prev.Episodes
+	t.state.Recent, t.state.Curve = prev.Recent, prev.Curve
+	if t.state.Update > t.totalUpdates {
+		return fmt.Errorf("resume: checkpoint %s is at update %d, past the %d updates of %d steps", t.opts.Resume, prev.Update, t.totalUpdates, t.opts.Steps)
+	}
+	if t.state.Update > 0 {
+		return t.newEnvs(t.state.Update)
+	}
+	return nil
 }
 
 func orDefault(s, def string) string {
@@ -278,6 +360,9 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 	if fmt.Sprint(names) != fmt.Sprint(prev.Missions) {
 		return fmt.Errorf("it trains on missions %v, not %v", prev.Missions, names)
 	}
+	if orDefault(prev.Curriculum, "mix") != orDefault(o.Curriculum, "mix") {
+		return fmt.Errorf("it trains with curriculum %q, not %q", orDefault(prev.Curriculum, "mix"), orDefault(o.Curriculum, "mix"))
+	}
 	for _, k := range HyperparameterNames() {
 		pv, ok := prev.Hyperparameters[k]
 		if !ok {
@@ -298,24 +383,25 @@ func sameRun(prev *runState, o Options, h Hyperparameters) error {
 // newEnvs builds fresh environments for the chunk of updates that begins
 // at update u, and resets per-agent sampling and recurrent state.
 func (t *trainer) newEnvs(u int) error {
-	h := t.h
-	firstEnv, numEnvs, err := t.envShare()
+	h := t.hyper
+	missions := t.stageMissions(u)
+	firstEnv, numEnvs, err := t.envShare(missions)
 	if err != nil {
 		return err
 	}
-	groups := []int{numEnvs}
+	envsPerGroup := []int{numEnvs}
 	if h["overlap"] == 1 && numEnvs >= 2 {
-		groups = []int{numEnvs / 2, numEnvs - numEnvs/2}
+		envsPerGroup = []int{numEnvs / 2, numEnvs - numEnvs/2}
 	}
-	seed := sim.DeriveSeed(t.o.Seed, "envs", uint64(u))
-	t.envStart = u
-	first := t.halves == nil
-	lo, env0 := 0, 0
-	for g, n := range groups {
-		off := firstEnv + env0
+	seed := sim.DeriveSeed(t.opts.Seed, "envs", uint64(u))
+	t.envsBuiltAt = u
+	first := t.groups == nil
+	nextAgent, nextEnv := 0, 0
+	for g, n := range envsPerGroup {
+		off := firstEnv + nextEnv
 		// Seeded by its index in the whole run, in whichever group or rank.
 		vec, err := sim.NewVecEnvAt(off, n, sim.DeriveSeed(seed, "group", 0), func(env int, s uint64) (*sim.GameConfig, error) {
-			m := t.o.Missions[(off+env)%len(t.o.Missions)]
+			m := missions[(off+env)%len(missions)]
 			cfg, err := m.Build(s)
 			if err != nil {
 				return nil, fmt.Errorf("mission %s: %w", m.Name, err)
@@ -325,62 +411,75 @@ func (t *trainer) newEnvs(u int) error {
 		if err != nil {
 			return err
 		}
-		var hf *half
+		var group *envGroup
 		if first {
-			hf = &half{lo: lo, n: vec.NumAgents()}
-			t.halves = append(t.halves, hf)
+			group = &envGroup{firstAgent: nextAgent, numAgents: vec.NumAgents()}
+			t.groups = append(t.groups, group)
 		} else {
-			hf = t.halves[g]
-			if hf.n != vec.NumAgents() {
-				return fmt.Errorf("environment group %d has %d agents, had %d", g, vec.NumAgents(), hf.n)
+			group = t.groups[g]
+			if group.numAgents != vec.NumAgents() {
+				return fmt.Errorf("environment group %d has %d agents, had %d", g, vec.NumAgents(), group.numAgents)
 			}
 		}
-		hf.vec = vec
-		lo += hf.n
-		env0 += n
+		group.vec = vec
+		nextAgent += group.numAgents
+		nextEnv += n
 	}
-	t.numAgents = lo
+	t.numAgents = nextAgent
 	if first {
-		for _, hf := range t.halves {
-			n, H := hf.n, t.cfg.Hidden
-			hf.obs = make([]uint8, n*sim.ObsSize)
-			hf.h, hf.c = make([]float32, n*H), make([]float32, n*H)
-			hf.logits, hf.values = make([]float32, n*t.cfg.Actions), make([]float32, n)
-			hf.logp, hf.u = make([]float32, n), make([]float64, n)
-			hf.actions, hf.rewards = make([]int32, n), make([]float32, n)
-			hf.terms, hf.prevTerm = make([]bool, n), make([]bool, n)
-			hf.rngs = make([]sim.RNG, n)
+		for _, group := range t.groups {
+			n, H := group.numAgents, t.netConfig.Hidden
+			group.obs = make([]uint8, n*sim.ObsSize)
+			group.input = group.obs
+			if t.netConfig.Encoding != "" {
+				group.input = make([]uint8, n*t.netConfig.Obs)
+			}
+			group.hidden, group.cell = make([]float32, n*H), make([]float32, n*H)
+			group.logits, group.values = make([]float32, n*t.netConfig.Actions), make([]float32, n)
+			group.logProbs, group.uniforms = make([]float32, n), make([]float64, n)
+			group.actions, group.rewards = make([]int32, n), make([]float32, n)
+			group.dones, group.prevDone = make([]bool, n), make([]bool, n)
+			group.rngs = make([]sim.RNG, n)
 		}
 	}
-	for _, hf := range t.halves {
-		hf.vec.Reset(hf.obs)
-		clear(hf.h)
-		clear(hf.c)
-		clear(hf.prevTerm)
-		for i := range hf.rngs {
-			hf.rngs[i].Seed(sim.DeriveSeed(seed, "act", uint64(t.ddp.firstAgent+hf.lo+i)))
+	for _, group := range t.groups {
+		group.vec.Reset(group.obs)
+		t.encode(group)
+		clear(group.hidden)
+		clear(group.cell)
+		clear(group.prevDone)
+		for i := range group.rngs {
+			group.rngs[i].Seed(sim.DeriveSeed(seed, "act", uint64(t.ddp.firstAgent+group.firstAgent+i)))
 		}
 	}
 	return nil
 }
 
-func (t *trainer) alloc(mbs int) {
-	A, T, H := t.numAgents, t.horizon, t.cfg.Hidden
+// alloc sizes the rollout and minibatch buffers.
+func (t *trainer) alloc(minibatchSize int) {
+	A, T, H := t.numAgents, t.rolloutSteps, t.netConfig.Hidden
 	n := A * T
-	t.segs = A * T / t.bptt
-	t.obs = make([]uint8, n*sim.ObsSize)
+	t.numSegments = A * T / t.segmentSteps
+	t.obs = make([]uint8, n*t.netConfig.Obs)
 	t.actions = make([]int32, n)
-	for _, p := range []*[]float32{&t.logp, &t.values, &t.rewards, &t.terms, &t.starts, &t.adv, &t.ret} {
+	for _, p := range []*[]float32{&t.logProbs, &t.values, &t.rewards, &t.dones, &t.episodeStarts, &t.advantages, &t.returns} {
 		*p = make([]float32, n)
 	}
-	t.h0, t.c0 = make([]float32, t.segs*H), make([]float32, t.segs*H)
-	t.lastValues = make([]float32, A)
-	B := mbs / t.bptt
-	m := mbs
-	t.mb = torch.Batch{Obs: make([]uint8, m*sim.ObsSize), Actions: make([]int32, m),
+	t.segmentHidden, t.segmentCell = make([]float32, t.numSegments*H), make([]float32, t.numSegments*H)
+	t.bootstrapValues = make([]float32, A)
+	B := minibatchSize / t.segmentSteps
+	m := minibatchSize
+	t.minibatch = torch.Batch{Obs: make([]uint8, m*t.netConfig.Obs), Actions: make([]int32, m),
 		LogProbs: make([]float32, m), Values: make([]float32, m), Advantages: make([]float32, m),
 		Returns: make([]float32, m), Starts: make([]float32, m), H0: make([]float32, B*H), C0: make([]float32, B*H),
-		B: B, T: t.bptt}
+		B: B, T: t.segmentSteps}
+}
+
+// encode refreshes the group's network input from its observations.
+func (t *trainer) encode(group *envGroup) {
+	if t.netConfig.Encoding != "" {
+		t.netConfig.Encode(group.input, group.obs, group.numAgents)
+	}
 }
 
 func (t *trainer) close() {
@@ -394,14 +493,14 @@ func (t *trainer) close() {
 }
 
 func (t *trainer) logger() *slog.Logger {
-	if t.o.Logger != nil {
-		return t.o.Logger
+	if t.opts.Logger != nil {
+		return t.opts.Logger
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
 func (t *trainer) run(ctx context.Context) (*Result, error) {
-	o := t.o
+	o := t.opts
 	if o.Dir != "" {
 		if err := os.MkdirAll(filepath.Join(o.Dir, "checkpoints"), 0o755); err != nil {
 			return nil, err
@@ -415,25 +514,25 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	batch := int64(t.h.int("batch_size"))
-	bar := progress.New(o.Progress, o.ShowProgress, int64(t.total)*batch, "train "+o.Policy)
+	batch := int64(t.hyper.int("batch_size"))
+	bar := progress.New(o.Progress, o.ShowProgress, int64(t.totalUpdates)*batch, "train "+o.Policy)
 	bar.Units("steps")
 	bar.Add(t.state.Step)
 	defer bar.Finish()
-	t.start = time.Now()
-	t.steps0 = t.state.Step
-	res := &Result{Policy: o.Policy, Missions: t.state.Missions, Seed: o.Seed, Device: t.cfg.Device, SessionDir: o.Dir}
+	t.startTime = time.Now()
+	t.startStep = t.state.Step
+	res := &Result{Policy: o.Policy, Missions: t.state.Missions, Curriculum: orDefault(o.Curriculum, "mix"), Seed: o.Seed, Device: t.netConfig.Device, SessionDir: o.Dir}
 	if o.Resume != "" {
 		res.ResumedFrom = o.Resume
 	}
 	t.logger().Info("training", "policy", o.Policy, "missions", t.state.Missions, "agents", t.numAgents,
-		"batch", batch, "updates", t.total, "device", t.cfg.Device, "threads", t.cfg.Threads, "libtorch", torch.Info())
-	for t.state.Update < t.total {
+		"batch", batch, "updates", t.totalUpdates, "device", t.netConfig.Device, "threads", t.netConfig.Threads, "libtorch", torch.Info())
+	for t.state.Update < t.totalUpdates {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("training cancelled at update %d: %w", t.state.Update, err)
 		}
 		u := t.state.Update
-		if t.ckEvery > 0 && u%t.ckEvery == 0 && u != t.envStart {
+		if u != t.envsBuiltAt && ((t.checkpointEvery > 0 && u%t.checkpointEvery == 0) || t.stageStarts(u)) {
 			if err := t.newEnvs(u); err != nil {
 				return nil, err
 			}
@@ -464,8 +563,8 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		if math.IsNaN(pt.PolicyLoss) || math.IsNaN(pt.ValueLoss) {
 			return nil, fmt.Errorf("update %d: the loss is NaN (try a smaller learning_rate)", t.state.Update)
 		}
-		last := t.state.Update == t.total
-		if last || (t.ckEvery > 0 && t.state.Update%t.ckEvery == 0) {
+		last := t.state.Update == t.totalUpdates
+		if last || (t.checkpointEvery > 0 && t.state.Update%t.checkpointEvery == 0) {
 			path, err := t.checkpoint()
 			if err != nil {
 				return nil, err
@@ -478,15 +577,15 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 			break
 		}
 	}
-	wall := time.Since(t.start).Seconds()
+	wall := time.Since(t.startTime).Seconds()
 	res.FinalCheckpoint = lastOr(res.Checkpoints, "")
 	res.TrainingSteps = t.state.Step
 	res.WallTimeSeconds = wall
 	if wall > 0 {
-		res.StepsPerSecond = float64(t.state.Step-t.steps0) / wall
+		res.StepsPerSecond = float64(t.state.Step-t.startStep) / wall
 	}
 	res.FinalReward = meanOf(t.state.Recent)
-	res.Hyperparameters = t.h
+	res.Hyperparameters = t.hyper
 	res.Curve = t.state.Curve
 	res.Updates = t.state.Update
 	res.Episodes = t.state.Episodes
@@ -512,10 +611,10 @@ func meanOf(v []float64) float64 {
 }
 
 func (t *trainer) track(name string) error {
-	if t.o.Track == nil {
+	if t.opts.Track == nil {
 		return nil
 	}
-	return t.o.Track(name)
+	return t.opts.Track(name)
 }
 
 // episodes folds the episodes that ended during the last rollout into pt
@@ -523,8 +622,8 @@ func (t *trainer) track(name string) error {
 func (t *trainer) episodes(pt *CurvePoint) {
 	var rew, hearts float64
 	n := 0
-	for _, hf := range t.halves {
-		for _, ep := range hf.vec.DrainEpisodes() {
+	for _, group := range t.groups {
+		for _, ep := range group.vec.DrainEpisodes() {
 			r := meanOf(ep.Rewards)
 			rew += r
 			hearts += ep.Game["chest.heart.amount"]
@@ -546,8 +645,8 @@ func (t *trainer) episodes(pt *CurvePoint) {
 func (t *trainer) checkpoint() (string, error) {
 	name := fmt.Sprintf("checkpoints/update_%06d", t.state.Update)
 	dir := name
-	if t.o.Dir != "" {
-		dir = filepath.Join(t.o.Dir, name)
+	if t.opts.Dir != "" {
+		dir = filepath.Join(t.opts.Dir, name)
 	} else {
 		return "", nil
 	}
@@ -563,7 +662,7 @@ func (t *trainer) checkpoint() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cfg := t.cfg
+	cfg := t.netConfig
 	if err := torch.WriteCheckpoint(dir, &torch.Checkpoint{Config: cfg, Params: w, AdamAvg: avg, AdamAvgSq: avgSq, AdamStep: step, Trainer: st}); err != nil {
 		return "", err
 	}

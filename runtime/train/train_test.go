@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/dafscript/dafscript/runtime/train/torch"
+	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
 	"github.com/dafscript/dafscript/sim/policy"
 )
@@ -101,6 +102,12 @@ func TestOptionErrors(t *testing.T) {
 		{func(o *Options) { o.Policy = "baseline" }, `policy: got "baseline", want "lstm" or "stateless"`},
 		{func(o *Options) { o.Steps = 0 }, "steps: got 0, want an int >= 1"},
 		{func(o *Options) { o.Missions = nil }, "missions: none given"},
+		{func(o *Options) { o.Missions = append(o.Missions, nil) }, "missions[1]: got no mission"},
+		{func(o *Options) { o.Curriculum = "sequential" }, `curriculum: got "sequential", want "mix" or "sequence"`},
+		{func(o *Options) {
+			o.Curriculum = "sequence"
+			o.Missions = missions(t, "assembler_2", "training_facility.harvest")
+		}, "missions[1]: training_facility.harvest has 1 cogs but missions[0] assembler_2 has 4; curriculum \"sequence\" needs the same number"},
 		{func(o *Options) { o.Hyperparameters["batch_size"] = 100 }, "batch_size 100 must be a multiple of agents x bptt_horizon = 8 x 16 = 128"},
 		{func(o *Options) { o.Hyperparameters["minibatch_size"] = 40 }, "minibatch_size 40 must be a multiple of bptt_horizon 16"},
 		{func(o *Options) { o.Device = "tpu" }, `unknown device "tpu"`},
@@ -298,5 +305,152 @@ func TestResume(t *testing.T) {
 		if _, err := Train(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "hyperparameter gamma was 0.995, not 0.9") {
 			t.Errorf("%s: resume with another gamma: %v", class, err)
 		}
+	}
+}
+
+// TestCurriculumSequence: a sequence plays its missions one after the
+// other over equal stages, and a run resumed from a checkpoint inside the
+// second stage ends with the uninterrupted run's weights.
+func TestCurriculumSequence(t *testing.T) {
+	needTorch(t)
+	o := small(t, "stateless", 8, t.TempDir())
+	o.Missions = missions(t, "assembler_2+cogs(4)", "training_facility_1+cogs(4)")
+	o.Curriculum = "sequence"
+	o.Hyperparameters["num_envs"] = 2
+	o.CheckpointEvery = 128 * 5
+	tr, err := newTrainer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages []string
+	for u := 0; u < tr.totalUpdates; u++ {
+		stages = append(stages, tr.stageMissions(u)[0].Name)
+	}
+	tr.close()
+	want := "[assembler_2+cogs(4) assembler_2+cogs(4) assembler_2+cogs(4) assembler_2+cogs(4) " +
+		"training_facility_1+cogs(4) training_facility_1+cogs(4) training_facility_1+cogs(4) training_facility_1+cogs(4)]"
+	if fmt.Sprint(stages) != want {
+		t.Errorf("stages %v, want %s", stages, want)
+	}
+	full, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Checkpoints) != 2 {
+		t.Fatalf("checkpoints %v", full.Checkpoints)
+	}
+	r := o
+	r.Dir = t.TempDir()
+	r.Resume = full.Checkpoints[0]
+	resumed, err := Train(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := weightsHash(t, full.FinalCheckpoint), weightsHash(t, resumed.FinalCheckpoint); a != b {
+		t.Errorf("resumed run ends with weights %s, uninterrupted %s", b, a)
+	}
+	r.Curriculum = "mix"
+	r.Dir = t.TempDir()
+	if _, err := Train(context.Background(), r); err == nil || !strings.Contains(err.Error(), `curriculum "sequence", not "mix"`) {
+		t.Errorf("resume with another curriculum: %v", err)
+	}
+}
+
+// TestGridEncoding: a run with obs_grid=1 trains a network on 4961-byte
+// inputs, repeats itself, and its checkpoint plays as a policy.
+func TestGridEncoding(t *testing.T) {
+	needTorch(t)
+	var hashes []string
+	var ckpt string
+	for range 2 {
+		o := small(t, "lstm", 3, t.TempDir())
+		o.Hyperparameters["obs_grid"] = 1
+		res, err := Train(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, weightsHash(t, res.FinalCheckpoint))
+		ckpt = res.FinalCheckpoint
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("two runs end with weights %s and %s", hashes[0], hashes[1])
+	}
+	ck, err := torch.ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config.EncodingName() != "grid" || ck.Config.Obs != torch.GridSize {
+		t.Errorf("checkpoint config %+v, want the grid encoding of %d bytes", ck.Config, torch.GridSize)
+	}
+	p, err := policy.New(policy.Spec{Class: "lstm", Data: ckpt, Kwargs: map[string]any{"threads": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.NewController(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := make([]uint8, 2*sim.ObsSize)
+	for i := range obs {
+		obs[i] = 0xFF
+	}
+	copy(obs, []uint8{0x55, sim.FeatInventory, 3})
+	act := make([]int32, 2)
+	if err := c.Act(obs, act); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVibes: with vibes=16 the actor has 21 outputs (noop, four moves,
+// the first 16 vibes), the checkpoint records it, and its policy plays
+// only those actions.
+func TestVibes(t *testing.T) {
+	needTorch(t)
+	o := small(t, "stateless", 2, t.TempDir())
+	o.Hyperparameters["vibes"] = 16
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config.Actions != 21 {
+		t.Fatalf("checkpoint actions %d, want 21", ck.Config.Actions)
+	}
+	p, err := policy.New(policy.Spec{Class: "stateless", Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	c, err := p.NewController(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		c.Reset(i, uint64(i))
+	}
+	obs := make([]uint8, n*sim.ObsSize)
+	for i := range obs {
+		obs[i] = 0xFF
+	}
+	act := make([]int32, n)
+	for range 20 {
+		if err := c.Act(obs, act); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range act {
+			if a < 0 || a >= 21 {
+				t.Fatalf("action %d outside the 21 the policy was trained with", a)
+			}
+		}
+	}
+	r := o
+	r.Resume, r.Dir = res.FinalCheckpoint, t.TempDir()
+	r.Steps *= 2
+	r.Hyperparameters = map[string]float64{"hidden_size": 16, "num_envs": 2, "bptt_horizon": 16, "minibatch_size": 64, "threads": 1}
+	if _, err := Train(context.Background(), r); err == nil || !strings.Contains(err.Error(), "hyperparameter vibes was 16, not 0") {
+		t.Errorf("resume without vibes: %v", err)
 	}
 }

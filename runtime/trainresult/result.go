@@ -16,6 +16,7 @@ type Result struct {
 	Curve           []CurvePoint       `json:"curve"`
 
 	// Beyond the contract's fields.
+	Curriculum  string   `json:"curriculum"` // "mix" or "sequence"
 	Seed        uint64   `json:"seed"`
 	Device      string   `json:"device"`
 	Updates     int      `json:"updates"`

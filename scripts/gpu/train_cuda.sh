@@ -62,4 +62,13 @@ for policy in stateless lstm; do
     python3 -c 'import json, sys; r = json.load(sys.stdin); print("%s: device %s, %d steps in %.1f s = %.0f SPS, final reward %.4f" % (r["policy"], r["device"], r["training_steps"], r["wall_time_seconds"], r["steps_per_second"], r["final_reward"]))'
 done
 
+# A learning figure: the grid observation encoding with the benchmark's
+# settings (vibes 16, ent_coef 0.03) on the shaped mission, against
+# random's 0.051 and 0.3-0.6 with the tokens on 2 CPU cores
+# (docs/training.md, "Does it learn?").
+echo "== stateless, obs_grid=1 vibes=16 ent_coef=0.03, on training_facility_1:shaped, $((STEPS * 4)) agent-steps"
+"./$BIN" train -m training_facility_1:shaped -p stateless --steps "$((STEPS * 4))" --seed 1 \
+  --device cuda --hp obs_grid=1 --hp vibes=16 --hp ent_coef=0.03 --hp num_envs=64 --out "$OUT" --format json |
+  python3 -c 'import json,sys; r=json.load(sys.stdin); c=[p for p in r["curve"] if p["episodes"]]; print("grid: %d steps in %.1f s = %.0f SPS, final reward %.4f, last hearts/episode %.2f" % (r["training_steps"], r["wall_time_seconds"], r["steps_per_second"], r["final_reward"], c[-1]["hearts"] if c else 0))'
+
 echo "results under $OUT"

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/sim"
 )
 
 // A checkpoint is a directory:
@@ -50,6 +51,7 @@ type ckState struct {
 	Version    int             `json:"version"`
 	Class      string          `json:"class"`
 	Obs        int             `json:"obs"`
+	Encoding   string          `json:"encoding,omitempty"`
 	Hidden     int             `json:"hidden_size"`
 	Actions    int             `json:"actions"`
 	Activation string          `json:"activation"`
@@ -94,7 +96,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 	if len(ck.Params) != c.NumParams() {
 		return fmt.Errorf("checkpoint %s: %d weights for a network of %d", dir, len(ck.Params), c.NumParams())
 	}
-	st := ckState{Format: checkpointFormat, Version: checkpointVersion, Class: c.Class(), Obs: c.Obs, Hidden: c.Hidden,
+	st := ckState{Format: checkpointFormat, Version: checkpointVersion, Class: c.Class(), Obs: c.Obs, Encoding: c.Encoding, Hidden: c.Hidden,
 		Actions: c.Actions, Activation: c.Activation(), NumParams: c.NumParams(), Layout: c.Layout(), Trainer: ck.Trainer}
 	files := map[string][]byte{"weights.bin": floatsBytes(ck.Params)}
 	names := []string{"state.json", "weights.bin"}
@@ -241,8 +243,16 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fail("state.json: %v", err)
 	}
 	cfg.ReLU = st.Activation == "relu"
+	if err := cfg.SetEncoding(st.Encoding); err != nil {
+		return nil, fail("state.json: %v", err)
+	}
 	if st.Activation != "relu" && st.Activation != "tanh" {
 		return nil, fail("state.json: unknown activation %q", st.Activation)
+	}
+	// A policy may use fewer actions than the game has (daf.train's
+	// vibes): noop, the moves and the first vibes, which keep their ids.
+	if st.Actions > sim.ActionVibeBase && st.Actions < cfg.Actions {
+		cfg.Actions = st.Actions
 	}
 	if st.Obs != cfg.Obs || st.Actions != cfg.Actions {
 		return nil, fail("made for observations of %d bytes and %d actions; this game has %d and %d", st.Obs, st.Actions, cfg.Obs, cfg.Actions)

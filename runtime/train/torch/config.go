@@ -18,13 +18,16 @@ import (
 // an optional LSTM(hidden, hidden), an actor head (Actions logits) and a
 // critic head (1 value). Input is obs/255.
 type Config struct {
-	LSTM    bool
-	Obs     int // input bytes per agent (sim.ObsSize)
-	Hidden  int
-	Actions int // sim.NumActions
-	ReLU    bool
-	Device  string // "cpu" or "cuda"
-	Threads int    // intra-op threads of every call; 0 leaves libtorch's default
+	LSTM bool
+	Obs  int // input bytes per agent: sim.ObsSize, or GridSize with Encoding "grid"
+	// Encoding is how observations become input bytes: "" (tokens, as
+	// the simulator writes them) or "grid" (see Encodings).
+	Encoding string
+	Hidden   int
+	Actions  int // sim.NumActions
+	ReLU     bool
+	Device   string // "cpu" or "cuda"
+	Threads  int    // intra-op threads of every call; 0 leaves libtorch's default
 }
 
 // DefaultConfig is the network of a policy class with the given hidden size.

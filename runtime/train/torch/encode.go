@@ -1,0 +1,74 @@
+package torch
+
+import (
+	"fmt"
+
+	"github.com/dafscript/dafscript/sim"
+)
+
+// Observation encodings: what the network's input bytes are.
+//
+//   - "tokens" (the default): the simulator's 200 [location, feature,
+//     value] tokens as they are, 600 bytes. The location byte packs the
+//     row in its high nibble and the column in its low one, and the
+//     feature is an id, so after the /255 scaling a column step moves
+//     the input by 1/255 and feature 12 sits between 11 and 13: an MLP
+//     has to untangle both.
+//   - "grid": the tokens written into an egocentric 11x11 box with one
+//     byte per (cell, feature), 11*11*41 = 4961 bytes, as CoGames'
+//     box observation shim does: each feature has its own input at each
+//     position, and the value is the byte itself.
+var Encodings = []string{"tokens", "grid"}
+
+// GridSize is the input bytes per agent of the "grid" encoding.
+const GridSize = sim.ObsWindow * sim.ObsWindow * sim.NumFeatures
+
+// SetEncoding sets the observation encoding and the input size it gives.
+func (c *Config) SetEncoding(name string) error {
+	switch name {
+	case "", "tokens":
+		c.Encoding, c.Obs = "", sim.ObsSize
+	case "grid":
+		c.Encoding, c.Obs = "grid", GridSize
+	default:
+		return fmt.Errorf("unknown observation encoding %q (want tokens or grid)", name)
+	}
+	return nil
+}
+
+// EncodingName is "tokens" or "grid".
+func (c Config) EncodingName() string {
+	if c.Encoding == "" {
+		return "tokens"
+	}
+	return c.Encoding
+}
+
+// Encode writes the network input of n agents' observations (n*sim.ObsSize
+// bytes) into dst (n*c.Obs bytes). With the "tokens" encoding it copies.
+func (c Config) Encode(dst, obs []uint8, n int) {
+	if c.Encoding == "" {
+		copy(dst[:n*sim.ObsSize], obs[:n*sim.ObsSize])
+		return
+	}
+	for i := 0; i < n; i++ {
+		encodeGrid(dst[i*GridSize:(i+1)*GridSize], obs[i*sim.ObsSize:(i+1)*sim.ObsSize])
+	}
+}
+
+// encodeGrid writes one observation as a box [row][col][feature]; tokens
+// end at the first location 0xFF (the unused tail).
+func encodeGrid(dst, obs []uint8) {
+	clear(dst)
+	for k := 0; k+sim.ObsTokenSize <= len(obs); k += sim.ObsTokenSize {
+		loc, feat, val := obs[k], obs[k+1], obs[k+2]
+		if loc == 0xFF {
+			break
+		}
+		r, col := int(loc>>4), int(loc&15)
+		if r >= sim.ObsWindow || col >= sim.ObsWindow || int(feat) >= sim.NumFeatures {
+			continue
+		}
+		dst[(r*sim.ObsWindow+col)*sim.NumFeatures+int(feat)] = val
+	}
+}
