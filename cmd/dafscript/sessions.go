@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/report"
 )
@@ -334,29 +335,14 @@ printed. --markdown prints Markdown leaderboards to stdout instead.`,
 			}
 			return ExitOK
 		}
-		doc := report.NewDocument(sessionTitle(s, vals))
-		doc.Generator = st.Version
-		doc.Meta = sessionMeta(s)
-		for i, v := range vals {
-			if err := doc.Add(kinds[i], v); err != nil {
-				return runFailed(st, c.Name, err)
-			}
-		}
-		html, err := doc.HTML()
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
+		o := report.ExportOptions{Title: sessionTitle(s, vals), Generator: st.Version, Meta: sessionMeta(s), Kinds: kinds, Values: vals, Name: "report.html"}
 		var written string
 		if *file != "" {
-			written, err = absPath(st, *file)
-			if err == nil {
-				err = os.MkdirAll(filepath.Dir(written), 0o755)
-			}
-			if err == nil {
-				err = output.WriteFileAtomic(written, html, 0o644)
+			if o.Path, err = absPath(st, *file); err == nil {
+				written, err = o.Write(nil)
 			}
 		} else {
-			written, err = writeReportSession(st, *out, s, kinds, html)
+			written, err = writeReportSession(st, c, *out, s, o)
 		}
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -431,25 +417,14 @@ func sessionMeta(s output.SessionInfo) []report.Meta {
 
 // writeReportSession records the report in a new reports session whose
 // manifest names the session it was built from.
-func writeReportSession(st *State, out string, src output.SessionInfo, kinds []string, html []byte) (string, error) {
-	root, err := absPath(st, out)
+func writeReportSession(st *State, c *Command, out string, src output.SessionInfo, o report.ExportOptions) (string, error) {
+	r, err := opRun(st, c, out, 1)
 	if err != nil {
 		return "", err
 	}
-	info := output.RunInfo{Version: st.Version, Seed: src.Manifest.Seed, Vars: src.Manifest.Vars,
-		ScriptPath: src.Manifest.ScriptPath, ScriptSHA256: src.Manifest.ScriptSHA256,
-		Args: map[string]any{"command": "report", "source": src.Ref(), "kinds": kinds}}
-	s, err := output.NewManager(root).NewSession("reports", info)
-	if err != nil {
-		return "", err
-	}
-	p, err := s.WriteFile("report.html", html)
-	status := output.StatusDone
-	if err != nil {
-		status = output.StatusFailed
-	}
-	if ferr := s.FinishWithError(status, err); err == nil {
-		err = ferr
-	}
+	m := src.Manifest
+	r.Info = output.RunInfo{Version: st.Version, Vars: m.Vars, ScriptPath: m.ScriptPath, ScriptSHA256: m.ScriptSHA256}
+	p, _, err := op.Do(r, report.SessionOperation, op.Call[report.ExportOptions]{Options: o, Seed: m.Seed,
+		Args: map[string]any{"command": "report", "source": src.Ref(), "kinds": o.Kinds}})
 	return p, err
 }
