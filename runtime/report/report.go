@@ -53,7 +53,7 @@ type kind struct {
 // kindTable is every result kind the reports render, in one place.
 func kindTable() map[string]*kind {
 	m := map[string]*kind{}
-	for _, k := range []*kind{comparisonKind(), evaluationKind(), performanceKind(), missionAnalysisKind(), trainingKind()} {
+	for _, k := range []*kind{comparisonKind(), evaluationKind(), performanceKind(), missionAnalysisKind(), trainingKind(), sweepKind()} {
 		m[k.name] = k
 	}
 	return m

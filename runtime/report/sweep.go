@@ -15,8 +15,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/sweep"
 )
 
-func init() {
-	Register("sweep", sweepSections,
+func sweepKind() *kind {
+	return newKind("sweep", sweepSections,
 		ForType[sweep.Result](),
 		WithMarkdown(sweepMarkdown),
 		WithTitle(func(v any) string {
