@@ -2,7 +2,6 @@ package builtins
 
 import (
 	"fmt"
-	"sort"
 
 	"go.starlark.net/starlark"
 
@@ -82,16 +81,8 @@ func builtinExportHTML(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, fmt.Errorf("%s: path: got %s, want a string or None", b.Name(), pathV.Type())
 	}
 	env := EnvOf(t)
-	o := report.ExportOptions{Generator: env.Version, Kinds: kinds, Values: vals}
-	if env.ScriptPath != "" {
-		o.Meta = append(o.Meta, report.Meta{Key: "Script", Value: env.ScriptPath})
-	}
-	if env.ScriptSHA256 != "" {
-		o.Meta = append(o.Meta, report.Meta{Key: "Script SHA-256", Value: env.ScriptSHA256})
-	}
-	for _, k := range sortedVarNames(env.Vars) {
-		o.Meta = append(o.Meta, report.Meta{Key: "--var " + k, Value: env.Vars[k]})
-	}
+	o := report.ExportOptions{Generator: env.Version, Kinds: kinds, Values: vals,
+		Meta: report.RunMeta(env.ScriptPath, env.ScriptSHA256, nil, env.Vars)}
 	call := map[string]any{"function": b.Name(), "kinds": kinds}
 	if path != "" {
 		if o.Path, err = output.ResolveWrite(path, env.WriteRules()); err != nil {
@@ -131,13 +122,4 @@ func builtinExportMarkdown(t *starlark.Thread, b *starlark.Builtin, args starlar
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
 	return starlark.String(md), nil
-}
-
-func sortedVarNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -109,16 +108,6 @@ func (f *ScriptFlags) openLog(st *State) (io.Closer, error) {
 	}
 	f.logger = log
 	return closer, nil
-}
-
-// sortedVars returns the names of vars in order, for messages.
-func sortedVars(vars map[string]string) []string {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func runCmd() *Command {

@@ -6,10 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -248,11 +249,7 @@ func writeManifest(w io.Writer, s output.SessionInfo) {
 	line("script", script)
 	line("seed", fmt.Sprint(m.Seed))
 	if len(m.Vars) > 0 {
-		names := make([]string, 0, len(m.Vars))
-		for k := range m.Vars {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(m.Vars))
 		var parts []string
 		for _, k := range names {
 			parts = append(parts, k+"="+m.Vars[k])
@@ -394,21 +391,7 @@ func sessionTitle(s output.SessionInfo, vals []any) string {
 func sessionMeta(s output.SessionInfo) []report.Meta {
 	m := s.Manifest
 	meta := []report.Meta{{Key: "Session", Value: s.Ref()}, {Key: "Status", Value: statusText(m)}, {Key: "Started", Value: timeText(m.StartTime) + " UTC"}}
-	if m.ScriptPath != "" {
-		meta = append(meta, report.Meta{Key: "Script", Value: m.ScriptPath})
-	}
-	if m.ScriptSHA256 != "" {
-		meta = append(meta, report.Meta{Key: "Script SHA-256", Value: m.ScriptSHA256})
-	}
-	meta = append(meta, report.Meta{Key: "Seed", Value: fmt.Sprint(m.Seed)})
-	names := make([]string, 0, len(m.Vars))
-	for k := range m.Vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		meta = append(meta, report.Meta{Key: "--var " + k, Value: m.Vars[k]})
-	}
+	meta = append(meta, report.RunMeta(m.ScriptPath, m.ScriptSHA256, &m.Seed, m.Vars)...)
 	if m.DafscriptVersion != "" {
 		meta = append(meta, report.Meta{Key: "Produced by", Value: m.DafscriptVersion})
 	}

@@ -86,6 +86,26 @@ func (o ExportOptions) Write(s *output.Session) (string, error) {
 	return o.Path, nil
 }
 
+// RunMeta returns the facts of the run a report comes from, in the order
+// a report shows them: its script and the script's hash (when known), the
+// seed (when seed is not nil) and the --var values by name.
+func RunMeta(script, sha256 string, seed *uint64, vars map[string]string) []Meta {
+	var m []Meta
+	if script != "" {
+		m = append(m, Meta{Key: "Script", Value: script})
+	}
+	if sha256 != "" {
+		m = append(m, Meta{Key: "Script SHA-256", Value: sha256})
+	}
+	if seed != nil {
+		m = append(m, Meta{Key: "Seed", Value: fmt.Sprint(*seed)})
+	}
+	for _, k := range sortedKeys(vars) {
+		m = append(m, Meta{Key: "--var " + k, Value: vars[k]})
+	}
+	return m
+}
+
 // ExportOperation is daf.export_html: the report goes to
 // visualizations/<session>/ (a step of a script run's session), or to
 // ExportOptions.Path, which the step then records among its arguments.

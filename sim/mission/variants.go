@@ -2,8 +2,8 @@ package mission
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/dafscript/dafscript/sim"
 )
@@ -36,12 +36,7 @@ var variants = func() map[string]*variant {
 
 // VariantNames returns the variant names, sorted.
 func VariantNames() []string {
-	names := make([]string, 0, len(variants))
-	for n := range variants {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(variants))
 }
 
 // VariantDoc returns what a variant changes ("" for an unknown name).

@@ -2,7 +2,8 @@ package policy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dafscript/dafscript/sim"
@@ -40,11 +41,7 @@ func noArgs(s Spec) error {
 		return fmt.Errorf("takes no data path, got %q", s.Data)
 	}
 	if len(s.Kwargs) > 0 {
-		keys := make([]string, 0, len(s.Kwargs))
-		for k := range s.Kwargs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Kwargs))
 		return fmt.Errorf("takes no keyword arguments, got %s", strings.Join(keys, ", "))
 	}
 	return nil

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,12 +71,7 @@ func put(m map[string]entry, c Class) {
 func Classes() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(registry))
 }
 
 // Doc returns the one-line description a class was registered with.
@@ -237,11 +234,7 @@ func (s Spec) String() string {
 	var b strings.Builder
 	b.WriteString(s.Class)
 	if len(s.Kwargs) > 0 {
-		keys := make([]string, 0, len(s.Kwargs))
-		for k := range s.Kwargs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Kwargs))
 		for i, k := range keys {
 			if i == 0 {
 				b.WriteByte('?')
