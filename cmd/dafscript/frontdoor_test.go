@@ -127,8 +127,10 @@ daf.export_html([r, r], path="elsewhere/r.html")
 	if code := Main(st, []string{"show", "--verify", man.Session}); code != ExitOK {
 		t.Fatalf("show: exit code %d; stderr:\n%s", code, errs)
 	}
-	if !bytes.Contains(out.Bytes(), []byte("02_comparison/comparison.json")) {
-		t.Errorf("show does not list the steps' files:\n%s", out)
+	for _, want := range []string{"02_comparison/comparison.json", "steps (5):", "05_report", `"path":`} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("show does not list the steps and their files (%q):\n%s", want, out)
+		}
 	}
 	st, out, errs = testState(dir)
 	if code := Main(st, []string{"report", "--markdown", man.Session}); code != ExitOK {

@@ -81,7 +81,7 @@ was killed before its first one was complete.`,
 		if len(pos) > 0 {
 			return usageError(st, c, "unexpected argument %q", pos[0])
 		}
-		if *op != "" && !contains(output.Operations, *op) {
+		if *op != "" && !slices.Contains(output.Operations, *op) {
 			return usageError(st, c, "--op %q: want one of %s", *op, strings.Join(output.Operations, ", "))
 		}
 		m, err := outManager(st, *out)
@@ -147,15 +147,6 @@ func repairOutput(st *State, m *output.Manager) bool {
 	return err == nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func printJSON(st *State, name string, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -172,7 +163,8 @@ func showCmd() *Command {
 		Summary: "print a session's manifest: script, seed, arguments, files",
 		Help: `Prints what a session's manifest.json records: status, start and end time,
 dafscript version, the script and its SHA-256, the seed, the --var values,
-the call's arguments, and every file with its size and SHA-256. SESSION is
+the call's arguments, a run's steps (status, seed, arguments, error), and
+every file with its size and SHA-256. SESSION is
 an id (20260131_142501), OPERATION/ID, or the session's folder. --verify
 hashes the files again and fails (exit 1) if one changed or is missing.`,
 	}
@@ -259,6 +251,16 @@ func writeManifest(w io.Writer, s output.SessionInfo) {
 	if len(m.Args) > 0 {
 		b, _ := json.Marshal(m.Args) // map keys sorted
 		line("args", string(b))
+	}
+	if len(m.Steps) > 0 {
+		fmt.Fprintf(w, "steps (%d):\n", len(m.Steps))
+		t := newTable(w)
+		t.Header("step", "status", "seed", "args", "error")
+		for _, s := range m.Steps {
+			b, _ := json.Marshal(s.Args)
+			t.Append(s.Dir, string(s.Status), fmt.Sprint(s.Seed), string(b), orDash(s.Error))
+		}
+		t.Render()
 	}
 	fmt.Fprintf(w, "files (%d):\n", len(m.Files))
 	t := newTable(w)
