@@ -54,37 +54,21 @@ func builtinCompare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		"seed?", &seedV, "alpha?", &alpha, "metric?", &metric, "mixed?", &mixed, "max_steps?", &maxV); err != nil {
 		return nil, err
 	}
-	env := EnvOf(t)
-	entries, err := policyEntries(b.Name(), "policies", pol)
+	a, err := episodeArgsOf(t, b.Name(), pol, mis, "episodes_per_mission", epV, 5, seedV, maxV)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := Missions(b.Name(), "missions", mis)
-	if err != nil {
-		return nil, err
-	}
-	episodes, err := IntArg("episodes_per_mission", epV, 5, 1, 1<<20)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	seed, err := SeedArg(t, seedV)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	a, ok := starlark.AsFloat(alpha)
+	al, ok := starlark.AsFloat(alpha)
 	if !ok {
 		return nil, fmt.Errorf("%s: alpha: got %s, want a number between 0 and 1, e.g. 0.05", b.Name(), alpha.Type())
 	}
-	maxSteps, err := IntArg("max_steps", maxV, env.MaxSteps, 1, 1<<30)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	rep, _, err := op.Do(env.Op(b.Name()), compare.Operation, op.Call[compare.Options]{
-		Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: episodes, Seed: seed,
-			Alpha: a, Metric: metric, Mixed: mixed, MaxSteps: maxSteps},
-		Seed: seed,
-		Args: map[string]any{"function": b.Name(), "policies": entryNames(entries), "missions": names(ms),
-			"episodes_per_mission": episodes, "alpha": a, "metric": metric, "mixed": mixed, "max_steps": maxSteps},
+	call := a.call(b.Name())
+	call["alpha"], call["metric"], call["mixed"] = al, metric, mixed
+	rep, _, err := op.Do(EnvOf(t).Op(b.Name()), compare.Operation, op.Call[compare.Options]{
+		Options: compare.Options{Policies: a.entries, Missions: a.missions, EpisodesPerMission: a.episodes, Seed: a.seed,
+			Alpha: al, Metric: metric, Mixed: mixed, MaxSteps: a.maxSteps},
+		Seed: a.seed,
+		Args: call,
 	})
 	if err != nil {
 		return nil, callError(b.Name(), err)

@@ -63,13 +63,9 @@ func builtinEpisode(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if _, isList := elements(pol); isList && len(specs) != ms[0].NumAgents && ms[0].NumAgents > 0 {
 		return nil, fmt.Errorf("%s: policy: mission %s has %d agents but %d policies were given (give one policy, or one per agent)", b.Name(), ms[0].Name, ms[0].NumAgents, len(specs))
 	}
-	seed, err := SeedArg(t, seedV)
+	seed, maxSteps, err := seedAndSteps(t, b.Name(), seedV, maxV)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	maxSteps, err := IntArg("max_steps", maxV, env.MaxSteps, 1, 1<<30)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		return nil, err
 	}
 	ep, err := eval.PlayOne(env.Context(), eval.One{Mission: ms[0], Agents: specs, Seed: seed, MaxSteps: maxSteps})
 	if err != nil {

@@ -90,6 +90,54 @@ func (env *Env) Op(label string) *op.Run {
 		Info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256, Vars: env.Vars}}
 }
 
+// episodeArgs are the arguments daf.evaluate and daf.compare share.
+type episodeArgs struct {
+	entries     []eval.Entry
+	missions    []*mission.Mission
+	episodesArg string // "episodes", "episodes_per_mission"
+	episodes    int
+	seed        uint64
+	maxSteps    int
+}
+
+// episodeArgsOf converts the policies, the missions, the episodes (the
+// argument epName, default epDefault), the seed and max_steps.
+func episodeArgsOf(t *starlark.Thread, fnName string, pol, mis starlark.Value, epName string, epV starlark.Value, epDefault int, seedV, maxV starlark.Value) (episodeArgs, error) {
+	a := episodeArgs{episodesArg: epName}
+	var err error
+	if a.entries, err = policyEntries(fnName, "policies", pol); err != nil {
+		return a, err
+	}
+	if a.missions, err = Missions(fnName, "missions", mis); err != nil {
+		return a, err
+	}
+	if a.episodes, err = IntArg(epName, epV, epDefault, 1, 1<<20); err != nil {
+		return a, fmt.Errorf("%s: %v", fnName, err)
+	}
+	a.seed, a.maxSteps, err = seedAndSteps(t, fnName, seedV, maxV)
+	return a, err
+}
+
+// call returns the arguments as the manifest records them.
+func (a episodeArgs) call(fnName string) map[string]any {
+	return map[string]any{"function": fnName, "policies": entryNames(a.entries), "missions": names(a.missions),
+		a.episodesArg: a.episodes, "max_steps": a.maxSteps}
+}
+
+// seedAndSteps converts the seed and max_steps arguments (None: the
+// run's --seed and --episode-steps).
+func seedAndSteps(t *starlark.Thread, fnName string, seedV, maxV starlark.Value) (uint64, int, error) {
+	seed, err := SeedArg(t, seedV)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %v", fnName, err)
+	}
+	maxSteps, err := IntArg("max_steps", maxV, EnvOf(t).MaxSteps, 1, 1<<30)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %v", fnName, err)
+	}
+	return seed, maxSteps, nil
+}
+
 func names(ms []*mission.Mission) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
@@ -120,32 +168,14 @@ func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		"seed?", &seedV, "max_steps?", &maxV); err != nil {
 		return nil, err
 	}
-	env := EnvOf(t)
-	entries, err := policyEntries(b.Name(), "policies", pol)
+	a, err := episodeArgsOf(t, b.Name(), pol, mis, "episodes", epV, 10, seedV, maxV)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := Missions(b.Name(), "missions", mis)
-	if err != nil {
-		return nil, err
-	}
-	episodes, err := IntArg("episodes", epV, 10, 1, 1<<20)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	seed, err := SeedArg(t, seedV)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	maxSteps, err := IntArg("max_steps", maxV, env.MaxSteps, 1, 1<<30)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	ev, _, err := op.Do(env.Op(b.Name()), eval.Operation, op.Call[eval.Options]{
-		Options: eval.Options{Entries: entries, Missions: ms, Episodes: episodes, Seed: seed, MaxSteps: maxSteps},
-		Seed:    seed,
-		Args: map[string]any{"function": b.Name(), "policies": entryNames(entries), "missions": names(ms),
-			"episodes": episodes, "max_steps": maxSteps},
+	ev, _, err := op.Do(EnvOf(t).Op(b.Name()), eval.Operation, op.Call[eval.Options]{
+		Options: eval.Options{Entries: a.entries, Missions: a.missions, Episodes: a.episodes, Seed: a.seed, MaxSteps: a.maxSteps},
+		Seed:    a.seed,
+		Args:    a.call(b.Name()),
 	})
 	if err != nil {
 		return nil, callError(b.Name(), err)

@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -253,12 +254,7 @@ func Register(name, doc string, fn Func) {
 func Names() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(registry))
 }
 
 // Docs returns the documentation of every builtin, keyed "daf.<name>",
@@ -292,11 +288,7 @@ func NewModule(e *Env) *starlarkstruct.Module {
 
 	vars := starlark.NewDict(0)
 	if e != nil {
-		keys := make([]string, 0, len(e.Vars))
-		for k := range e.Vars {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(e.Vars))
 		for _, k := range keys {
 			_ = vars.SetKey(starlark.String(k), starlark.String(e.Vars[k]))
 		}

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -111,11 +112,7 @@ var (
 // NewPolicySpec wraps spec; its kwargs must be plain data.
 func NewPolicySpec(spec policy.Spec) (*PolicySpec, error) {
 	kw := starlark.NewDict(len(spec.Kwargs))
-	keys := make([]string, 0, len(spec.Kwargs))
-	for k := range spec.Kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(spec.Kwargs))
 	for _, k := range keys {
 		v, err := ToStarlark(spec.Kwargs[k])
 		if err != nil {

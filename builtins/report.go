@@ -2,13 +2,10 @@ package builtins
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"go.starlark.net/starlark"
 
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/report"
 )
@@ -17,12 +14,14 @@ const exportHTMLDoc = `daf.export_html(result, path=None)
 
 Writes a self-contained HTML report (inline CSS and SVG charts, nothing
 loaded from the network, printable) of result: a value returned by
-daf.compare, daf.evaluate, daf.benchmark, daf.analyze_mission, daf.analyze_performance,
-daf.train or daf.sweep, or a list of them for one report with every
-section. Without path it goes to <out>/visualizations/<session>/<kind>.html,
-recorded in that session's manifest. A path is relative to <out>; it may
-name a file under <out> or under a --allow-write DIR of the command line,
-never the script or a file it loaded. Returns the path written.
+daf.compare, daf.evaluate, daf.benchmark, daf.analyze_mission,
+daf.analyze_performance, daf.train or daf.sweep, or a list of them for one report with every section. Without path it goes to
+<kind>.html (report.html for a list) in a step of the run's session,
+<out>/runs/<session>/NN_report/ (outside a script run,
+<out>/visualizations/<session>/). A path is relative to <out>; it may name
+a file under <out> or under a --allow-write DIR of the command line, never
+the script or a file it loaded; in a script run the step records it.
+Returns the path written.
 
     r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
     print(daf.export_html(r))`
@@ -82,70 +81,27 @@ func builtinExportHTML(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, fmt.Errorf("%s: path: got %s, want a string or None", b.Name(), pathV.Type())
 	}
 	env := EnvOf(t)
-
-	title := report.Title(vals[0])
-	if len(vals) > 1 {
-		title = "Report: " + strings.Join(kinds, ", ")
-	}
-	doc := report.NewDocument(title)
-	doc.Generator = env.Version
-	if env.ScriptPath != "" {
-		doc.Meta = append(doc.Meta, report.Meta{Key: "Script", Value: env.ScriptPath})
-	}
-	if env.ScriptSHA256 != "" {
-		doc.Meta = append(doc.Meta, report.Meta{Key: "Script SHA-256", Value: env.ScriptSHA256})
-	}
-	for _, k := range sortedVarNames(env.Vars) {
-		doc.Meta = append(doc.Meta, report.Meta{Key: "--var " + k, Value: env.Vars[k]})
-	}
-	for i, v := range vals {
-		if err := doc.Add(kinds[i], v); err != nil {
-			return nil, fmt.Errorf("%s: %v", b.Name(), err)
-		}
-	}
-	html, err := doc.HTML()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-
+	o := report.ExportOptions{Generator: env.Version, Kinds: kinds, Values: vals,
+		Meta: report.RunMeta(env.ScriptPath, env.ScriptSHA256, nil, env.Vars)}
+	call := map[string]any{"function": b.Name(), "kinds": kinds}
 	if path != "" {
-		if path, err = output.ResolveWrite(path, env.WriteRules()); err != nil {
-			return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		if o.Path, err = output.ResolveWrite(path, env.WriteRules()); err != nil {
+			return nil, err
 		}
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("%s: path: %v", b.Name(), err)
+		call["path"] = o.Path
+		if env.RunSession == nil { // no run to record it in: just the file
+			written, err := o.Write(nil)
+			if err != nil {
+				return nil, err
 			}
+			env.Logger.Info("report written", "path", written)
+			return starlark.String(written), nil
 		}
-		if err := output.WriteFileAtomic(path, html, 0o644); err != nil {
-			return nil, fmt.Errorf("%s: path: %v", b.Name(), err)
-		}
-		env.Logger.Info("report written", "path", path)
-		return starlark.String(path), nil
 	}
-
-	name := kinds[0] + ".html"
-	if len(vals) > 1 {
-		name = "report.html"
-	}
-	info := output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256,
-		Vars: env.Vars, Seed: env.Seed, Args: map[string]any{"function": b.Name(), "kinds": kinds}}
-	s, err := output.NewManager(env.OutDir).NewSession("visualizations", info)
+	written, _, err := op.Do(env.Op(b.Name()), report.ExportOperation, op.Call[report.ExportOptions]{Options: o, Seed: env.Seed, Args: call})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		return nil, err
 	}
-	written, err := s.WriteFile(name, html)
-	status := output.StatusDone
-	if err != nil {
-		status = output.StatusFailed
-	}
-	if ferr := s.FinishWithError(status, err); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	env.Logger.Info("report written", "path", written)
 	return starlark.String(written), nil
 }
 
@@ -166,13 +122,4 @@ func builtinExportMarkdown(t *starlark.Thread, b *starlark.Builtin, args starlar
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
 	return starlark.String(md), nil
-}
-
-func sortedVarNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

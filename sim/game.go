@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -294,11 +296,7 @@ func (c *GameConfig) Validate() error {
 			return fmt.Errorf("%s: agent %s must be in [0, 255], got %d", name, f.n, f.v)
 		}
 	}
-	keys := make([]string, 0, len(c.Stations))
-	for k := range c.Stations {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(c.Stations))
 	for _, k := range keys {
 		if !isStationName(k) {
 			return fmt.Errorf("%s: unknown station %q in Stations (known: %s)", name, k, strings.Join(StationNames(), ", "))

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/analysis"
@@ -37,31 +38,28 @@ name is not a mission, 1 when a mission does not load.`,
 		if *format != "table" && *format != "json" && *format != "yaml" {
 			return usageError(st, c, "--format %q: want table, json or yaml", *format)
 		}
-		r, err := opRun(st, c, *out, 1)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		all, dir, err := op.Do(r, analysis.MissionOperation, op.Call[analysis.MissionOptions]{
+		all, code := doCommand(st, c, *out, 1, analysis.MissionOperation, op.Call[analysis.MissionOptions]{
 			Options: analysis.MissionOptions{Missions: pos, Seed: *seed}, Seed: *seed,
-			Args: map[string]any{"command": "analyze", "missions": pos}})
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		var v any = all
-		if len(all) == 1 {
-			v = all[0]
-		}
-		if *format == "table" {
-			for i, a := range all {
-				if i > 0 {
-					fmt.Fprintln(st.Stdout)
+			Args: map[string]any{"command": "analyze", "missions": pos}},
+			func(w io.Writer, all []*analysis.MissionAnalysis) error {
+				if *format != "table" {
+					var v any = all
+					if len(all) == 1 {
+						v = all[0]
+					}
+					return writeStructured(w, *format, v)
 				}
-				writeAnalysis(st.Stdout, a, *grid)
-			}
-		} else if err := writeStructured(st.Stdout, *format, v); err != nil {
-			return runFailed(st, c.Name, err)
+				for i, a := range all {
+					if i > 0 {
+						fmt.Fprintln(w)
+					}
+					writeAnalysis(w, a, *grid)
+				}
+				return nil
+			}, "analysis")
+		if code != ExitOK {
+			return code
 		}
-		fmt.Fprintf(st.Stderr, "analysis written to %s\n", dir)
 		for _, a := range all {
 			if !a.Loadable {
 				return ExitError
@@ -79,11 +77,7 @@ func writeAnalysis(w io.Writer, a *analysis.MissionAnalysis, grid bool) {
 		fmt.Fprintf(w, "  error:      %s\n", e)
 	}
 	fmt.Fprintf(w, "  agents:     %d\n  max steps:  %d\n  map:        %d x %d\n", a.NumAgents, a.MaxSteps, a.Width, a.Height)
-	keys := make([]string, 0, len(a.ObjectCounts))
-	for k := range a.ObjectCounts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(a.ObjectCounts))
 	var parts []string
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%s %d", k, a.ObjectCounts[k]))

@@ -5,9 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -38,12 +39,7 @@ func register(c Command) {
 }
 
 func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(commands))
 }
 
 // newFlagSet returns a flag set for c whose errors and usage go through

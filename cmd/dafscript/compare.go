@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/dafscript/dafscript/runtime/compare"
@@ -44,25 +43,14 @@ docs/statistics.md explains every number.`,
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		r, err := opRun(st, c, f.out, f.jobs)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		rep, dir, err := op.Do(r, compare.Operation, op.Call[compare.Options]{
+		_, code = doCommand(st, c, f.out, f.jobs, compare.Operation, op.Call[compare.Options]{
 			Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
 				Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps},
 			Seed: f.seed,
 			Args: map[string]any{"command": "compare", "missions": []string(f.missions), "policies": []string(f.policies),
 				"episodes_per_mission": f.episodes, "episode_steps": f.steps, "alpha": *alpha, "metric": *metric, "mixed": mixed},
-		})
-		if err == nil {
-			err = writeResult(st, f.format, rep, func(w io.Writer) error { return rep.WriteText(w, useColor(st)) })
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "report written to %s\n", dir)
-		return ExitOK
+		}, showAs(f.format, func(rep *compare.Report, w io.Writer) error { return rep.WriteText(w, useColor(st)) }), "report")
+		return code
 	}
 	return c
 }

@@ -126,6 +126,38 @@ func opRun(st *State, c *Command, out string, jobs int) (*op.Run, error) {
 		Logger: slog.New(slog.DiscardHandler), Info: output.RunInfo{Version: st.Version}}, nil
 }
 
+// doCommand runs one operation for command c: it opens the session under
+// out, runs spec, prints the result with show, and says on stderr where
+// it was written ("<what> written to DIR"). It returns the result and the
+// exit code.
+func doCommand[O op.Options, R any](st *State, c *Command, out string, jobs int, spec op.Spec[O, R], call op.Call[O], show func(io.Writer, R) error, what string) (R, int) {
+	var res R
+	r, err := opRun(st, c, out, jobs)
+	if err == nil {
+		var dir string
+		if res, dir, err = op.Do(r, spec, call); err == nil {
+			if err = show(st.Stdout, res); err == nil {
+				fmt.Fprintf(st.Stderr, "%s written to %s\n", what, dir)
+			}
+		}
+	}
+	if err != nil {
+		return res, runFailed(st, c.Name, err)
+	}
+	return res, ExitOK
+}
+
+// showAs prints a result in format: with table for "table", else as JSON
+// or YAML.
+func showAs[R any](format string, table func(R, io.Writer) error) func(io.Writer, R) error {
+	return func(w io.Writer, res R) error {
+		if format == "table" {
+			return table(res, w)
+		}
+		return writeStructured(w, format, res)
+	}
+}
+
 // writeResult prints v as a table (with table) or as JSON or YAML.
 func writeResult(st *State, format string, v any, table func(io.Writer) error) error {
 	if format == "table" {
@@ -202,24 +234,13 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		r, err := opRun(st, c, f.out, f.jobs)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		ev, dir, err := op.Do(r, eval.Operation, op.Call[eval.Options]{
+		_, code = doCommand(st, c, f.out, f.jobs, eval.Operation, op.Call[eval.Options]{
 			Options: eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes, Seed: f.seed, MaxSteps: f.steps},
 			Seed:    f.seed,
 			Args: map[string]any{"command": "eval", "missions": []string(f.missions), "policies": []string(f.policies),
 				"episodes": f.episodes, "episode_steps": f.steps, "mix": f.mix},
-		})
-		if err == nil {
-			err = writeResult(st, f.format, ev, ev.WriteText)
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
-		return ExitOK
+		}, showAs(f.format, (*eval.Evaluation).WriteText), "results")
+		return code
 	}
 	return c
 }

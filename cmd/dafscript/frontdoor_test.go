@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -132,8 +133,10 @@ func readOne(t *testing.T, dir, pattern string) []byte {
 func TestScriptRunIsOneSession(t *testing.T) {
 	dir := t.TempDir()
 	src := `daf.evaluate("noop", "training_facility_1", episodes=1, max_steps=10)
-daf.compare(["noop", "random"], "training_facility_1", episodes_per_mission=2, max_steps=10)
+r = daf.compare(["noop", "random"], "training_facility_1", episodes_per_mission=2, max_steps=10)
 daf.analyze_mission("training_facility_1")
+daf.export_html(r)
+daf.export_html([r, r], path="elsewhere/r.html")
 `
 	if err := os.WriteFile(filepath.Join(dir, "s.star"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -157,21 +160,121 @@ daf.analyze_mission("training_facility_1")
 	for _, f := range man.Files {
 		files = append(files, f.Name)
 	}
-	wantSteps := []string{"01_evaluation done", "02_comparison done", "03_analysis done"}
-	wantFiles := []string{"01_evaluation/evaluation.json", "02_comparison/comparison.json", "03_analysis/mission_analysis.json"}
+	wantSteps := []string{"01_evaluation done", "02_comparison done", "03_analysis done", "04_report done", "05_report done"}
+	wantFiles := []string{"01_evaluation/evaluation.json", "02_comparison/comparison.json", "03_analysis/mission_analysis.json", "04_report/comparison.html"}
 	if man.Operation != "runs" || man.Status != output.StatusDone || !slices.Equal(steps, wantSteps) || !slices.Equal(files, wantFiles) {
 		t.Errorf("session %s/%s %s: steps %v, files %v; want steps %v, files %v", man.Operation, man.Session, man.Status, steps, files, wantSteps, wantFiles)
+	}
+	// A report written to a path of its own is a step naming that file.
+	if p, _ := man.Steps[4].Args["path"].(string); p != filepath.Join(dir, "daf_output", "elsewhere", "r.html") {
+		t.Errorf("step 05_report: args %v, want the path written", man.Steps[4].Args)
+	} else if _, err := os.Stat(p); err != nil {
+		t.Error(err)
 	}
 	st, out, errs := testState(dir)
 	if code := Main(st, []string{"show", "--verify", man.Session}); code != ExitOK {
 		t.Fatalf("show: exit code %d; stderr:\n%s", code, errs)
 	}
-	if !bytes.Contains(out.Bytes(), []byte("02_comparison/comparison.json")) {
-		t.Errorf("show does not list the steps' files:\n%s", out)
+	for _, want := range []string{"02_comparison/comparison.json", "steps (5):", "05_report", `"path":`} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("show does not list the steps and their files (%q):\n%s", want, out)
+		}
 	}
 	st, out, errs = testState(dir)
 	if code := Main(st, []string{"report", "--markdown", man.Session}); code != ExitOK {
 		t.Fatalf("report: exit code %d; stderr:\n%s", code, errs)
+	}
+	st, out, errs = testState(dir)
+	if code := Main(st, []string{"sessions", "--op", "runs"}); code != ExitOK || !bytes.Contains(out.Bytes(), []byte(man.Session)) {
+		t.Fatalf("sessions: exit code %d; stdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// The HTML report of the run has a section of each step's result.
+	st, out, errs = testState(dir)
+	if code := Main(st, []string{"report", "runs/" + man.Session}); code != ExitOK {
+		t.Fatalf("report: exit code %d; stderr:\n%s", code, errs)
+	}
+	html, err := os.ReadFile(strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="ranked-table"`, "<title>Session runs/" + man.Session} {
+		if !bytes.Contains(html, []byte(want)) {
+			t.Errorf("report of the run lacks %q", want)
+		}
+	}
+}
+
+// runSteps returns, for each session under dir/daf_output, its folder
+// and status and its steps' folders and statuses, sorted by folder.
+func runSteps(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	manifests, _ := filepath.Glob(filepath.Join(dir, "daf_output", "*", "*", "manifest.json"))
+	got := map[string][]string{}
+	for _, m := range manifests {
+		man, err := output.ReadManifest(filepath.Dir(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := man.Operation + " " + string(man.Status) + " " + filepath.Base(man.ScriptPath)
+		var steps []string
+		for _, s := range man.Steps {
+			steps = append(steps, s.Dir+" "+string(s.Status))
+		}
+		got[key] = steps
+	}
+	return got
+}
+
+// A REPL session is one run session, its statements' operations steps
+// of it; a statement that fails does not end the session.
+func TestREPLIsOneSession(t *testing.T) {
+	dir := t.TempDir()
+	st, _, errs := testState(dir)
+	st.Stdin = strings.NewReader(`a = daf.analyze_mission("training_facility_1")
+daf.evaluate("noop", "training_facility_1", episodes=0)
+daf.export_html(a)
+`)
+	if code := Main(st, []string{"repl", "-q"}); code != ExitOK {
+		t.Fatalf("exit code %d; stderr:\n%s", code, errs)
+	}
+	want := map[string][]string{"runs done <stdin>": {"01_analysis done", "02_report done"}}
+	if got := runSteps(t, dir); !reflect.DeepEqual(got, want) {
+		t.Errorf("sessions %v, want %v", got, want)
+	}
+}
+
+// Each *_test.star file's run is one session; a file with a failing test
+// ends failed, one that calls no operation opens none.
+func TestTestFilesAreRunSessions(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a_test.star": `def test_two():
+    daf.analyze_mission("training_facility_1")
+    daf.analyze_mission("training_facility_2")
+`,
+		"b_test.star": `def test_fails():
+    daf.analyze_mission("training_facility_1")
+    assert.eq(1, 2)
+`,
+		"c_test.star": `def test_nothing():
+    pass
+`,
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _, errs := testState(dir)
+	if code := Main(st, []string{"test", "-q", "."}); code != ExitRegression {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitRegression, errs)
+	}
+	want := map[string][]string{
+		"runs done a_test.star":   {"01_analysis done", "02_analysis done"},
+		"runs failed b_test.star": {"01_analysis done"},
+	}
+	if got := runSteps(t, dir); !reflect.DeepEqual(got, want) {
+		t.Errorf("sessions %v, want %v", got, want)
 	}
 }
 

@@ -22,7 +22,8 @@ On a terminal: line editing, history (kept in the user cache directory,
 dafscript/history), Tab completes globals and members (daf.<Tab>).
 Ctrl-C cancels the running statement and keeps the session; Ctrl-D exits.
 help(x) prints the documentation of a builtin, help(daf) lists the module.
-load() paths are relative to the current directory.`,
+load() paths are relative to the current directory. The REPL is one run:
+the operations it calls are the steps of one session, daf_output/runs/<id>/.`,
 		Run: replCommand,
 	}
 }
@@ -61,6 +62,7 @@ func replCommand(st *State, args []string) int {
 		workDir:    wd,
 		scriptPath: "<stdin>",
 	})
+	rs := openRunSession(env)
 
 	var in interp.LineReader
 	if st.StdinIsTerminal {
@@ -88,6 +90,9 @@ func replCommand(st *State, args []string) int {
 		Interrupt:       st.Interrupt,
 		BeforeStatement: func(ctx context.Context) { env.Ctx = ctx },
 	})
+	if ferr := rs.finish(ctx, err); err == nil {
+		err = ferr
+	}
 	if err != nil {
 		fmt.Fprintf(st.Stderr, "dafscript repl: %v\n", err)
 		return ExitError

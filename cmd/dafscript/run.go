@@ -12,10 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
+	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
 	"github.com/dafscript/dafscript/runtime/op"
@@ -117,16 +117,6 @@ func (f *ScriptFlags) openLog(st *State) (io.Closer, error) {
 	}
 	f.logger = log
 	return closer, nil
-}
-
-// sortedVars returns the names of vars in order, for messages.
-func sortedVars(vars map[string]string) []string {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func runCmd() *Command {
@@ -286,9 +276,7 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	defer cancel()
 	p.ctx = ctx
 	host, env := newHost(st, sf, p)
-	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
-		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
-	env.RunSession = rs.get
+	rs := openRunSession(env)
 	err = exec(ctx, host)
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr
@@ -296,14 +284,24 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	return reportError(st, host, ctx, err)
 }
 
-// runSession is the one session of a script run, opened by the first
-// operation the script calls (daf_output/runs/<id>/), every operation a
-// step of it, and finished when the script ends.
+// runSession is the one session of a script run (a REPL session, a
+// *_test.star file), opened by the first operation the script calls
+// (daf_output/runs/<id>/), every operation a step of it, and finished
+// when the script ends.
 type runSession struct {
 	mu   sync.Mutex
 	root string
 	info output.RunInfo
 	s    *output.Session
+}
+
+// openRunSession makes every operation env's builtins run a step of one
+// run session, opened when the first one starts.
+func openRunSession(env *builtins.Env) *runSession {
+	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
+		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
+	env.RunSession = rs.get
+	return rs
 }
 
 func (r *runSession) get() (*output.Session, error) {

@@ -6,13 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/report"
 )
@@ -79,7 +81,7 @@ was killed before its first one was complete.`,
 		if len(pos) > 0 {
 			return usageError(st, c, "unexpected argument %q", pos[0])
 		}
-		if *op != "" && !contains(output.Operations, *op) {
+		if *op != "" && !slices.Contains(output.Operations, *op) {
 			return usageError(st, c, "--op %q: want one of %s", *op, strings.Join(output.Operations, ", "))
 		}
 		m, err := outManager(st, *out)
@@ -145,15 +147,6 @@ func repairOutput(st *State, m *output.Manager) bool {
 	return err == nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func printJSON(st *State, name string, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -170,7 +163,8 @@ func showCmd() *Command {
 		Summary: "print a session's manifest: script, seed, arguments, files",
 		Help: `Prints what a session's manifest.json records: status, start and end time,
 dafscript version, the script and its SHA-256, the seed, the --var values,
-the call's arguments, and every file with its size and SHA-256. SESSION is
+the call's arguments, a run's steps (status, seed, arguments, error), and
+every file with its size and SHA-256. SESSION is
 an id (20260131_142501), OPERATION/ID, or the session's folder. --verify
 hashes the files again and fails (exit 1) if one changed or is missing.`,
 	}
@@ -247,11 +241,7 @@ func writeManifest(w io.Writer, s output.SessionInfo) {
 	line("script", script)
 	line("seed", fmt.Sprint(m.Seed))
 	if len(m.Vars) > 0 {
-		names := make([]string, 0, len(m.Vars))
-		for k := range m.Vars {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(m.Vars))
 		var parts []string
 		for _, k := range names {
 			parts = append(parts, k+"="+m.Vars[k])
@@ -261,6 +251,16 @@ func writeManifest(w io.Writer, s output.SessionInfo) {
 	if len(m.Args) > 0 {
 		b, _ := json.Marshal(m.Args) // map keys sorted
 		line("args", string(b))
+	}
+	if len(m.Steps) > 0 {
+		fmt.Fprintf(w, "steps (%d):\n", len(m.Steps))
+		t := newTable(w)
+		t.Header("step", "status", "seed", "args", "error")
+		for _, s := range m.Steps {
+			b, _ := json.Marshal(s.Args)
+			t.Append(s.Dir, string(s.Status), fmt.Sprint(s.Seed), string(b), orDash(s.Error))
+		}
+		t.Render()
 	}
 	fmt.Fprintf(w, "files (%d):\n", len(m.Files))
 	t := newTable(w)
@@ -334,29 +334,14 @@ printed. --markdown prints Markdown leaderboards to stdout instead.`,
 			}
 			return ExitOK
 		}
-		doc := report.NewDocument(sessionTitle(s, vals))
-		doc.Generator = st.Version
-		doc.Meta = sessionMeta(s)
-		for i, v := range vals {
-			if err := doc.Add(kinds[i], v); err != nil {
-				return runFailed(st, c.Name, err)
-			}
-		}
-		html, err := doc.HTML()
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
+		o := report.ExportOptions{Title: sessionTitle(s, vals), Generator: st.Version, Meta: sessionMeta(s), Kinds: kinds, Values: vals, Name: "report.html"}
 		var written string
 		if *file != "" {
-			written, err = absPath(st, *file)
-			if err == nil {
-				err = os.MkdirAll(filepath.Dir(written), 0o755)
-			}
-			if err == nil {
-				err = output.WriteFileAtomic(written, html, 0o644)
+			if o.Path, err = absPath(st, *file); err == nil {
+				written, err = o.Write(nil)
 			}
 		} else {
-			written, err = writeReportSession(st, *out, s, kinds, html)
+			written, err = writeReportSession(st, c, *out, s, o)
 		}
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -408,21 +393,7 @@ func sessionTitle(s output.SessionInfo, vals []any) string {
 func sessionMeta(s output.SessionInfo) []report.Meta {
 	m := s.Manifest
 	meta := []report.Meta{{Key: "Session", Value: s.Ref()}, {Key: "Status", Value: statusText(m)}, {Key: "Started", Value: timeText(m.StartTime) + " UTC"}}
-	if m.ScriptPath != "" {
-		meta = append(meta, report.Meta{Key: "Script", Value: m.ScriptPath})
-	}
-	if m.ScriptSHA256 != "" {
-		meta = append(meta, report.Meta{Key: "Script SHA-256", Value: m.ScriptSHA256})
-	}
-	meta = append(meta, report.Meta{Key: "Seed", Value: fmt.Sprint(m.Seed)})
-	names := make([]string, 0, len(m.Vars))
-	for k := range m.Vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		meta = append(meta, report.Meta{Key: "--var " + k, Value: m.Vars[k]})
-	}
+	meta = append(meta, report.RunMeta(m.ScriptPath, m.ScriptSHA256, &m.Seed, m.Vars)...)
 	if m.DafscriptVersion != "" {
 		meta = append(meta, report.Meta{Key: "Produced by", Value: m.DafscriptVersion})
 	}
@@ -431,25 +402,14 @@ func sessionMeta(s output.SessionInfo) []report.Meta {
 
 // writeReportSession records the report in a new reports session whose
 // manifest names the session it was built from.
-func writeReportSession(st *State, out string, src output.SessionInfo, kinds []string, html []byte) (string, error) {
-	root, err := absPath(st, out)
+func writeReportSession(st *State, c *Command, out string, src output.SessionInfo, o report.ExportOptions) (string, error) {
+	r, err := opRun(st, c, out, 1)
 	if err != nil {
 		return "", err
 	}
-	info := output.RunInfo{Version: st.Version, Seed: src.Manifest.Seed, Vars: src.Manifest.Vars,
-		ScriptPath: src.Manifest.ScriptPath, ScriptSHA256: src.Manifest.ScriptSHA256,
-		Args: map[string]any{"command": "report", "source": src.Ref(), "kinds": kinds}}
-	s, err := output.NewManager(root).NewSession("reports", info)
-	if err != nil {
-		return "", err
-	}
-	p, err := s.WriteFile("report.html", html)
-	status := output.StatusDone
-	if err != nil {
-		status = output.StatusFailed
-	}
-	if ferr := s.FinishWithError(status, err); err == nil {
-		err = ferr
-	}
+	m := src.Manifest
+	r.Info = output.RunInfo{Version: st.Version, Vars: m.Vars, ScriptPath: m.ScriptPath, ScriptSHA256: m.ScriptSHA256}
+	p, _, err := op.Do(r, report.SessionOperation, op.Call[report.ExportOptions]{Options: o, Seed: m.Seed,
+		Args: map[string]any{"command": "report", "source": src.Ref(), "kinds": o.Kinds}})
 	return p, err
 }

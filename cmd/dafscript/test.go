@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/dafscript/dafscript/builtins"
 	"github.com/dafscript/dafscript/interp"
@@ -89,6 +91,9 @@ func testCommand(st *State, args []string) int {
 	}
 	ctx, cancel := scriptContext(st)
 	defer cancel()
+	// Each file's run is one session (opened by its first operation).
+	var runsMu sync.Mutex
+	runs := map[string]*runSession{}
 	names := map[string]string{}
 	for _, f := range files {
 		rel, err := filepath.Rel(wd, f)
@@ -107,12 +112,25 @@ func testCommand(st *State, args []string) int {
 			if rel, err := filepath.Rel(wd, file); err != nil || strings.HasPrefix(rel, "..") {
 				root = filepath.Dir(file)
 			}
-			cfg, _ := hostConfig(st, &sf, hostParams{ctx: ctx, root: root, workDir: wd, scriptPath: file})
+			cfg, env := hostConfig(st, &sf, hostParams{ctx: ctx, root: root, workDir: wd, scriptPath: file})
+			rs := openRunSession(env)
+			runsMu.Lock()
+			runs[file] = rs
+			runsMu.Unlock()
 			return cfg
 		},
 	}
 	passed, failed := 0, 0
+	var finishErr error
 	results := interp.RunTests(ctx, files, cfg, func(r *interp.FileResult) {
+		runsMu.Lock()
+		rs := runs[r.File]
+		runsMu.Unlock()
+		if rs != nil {
+			if err := rs.finish(ctx, testFileError(r)); err != nil && finishErr == nil {
+				finishErr = err
+			}
+		}
 		r.File = names[r.File]
 		interp.WriteTestReport(st.Stdout, r, sf.Verbose)
 		passed += r.Passed()
@@ -130,6 +148,10 @@ func testCommand(st *State, args []string) int {
 			return ExitError
 		}
 	}
+	if finishErr != nil {
+		fmt.Fprintf(st.Stderr, "dafscript test: %v\n", finishErr)
+		return ExitError
+	}
 	fmt.Fprintf(st.Stdout, "%d passed, %d failed\n", passed, failed)
 	if ctx.Err() != nil {
 		fmt.Fprintln(st.Stderr, "dafscript: interrupted")
@@ -139,4 +161,22 @@ func testCommand(st *State, args []string) int {
 		return ExitRegression
 	}
 	return ExitOK
+}
+
+// testFileError is why a test file's run session failed: the file did not
+// load, or some of its tests failed (nil when all passed).
+func testFileError(r *interp.FileResult) error {
+	if r.LoadErr != "" {
+		return errors.New(r.LoadErr)
+	}
+	var names []string
+	for _, t := range r.Tests {
+		if t.Failed {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("%d of %d tests failed: %s", len(names), len(r.Tests), strings.Join(names, ", "))
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -70,37 +71,31 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 			}
 			hyper[strings.TrimSpace(k)] = f
 		}
-		r, err := opRun(st, c, *out, 1)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
 		o := train.Options{Missions: ms, Curriculum: *curriculum, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
 			Device: *device, CheckpointEvery: *ckEvery}
 		if *resume != "" {
+			var err error
 			if o.Resume, err = absPath(st, *resume); err != nil {
 				return runFailed(st, c.Name, err)
 			}
 		}
-		res, sdir, err := op.Do(r, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed,
+		_, code = doCommand(st, c, *out, 1, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed,
 			Args: map[string]any{"command": "train", "missions": []string(missions), "curriculum": *curriculum, "policy": *pol, "steps": *steps,
-				"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}})
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		if *format == "table" {
-			w := st.Stdout
-			fmt.Fprintf(w, "policy           %s\n", res.Policy)
-			fmt.Fprintf(w, "missions         %s (curriculum %s)\n", strings.Join(res.Missions, ", "), res.Curriculum)
-			fmt.Fprintf(w, "device           %s\n", res.Device)
-			fmt.Fprintf(w, "steps            %d (%d updates, %d episodes)\n", res.TrainingSteps, res.Updates, res.Episodes)
-			fmt.Fprintf(w, "steps/second     %.0f\n", res.StepsPerSecond)
-			fmt.Fprintf(w, "final reward     %.4f (mean of the last episodes)\n", res.FinalReward)
-			fmt.Fprintf(w, "final checkpoint %s\n", res.FinalCheckpoint)
-		} else if err := writeStructured(st.Stdout, *format, res); err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "training written to %s\n", sdir)
-		return ExitOK
+				"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}},
+			showAs(*format, writeTraining), "training")
+		return code
 	}
 	return c
+}
+
+// writeTraining prints a training result as a table.
+func writeTraining(res *train.Result, w io.Writer) error {
+	fmt.Fprintf(w, "policy           %s\n", res.Policy)
+	fmt.Fprintf(w, "missions         %s (curriculum %s)\n", strings.Join(res.Missions, ", "), res.Curriculum)
+	fmt.Fprintf(w, "device           %s\n", res.Device)
+	fmt.Fprintf(w, "steps            %d (%d updates, %d episodes)\n", res.TrainingSteps, res.Updates, res.Episodes)
+	fmt.Fprintf(w, "steps/second     %.0f\n", res.StepsPerSecond)
+	fmt.Fprintf(w, "final reward     %.4f (mean of the last episodes)\n", res.FinalReward)
+	_, err := fmt.Fprintf(w, "final checkpoint %s\n", res.FinalCheckpoint)
+	return err
 }

@@ -2,7 +2,8 @@ package analysis
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dafscript/dafscript/sim"
@@ -226,11 +227,7 @@ func budget(cfg *sim.GameConfig, g *grid) map[string]int {
 	for _, c := range g.cells {
 		count[c.name]++
 	}
-	names := make([]string, 0, len(cfg.Stations))
-	for n := range cfg.Stations {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cfg.Stations))
 	for _, name := range names {
 		st := cfg.Stations[name]
 		if name == "assembler" || name == "charger" || count[name] == 0 || st == nil {

@@ -46,7 +46,7 @@ func benchmarkSections(v any) ([]Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	rest, err := evaluationSections(b.Evaluation)
+	rest, err := evaluationSections(*b.Evaluation)
 	if err != nil {
 		return nil, err
 	}

@@ -13,17 +13,11 @@ import (
 )
 
 func comparisonKind() *kind {
-	return newKind("comparison", comparisonSections,
-		ForType[compare.Report](),
-		WithMarkdown(comparisonMarkdown),
-		WithTitle(func(v any) string {
-			r, err := As[compare.Report](v)
-			if err != nil {
-				return "Policy comparison"
-			}
+	return typedKind("comparison", comparisonSections, comparisonMarkdown, "Policy comparison",
+		func(r compare.Report) string {
 			return fmt.Sprintf("Policy comparison: %s on %s", plural(len(r.Policies), "policy", "policies"), plural(len(r.Missions), "mission", "missions"))
-		}),
-		FromJSON[compare.Report]("policies", "missions", "summary_statistics", "pairwise_comparisons"))
+		},
+		"policies", "missions", "summary_statistics", "pairwise_comparisons")
 }
 
 func nanRow(n int) []float64 {
@@ -267,11 +261,7 @@ func metricGroupOf(name string) string {
 	return "other"
 }
 
-func comparisonSections(v any) ([]Section, error) {
-	r, err := As[compare.Report](v)
-	if err != nil {
-		return nil, err
-	}
+func comparisonSections(r compare.Report) ([]Section, error) {
 	if len(r.Policies) == 0 {
 		return nil, fmt.Errorf("the comparison has no policies")
 	}
@@ -466,11 +456,7 @@ func detailedGroups(r compare.Report) (groups []metricGroup, zero []string) {
 }
 
 // comparisonMarkdown is a leaderboard for a README or a pull request.
-func comparisonMarkdown(v any) (string, error) {
-	r, err := As[compare.Report](v)
-	if err != nil {
-		return "", err
-	}
+func comparisonMarkdown(r compare.Report) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Leaderboard** — metric `%s`, %s × %d episodes, seed %d, α = %g\n\n",
 		r.Metric, plural(len(r.Missions), "mission", "missions"), r.EpisodesPerMission, r.Seed, r.Alpha)

@@ -9,31 +9,22 @@ import (
 )
 
 func evaluationKind() *kind {
-	return newKind("evaluation", evaluationSections,
-		ForType[eval.Evaluation](),
-		WithMarkdown(evaluationMarkdown),
-		WithTitle(func(v any) string {
-			e, err := As[eval.Evaluation](v)
-			if err != nil {
-				return "Evaluation"
-			}
+	return typedKind("evaluation", evaluationSections, evaluationMarkdown, "Evaluation",
+		func(e eval.Evaluation) string {
 			return fmt.Sprintf("Evaluation: %s on %s", plural(len(e.Policies), "policy", "policies"), plural(len(e.Missions), "mission", "missions"))
-		}),
-		FromJSON[eval.Evaluation]("policies", "missions", "episodes", "summary", "results"))
+		},
+		"policies", "missions", "episodes", "summary", "results")
 }
 
 func performanceKind() *kind {
-	return newKind("performance", performanceSections,
-		ForType[analysis.Performance](),
-		WithMarkdown(performanceMarkdown),
-		WithTitle(func(v any) string {
-			p, err := As[analysis.Performance](v)
-			if err != nil || p.Mission == "" {
+	return typedKind("performance", performanceSections, performanceMarkdown, "Policy performance",
+		func(p analysis.Performance) string {
+			if p.Mission == "" {
 				return "Policy performance"
 			}
 			return "Policy performance on " + p.Mission
-		}),
-		FromJSON[analysis.Performance]("mission", "policies"))
+		},
+		"mission", "policies")
 }
 
 var evaluationTmpl = newTemplate("evaluation", `<p>{{.E.Episodes}} episodes per policy and mission, seed {{.E.Seed}}{{if .E.MaxSteps}}, at most {{.E.MaxSteps}} steps{{end}}.
@@ -74,11 +65,7 @@ type evalRow struct {
 	Gained []float64
 }
 
-func evaluationSections(v any) ([]Section, error) {
-	e, err := As[eval.Evaluation](v)
-	if err != nil {
-		return nil, err
-	}
+func evaluationSections(e eval.Evaluation) ([]Section, error) {
 	if len(e.Policies) == 0 {
 		return nil, fmt.Errorf("the evaluation has no policies")
 	}
@@ -126,11 +113,7 @@ func evaluationSections(v any) ([]Section, error) {
 	return []Section{{ID: "evaluation", Title: "Evaluation", Body: body}}, nil
 }
 
-func evaluationMarkdown(v any) (string, error) {
-	e, err := As[eval.Evaluation](v)
-	if err != nil {
-		return "", err
-	}
+func evaluationMarkdown(e eval.Evaluation) (string, error) {
 	var rows [][]string
 	for _, r := range e.Summary {
 		rows = append(rows, []string{r.Policy, r.Mission, num(r.Reward.Mean), ci(r.Reward.CILow, r.Reward.CIHigh),
@@ -171,11 +154,7 @@ type flowRow struct {
 	Values []float64
 }
 
-func performanceSections(v any) ([]Section, error) {
-	p, err := As[analysis.Performance](v)
-	if err != nil {
-		return nil, err
-	}
+func performanceSections(p analysis.Performance) ([]Section, error) {
 	names := map[string]bool{}
 	for _, pp := range p.Policies {
 		for k := range pp.ResourceFlow {
@@ -209,11 +188,7 @@ func performanceSections(v any) ([]Section, error) {
 	return []Section{{ID: id, Title: title, Body: body}}, nil
 }
 
-func performanceMarkdown(v any) (string, error) {
-	p, err := As[analysis.Performance](v)
-	if err != nil {
-		return "", err
-	}
+func performanceMarkdown(p analysis.Performance) (string, error) {
 	var rows [][]string
 	for _, pp := range p.Policies {
 		rows = append(rows, []string{pp.Policy, pct(pp.SuccessRate), num(pp.HeartsPerEpisode), num(pp.RewardPerEpisode), fmt.Sprint(pp.Episodes)})

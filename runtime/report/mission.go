@@ -11,17 +11,11 @@ import (
 )
 
 func missionAnalysisKind() *kind {
-	return newKind("mission_analysis", missionSections,
-		ForType[analysis.MissionAnalysis](),
-		WithMarkdown(missionMarkdown),
-		WithTitle(func(v any) string {
-			a, err := As[analysis.MissionAnalysis](v)
-			if err != nil {
-				return "Mission analysis"
-			}
+	return typedKind("mission_analysis", missionSections, missionMarkdown, "Mission analysis",
+		func(a analysis.MissionAnalysis) string {
 			return "Mission analysis: " + a.Name
-		}),
-		FromJSON[analysis.MissionAnalysis]("name", "object_counts", "resource_budget", "grid"))
+		},
+		"name", "object_counts", "resource_budget", "grid")
 }
 
 // cellStyle is how the map draws one kind of cell.
@@ -199,11 +193,7 @@ func sortedKV(m map[string]int) []kv {
 	return out
 }
 
-func missionSections(v any) ([]Section, error) {
-	a, err := As[analysis.MissionAnalysis](v)
-	if err != nil {
-		return nil, err
-	}
+func missionSections(a analysis.MissionAnalysis) ([]Section, error) {
 	svg, legend := mapSVG(a.Grid, "Map of "+a.Name)
 	body, err := execute(missionTmpl, map[string]any{
 		"A": a, "Map": svg, "Legend": legend, "Objects": sortedKV(a.ObjectCounts), "Budget": sortedKV(a.ResourceBudget),
@@ -214,11 +204,7 @@ func missionSections(v any) ([]Section, error) {
 	return []Section{{ID: "mission-" + a.Name, Title: "Mission " + a.Name, Body: body}}, nil
 }
 
-func missionMarkdown(v any) (string, error) {
-	a, err := As[analysis.MissionAnalysis](v)
-	if err != nil {
-		return "", err
-	}
+func missionMarkdown(a analysis.MissionAnalysis) (string, error) {
 	yes := map[bool]string{true: "yes", false: "no"}
 	rows := [][]string{
 		{"Loads", yes[a.Loadable]},

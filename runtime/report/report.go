@@ -13,9 +13,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +53,7 @@ type kind struct {
 // kindTable is every result kind the reports render, in one place.
 func kindTable() map[string]*kind {
 	m := map[string]*kind{}
-	for _, k := range []*kind{comparisonKind(), evaluationKind(), performanceKind(), missionAnalysisKind(), trainingKind(), benchmarkKind()} {
+	for _, k := range []*kind{comparisonKind(), evaluationKind(), performanceKind(), missionAnalysisKind(), trainingKind(), benchmarkKind(), sweepKind()} {
 		m[k.name] = k
 	}
 	return m
@@ -70,6 +70,31 @@ func newKind(name string, fn SectionFunc, opts ...Option) *kind {
 		o(k)
 	}
 	return k
+}
+
+// typedKind is the kind of results of type T (or *T): sections and md
+// render one, title names one (fallback when v is not one), and a
+// session's JSON file with every one of keys decodes as one.
+func typedKind[T any](name string, sections func(T) ([]Section, error), md func(T) (string, error), fallback string, title func(T) string, keys ...string) *kind {
+	return newKind(name, func(v any) ([]Section, error) {
+		x, err := As[T](v)
+		if err != nil {
+			return nil, err
+		}
+		return sections(x)
+	}, ForType[T](), FromJSON[T](keys...), WithMarkdown(func(v any) (string, error) {
+		x, err := As[T](v)
+		if err != nil {
+			return "", err
+		}
+		return md(x)
+	}), WithTitle(func(v any) string {
+		x, err := As[T](v)
+		if err != nil {
+			return fallback
+		}
+		return title(x)
+	}))
 }
 
 // Register makes fn render results of the given kind beside those of
@@ -126,12 +151,7 @@ func lookup(name string) (*kind, bool) {
 func Kinds() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	names := make([]string, 0, len(reg))
-	for n := range reg {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(reg))
 }
 
 // KindOf returns the kind registered for v's type.
@@ -179,12 +199,7 @@ func DecodeJSON(data []byte) (kindName string, v any, ok bool, err error) {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // As returns v as a T; it accepts a T or a non-nil *T, as results

@@ -15,18 +15,12 @@ import (
 	"github.com/dafscript/dafscript/runtime/sweep"
 )
 
-func init() {
-	Register("sweep", sweepSections,
-		ForType[sweep.Result](),
-		WithMarkdown(sweepMarkdown),
-		WithTitle(func(v any) string {
-			r, err := As[sweep.Result](v)
-			if err != nil {
-				return "Hyperparameter sweep"
-			}
+func sweepKind() *kind {
+	return typedKind("sweep", sweepSections, sweepMarkdown, "Hyperparameter sweep",
+		func(r sweep.Result) string {
 			return "Hyperparameter sweep: " + r.Name
-		}),
-		FromJSON[sweep.Result]("trials", "best_trial", "search_space", "strategy"))
+		},
+		"trials", "best_trial", "search_space", "strategy")
 }
 
 var sweepTmpl = newTemplate("sweep", `<table class="facts sweep-facts">
@@ -105,11 +99,7 @@ type sweepRow struct {
 	Best   bool
 }
 
-func sweepSections(v any) ([]Section, error) {
-	r, err := As[sweep.Result](v)
-	if err != nil {
-		return nil, err
-	}
+func sweepSections(r sweep.Result) ([]Section, error) {
 	data := map[string]any{
 		"R": r, "Complete": r.Count(sweep.StatusComplete), "Pruned": r.Count(sweep.StatusPruned), "Failed": r.Count(sweep.StatusFailed),
 		"CComplete": palette[0], "CPruned": palette[3], "CBest": palette[5], "CTop": palette[5], "COther": "#BBBBBB",
@@ -135,6 +125,7 @@ func sweepSections(v any) ([]Section, error) {
 		rows = append(rows, row)
 	}
 	data["Rows"] = rows
+	var err error
 	if data["History"], err = historyChart(&r); err != nil {
 		return nil, err
 	}
@@ -315,11 +306,7 @@ func importanceChart(r *sweep.Result) (template.HTML, error) {
 	return inlineSVG(p, vg.Points(math.Min(160+60*float64(len(names)), 700)), vg.Points(240), "Parameter importance")
 }
 
-func sweepMarkdown(v any) (string, error) {
-	r, err := As[sweep.Result](v)
-	if err != nil {
-		return "", err
-	}
+func sweepMarkdown(r sweep.Result) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Hyperparameter sweep %s** — %s, objective `%s` (%s), pruner %s, seed %d: %d complete, %d pruned, %d failed\n\n",
 		mdEscape(r.Name), r.Strategy, mdEscape(r.Objective), r.Direction, r.Pruner, r.Seed,

@@ -9,17 +9,11 @@ import (
 )
 
 func trainingKind() *kind {
-	return newKind("training", trainingSections,
-		ForType[trainresult.Result](),
-		WithMarkdown(trainingMarkdown),
-		WithTitle(func(v any) string {
-			r, err := As[trainresult.Result](v)
-			if err != nil {
-				return "Training run"
-			}
+	return typedKind("training", trainingSections, trainingMarkdown, "Training run",
+		func(r trainresult.Result) string {
 			return fmt.Sprintf("Training run: %s on %s", r.Policy, strings.Join(r.Missions, ", "))
-		}),
-		FromJSON[trainresult.Result]("policy", "training_steps", "curve", "final_checkpoint"))
+		},
+		"policy", "training_steps", "curve", "final_checkpoint")
 }
 
 var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
@@ -69,11 +63,7 @@ var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
 {{- end}}
 `)
 
-func trainingSections(v any) ([]Section, error) {
-	r, err := As[trainresult.Result](v)
-	if err != nil {
-		return nil, err
-	}
+func trainingSections(r trainresult.Result) ([]Section, error) {
 	n := len(r.Curve)
 	step := make([]float64, n)
 	col := func(f func(trainresult.CurvePoint) float64) []float64 {
@@ -147,11 +137,7 @@ func trainingSections(v any) ([]Section, error) {
 	return []Section{{ID: "training-" + r.Policy, Title: "Training " + r.Policy, Body: body}}, nil
 }
 
-func trainingMarkdown(v any) (string, error) {
-	r, err := As[trainresult.Result](v)
-	if err != nil {
-		return "", err
-	}
+func trainingMarkdown(r trainresult.Result) (string, error) {
 	rows := [][]string{
 		{"Policy", r.Policy},
 		{"Missions", strings.Join(r.Missions, ", ")},

@@ -2,8 +2,8 @@ package mission
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/dafscript/dafscript/sim"
 )
@@ -22,23 +22,21 @@ type variant struct {
 
 var extractorNames = []string{"carbon_extractor", "oxygen_extractor", "germanium_extractor", "silicon_extractor"}
 
-var variants = map[string]*variant{}
-
-func register(v *variant) {
-	if _, dup := variants[v.name]; dup {
-		panic("mission: variant registered twice: " + v.name)
+// variants indexes variantList by name.
+var variants = func() map[string]*variant {
+	m := make(map[string]*variant, len(variantList))
+	for _, v := range variantList {
+		if _, dup := m[v.name]; dup {
+			panic("mission: variant listed twice: " + v.name)
+		}
+		m[v.name] = v
 	}
-	variants[v.name] = v
-}
+	return m
+}()
 
 // VariantNames returns the variant names, sorted.
 func VariantNames() []string {
-	names := make([]string, 0, len(variants))
-	for n := range variants {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(variants))
 }
 
 // VariantDoc returns what a variant changes ("" for an unknown name).
@@ -53,64 +51,65 @@ func VariantDoc(name string) string {
 	return v.doc
 }
 
-func init() {
-	register(&variant{name: "pack_rat",
+// variantList is every variant, in one place.
+var variantList = []*variant{
+	{name: "pack_rat",
 		doc: "Raises the energy, heart, cargo and gear limits to 255.",
 		apply: func(cfg *sim.GameConfig, _ int) error {
 			a := &cfg.Agent
 			a.EnergyLimit, a.HeartLimit, a.CargoLimit, a.GearLimit = 255, 255, 255, 255
 			return nil
-		}})
-	register(&variant{name: "lonely_heart",
+		}},
+	{name: "lonely_heart",
 		doc: "Every heart recipe costs 1 energy, carbon, oxygen, germanium and silicon; the heart limit rises to 255; " +
 			"the germanium extractor gets unlimited uses, gives at least 1 and cools down at least 1 step.",
-		apply: lonelyHeart})
-	register(&variant{name: "heart_chorus",
+		apply: lonelyHeart},
+	{name: "heart_chorus",
 		doc:   "Shaped reward: +1 per heart gained, +1 per heart deposited in a chest, -1 per heart withdrawn, and 0.17/0.18/0.60/0.97 for inventory diversity >= 2/3/4/5.",
-		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Reward.HeartChorus = true; return nil }})
-	register(&variant{name: "extractor_heart_tune", param: "hearts", def: 1, min: 1, max: 100,
+		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Reward.HeartChorus = true; return nil }},
+	{name: "extractor_heart_tune", param: "hearts", def: 1, min: 1, max: 100,
 		doc: "Limits the uses of each extractor to what makes N of the cheapest heart recipe (its cost read from " +
 			"the assembler as configured so far): carbon, oxygen and silicon uses = ceil(N x cost / amount per use), " +
 			"germanium uses = ceil(N x cost / the single-agent amount).",
-		apply: extractorHeartTune})
-	register(&variant{name: "clip_period_on", param: "period", def: 50, min: 1, max: 1000000,
+		apply: extractorHeartTune},
+	{name: "clip_period_on", param: "period", def: 50, min: 1, max: 1000000,
 		doc:   "Turns the clipper on: each step clips a station with probability 1/period.",
-		apply: func(cfg *sim.GameConfig, p int) error { cfg.Clip.Period = p; return nil }})
-	register(&variant{name: "clip_hub_stations",
+		apply: func(cfg *sim.GameConfig, p int) error { cfg.Clip.Period = p; return nil }},
+	{name: "clip_hub_stations",
 		doc:   "The four extractors and the charger start clipped (every one of them on the map).",
-		apply: startClipped("carbon_extractor", "oxygen_extractor", "germanium_extractor", "silicon_extractor", "charger")})
-	register(&variant{name: "clip_base_except_carbon",
+		apply: startClipped("carbon_extractor", "oxygen_extractor", "germanium_extractor", "silicon_extractor", "charger")},
+	{name: "clip_base_except_carbon",
 		doc:   "The oxygen, germanium and silicon extractors start clipped; carbon stays free so that decoders can be made.",
-		apply: startClipped("oxygen_extractor", "germanium_extractor", "silicon_extractor")})
-	register(&variant{name: "mined_out",
+		apply: startClipped("oxygen_extractor", "germanium_extractor", "silicon_extractor")},
+	{name: "mined_out",
 		doc:   "Extractor efficiency -50 (at least 1): carbon 1 per use instead of 2, oxygen cooldown 200, silicon 7 per use.",
-		apply: efficiencyDelta(-50, extractorNames...)})
-	register(&variant{name: "solar_flare",
+		apply: efficiencyDelta(-50, extractorNames...)},
+	{name: "solar_flare",
 		doc:   "Charger efficiency -50 (at least 1): a charger use gives 25 energy instead of 50.",
-		apply: efficiencyDelta(-50, "charger")})
-	register(&variant{name: "resource_bottleneck",
+		apply: efficiencyDelta(-50, "charger")},
+	{name: "resource_bottleneck",
 		doc:   "Oxygen, germanium and silicon extractor efficiency -50 (at least 1).",
-		apply: efficiencyDelta(-50, "oxygen_extractor", "germanium_extractor", "silicon_extractor")})
-	register(&variant{name: "dark_side",
+		apply: efficiencyDelta(-50, "oxygen_extractor", "germanium_extractor", "silicon_extractor")},
+	{name: "dark_side",
 		doc:   "Energy regeneration 0.",
-		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.EnergyRegen = 0; return nil }})
-	register(&variant{name: "super_charged",
+		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.EnergyRegen = 0; return nil }},
+	{name: "super_charged",
 		doc:   "Energy regeneration +2 per step.",
-		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.EnergyRegen += 2; return nil }})
-	register(&variant{name: "rough_terrain",
+		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.EnergyRegen += 2; return nil }},
+	{name: "rough_terrain",
 		doc:   "A move costs 2 more energy.",
-		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.MoveCost += 2; return nil }})
-	register(&variant{name: "energized",
+		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Agent.MoveCost += 2; return nil }},
+	{name: "energized",
 		doc: "Energy limit 255 and regeneration 255: agents never run dry.",
 		apply: func(cfg *sim.GameConfig, _ int) error {
 			cfg.Agent.EnergyLimit = max(cfg.Agent.EnergyLimit, 255)
 			cfg.Agent.EnergyRegen = cfg.Agent.EnergyLimit
 			return nil
-		}})
-	register(&variant{name: "vibe_check_min_2",
+		}},
+	{name: "vibe_check_min_2",
 		doc:   "The assembler makes hearts only for 2 or more agents vibing heart_a (the 1-agent recipe is removed).",
-		apply: vibeCheckMin2})
-	register(&variant{name: "single_use_swarm",
+		apply: vibeCheckMin2},
+	{name: "single_use_swarm",
 		doc: "Every extractor and charger can be used once.",
 		apply: func(cfg *sim.GameConfig, _ int) error {
 			for _, n := range append(slices.Clone(extractorNames), "charger") {
@@ -121,7 +120,7 @@ func init() {
 				s.MaxUses = 1
 			}
 			return nil
-		}})
+		}},
 }
 
 // station returns the configuration of a named station, which variants

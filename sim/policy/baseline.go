@@ -19,10 +19,6 @@ import (
 	"github.com/dafscript/dafscript/sim"
 )
 
-func init() {
-	Register("baseline", "scripted agent: recharges, gathers, assembles hearts and delivers them, from its observations only", newBaseline, baselineTunables...)
-}
-
 // newBaseline builds the baseline from a spec: no data path, keyword
 // arguments among baselineTunables only.
 func newBaseline(s Spec) (Policy, error) {

@@ -2,25 +2,36 @@ package policy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dafscript/dafscript/sim"
 )
 
-func init() {
-	Register("noop", "does nothing: action 0 every step", func(s Spec) (Policy, error) {
-		if err := noArgs(s); err != nil {
-			return nil, err
-		}
-		return simple{name: "noop", make: func(n int) Controller { return &noopController{n: n} }}, nil
-	})
-	Register("random", "uniform over the 157 actions, seeded per agent slot", func(s Spec) (Policy, error) {
-		if err := noArgs(s); err != nil {
-			return nil, err
-		}
-		return simple{name: "random", make: newRandomController}, nil
-	})
+// builtinClasses are the scripted policy classes, in one place. The
+// neural, package and remote classes are added by the packages that own
+// them with Register, called once from the CLI's wiring
+// (cmd/dafscript/wiring.go).
+var builtinClasses = []Class{
+	{Name: "noop", Doc: "does nothing: action 0 every step", New: newNoop},
+	{Name: "random", Doc: "uniform over the 157 actions, seeded per agent slot", New: newRandom},
+	{Name: "baseline", Doc: "scripted agent: recharges, gathers, assembles hearts and delivers them, from its observations only",
+		New: newBaseline, Tunables: baselineTunables},
+}
+
+func newNoop(s Spec) (Policy, error) {
+	if err := noArgs(s); err != nil {
+		return nil, err
+	}
+	return simple{name: "noop", make: func(n int) Controller { return &noopController{n: n} }}, nil
+}
+
+func newRandom(s Spec) (Policy, error) {
+	if err := noArgs(s); err != nil {
+		return nil, err
+	}
+	return simple{name: "random", make: newRandomController}, nil
 }
 
 // noArgs rejects a data path or keyword arguments given to a scripted
@@ -30,11 +41,7 @@ func noArgs(s Spec) error {
 		return fmt.Errorf("takes no data path, got %q", s.Data)
 	}
 	if len(s.Kwargs) > 0 {
-		keys := make([]string, 0, len(s.Kwargs))
-		for k := range s.Kwargs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Kwargs))
 		return fmt.Errorf("takes no keyword arguments, got %s", strings.Join(keys, ", "))
 	}
 	return nil

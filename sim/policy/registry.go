@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,41 +20,58 @@ type entry struct {
 	tunables []Tunable // sorted by name
 }
 
+// Class is one policy class: its name, a one-line description, its
+// factory and the parameters a sweep may tune (see Tunables; the factory
+// reads them from Spec.Kwargs, with ParamValues).
+type Class struct {
+	Name     string
+	Doc      string
+	New      Factory
+	Tunables []Tunable
+}
+
 var (
 	regMu    sync.RWMutex
-	registry = map[string]entry{}
+	registry = classMap(builtinClasses)
 )
 
-// Register adds a policy class with the parameters a sweep may tune (see
-// Tunables; the factory reads them from Spec.Kwargs, with ParamValues). It
-// is meant for init functions: an empty class, a nil factory, a class
-// registered twice or a malformed tunable is a programming error and
-// panics.
-func Register(class, doc string, f Factory, tunables ...Tunable) {
-	if class == "" || f == nil {
-		panic("policy.Register: empty class or nil factory")
+func classMap(cs []Class) map[string]entry {
+	m := make(map[string]entry, len(cs))
+	for _, c := range cs {
+		put(m, c)
 	}
-	checkTunables(class, tunables)
-	ts := append([]Tunable(nil), tunables...)
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return m
+}
+
+// Register adds a policy class beside builtinClasses: the packages that
+// own the neural, package and remote classes call it from a registration
+// function the CLI's wiring calls once. An empty class, a nil factory, a
+// class registered twice or a malformed tunable is a programming error
+// and panics.
+func Register(class, doc string, f Factory, tunables ...Tunable) {
 	regMu.Lock()
 	defer regMu.Unlock()
-	if _, dup := registry[class]; dup {
-		panic("policy.Register: class " + strconv.Quote(class) + " registered twice")
+	put(registry, Class{Name: class, Doc: doc, New: f, Tunables: tunables})
+}
+
+func put(m map[string]entry, c Class) {
+	if c.Name == "" || c.New == nil {
+		panic("policy.Register: empty class or nil factory")
 	}
-	registry[class] = entry{doc: doc, f: f, tunables: ts}
+	checkTunables(c.Name, c.Tunables)
+	if _, dup := m[c.Name]; dup {
+		panic("policy.Register: class " + strconv.Quote(c.Name) + " registered twice")
+	}
+	ts := append([]Tunable(nil), c.Tunables...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	m[c.Name] = entry{doc: c.Doc, f: c.New, tunables: ts}
 }
 
 // Classes returns the registered class names, sorted.
 func Classes() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(registry))
 }
 
 // Doc returns the one-line description a class was registered with.
@@ -215,11 +234,7 @@ func (s Spec) String() string {
 	var b strings.Builder
 	b.WriteString(s.Class)
 	if len(s.Kwargs) > 0 {
-		keys := make([]string, 0, len(s.Kwargs))
-		for k := range s.Kwargs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Kwargs))
 		for i, k := range keys {
 			if i == 0 {
 				b.WriteByte('?')

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,11 +81,7 @@ func unknownParam(class, name string, ts []Tunable) error {
 // a value out of range are errors naming the parameter (the first in
 // name order).
 func ParamValues(class string, ts []Tunable, kwargs map[string]any) (map[string]float64, error) {
-	keys := make([]string, 0, len(kwargs))
-	for k := range kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(kwargs))
 	byName := make(map[string]Tunable, len(ts))
 	for _, t := range ts {
 		byName[t.Name] = t
