@@ -9,11 +9,10 @@ import (
 	"github.com/dafscript/dafscript/runtime/analysis"
 	"github.com/dafscript/dafscript/runtime/compare"
 	"github.com/dafscript/dafscript/runtime/eval"
-	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
-	Register("analyze_mission", `daf.analyze_mission(name, seed=None) -> MissionAnalysis
+const analyzeMissionDoc = `daf.analyze_mission(name, seed=None) -> MissionAnalysis
 
 Inspects a mission (a name with variants, or daf.mission(...)) as built
 with seed (None: the run's --seed; only generated maps depend on it)
@@ -32,9 +31,9 @@ to <out>/evaluations/<session>/mission_analysis.json.
   a = daf.analyze_mission("training_facility_1")
   if not a.all_reachable:
     fail(a.unreachable)
-  print(a.resource_budget, a.max_hearts)`, builtinAnalyzeMission)
+  print(a.resource_budget, a.max_hearts)`
 
-	Register("analyze_performance", `daf.analyze_performance(results, mission=None) -> PerformanceAnalysis
+const analyzePerformanceDoc = `daf.analyze_performance(results, mission=None) -> PerformanceAnalysis
 
 Summarises how each policy did, from a daf.evaluate or daf.compare result,
 on one mission (a name) or on all of them pooled (None).
@@ -49,8 +48,7 @@ episode, summed over agents)). Also written to
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=10)
   for p in daf.analyze_performance(r).policies:
-      print(p.policy, p.success_rate, p.hearts_per_episode)`, builtinAnalyzePerformance)
-}
+      print(p.policy, p.success_rate, p.hearts_per_episode)`
 
 const (
 	// MissionAnalysisKind is the Starlark type name of daf.analyze_mission's result.
@@ -76,15 +74,15 @@ func builtinAnalyzeMission(t *starlark.Thread, b *starlark.Builtin, args starlar
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
-	a := analysis.AnalyzeMissionSeed(ms[0].Name, seed)
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "name": ms[0].Name})
-	if _, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
-		_, err := s.WriteJSON("mission_analysis.json", a)
-		return err
-	}); err != nil {
+	all, _, err := op.Do(env.Op(b.Name()), analysis.MissionOperation, op.Call[analysis.MissionOptions]{
+		Options: analysis.MissionOptions{Missions: []string{ms[0].Name}, Seed: seed},
+		Seed:    seed,
+		Args:    map[string]any{"function": b.Name(), "name": ms[0].Name},
+	})
+	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	return NewResult(MissionAnalysisKind, a)
+	return NewResult(MissionAnalysisKind, all[0])
 }
 
 func builtinAnalyzePerformance(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -122,16 +120,13 @@ func builtinAnalyzePerformance(t *starlark.Thread, b *starlark.Builtin, args sta
 	default:
 		return nil, fmt.Errorf("%s: mission: got %s, want a mission name or None", b.Name(), misV.Type())
 	}
-	perf, err := analysis.AnalyzePerformance(res, mission)
+	perf, _, err := op.Do(env.Op(b.Name()), analysis.PerformanceOperation, op.Call[analysis.PerformanceOptions]{
+		Options: analysis.PerformanceOptions{Results: res, Mission: mission},
+		Seed:    res.Seed,
+		Args: map[string]any{"function": b.Name(), "mission": mission,
+			"policies": strings.Join(res.Policies, ", ")},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: mission: %v", b.Name(), err)
-	}
-	info := runInfo(env, res.Seed, map[string]any{"function": b.Name(), "mission": mission,
-		"policies": strings.Join(res.Policies, ", ")})
-	if _, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
-		_, err := s.WriteJSON("performance.json", perf)
-		return err
-	}); err != nil {
 		return nil, callError(b.Name(), err)
 	}
 	return NewResult(PerformanceKind, perf)

@@ -6,8 +6,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/envcheck"
 )
 
-func init() {
-	Register("check_environment", `daf.check_environment(missions=None) -> EnvironmentCheck
+const checkEnvironmentDoc = `daf.check_environment(missions=None) -> EnvironmentCheck
 
 Pre-flight checks: CPUs, memory, free disk and write access at the output
 folder (--out; warns under 10 GiB free), that the missions load (None:
@@ -22,15 +21,14 @@ Method: is_healthy().
 
   env = daf.check_environment(missions=["training_facility_1"])
   if not env.is_healthy():
-      fail("environment: " + "; ".join(env.errors))`, builtinCheckEnvironment)
+      fail("environment: " + "; ".join(env.errors))`
 
-	Register("recommended_device", `daf.recommended_device() -> string
+const recommendedDeviceDoc = `daf.recommended_device() -> string
 
 The compute device training should use: the first CUDA device the
 training backend reports ("cuda:0"), else "cpu".
 
-  daf.train(..., device=daf.recommended_device())`, builtinRecommendedDevice)
-}
+  daf.train(..., device=daf.recommended_device())`
 
 // EnvironmentCheckKind is the Starlark type name of daf.check_environment's result.
 const EnvironmentCheckKind = "EnvironmentCheck"

@@ -6,13 +6,10 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/dafscript/dafscript/runtime/compare"
-	"github.com/dafscript/dafscript/runtime/eval"
-	"github.com/dafscript/dafscript/runtime/output"
-	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
-	Register("compare", `daf.compare(policies, missions, episodes_per_mission=5, seed=None, alpha=0.05, metric="reward", mixed=False, max_steps=None) -> ComparisonReport
+const compareDoc = `daf.compare(policies, missions, episodes_per_mission=5, seed=None, alpha=0.05, metric="reward", mixed=False, max_steps=None) -> ComparisonReport
 
 Compares policies statistically. By default each policy plays its own
 episodes with the whole team under it; episode e of a mission has the same
@@ -43,8 +40,7 @@ docs/statistics.md explains every number.
   print(r.table())
   for p in r.pairwise_comparisons:
       if p.significant:
-          print(p.a, "vs", p.b, p.mean_diff, p.holm_p)`, builtinCompare)
-}
+          print(p.a, "vs", p.b, p.mean_diff, p.holm_p)`
 
 // ComparisonKind is the Starlark type name of daf.compare's result.
 const ComparisonKind = "ComparisonReport"
@@ -76,42 +72,23 @@ func builtinCompare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
 	a, ok := starlark.AsFloat(alpha)
-	if !ok || !(a > 0 && a < 1) {
-		return nil, fmt.Errorf("%s: alpha: got %s, want a number between 0 and 1, e.g. 0.05", b.Name(), alpha)
-	}
-	if err := compare.CheckMetric(metric); err != nil {
-		return nil, fmt.Errorf("%s: metric: %v", b.Name(), err)
+	if !ok {
+		return nil, fmt.Errorf("%s: alpha: got %s, want a number between 0 and 1, e.g. 0.05", b.Name(), alpha.Type())
 	}
 	maxSteps, err := IntArg("max_steps", maxV, env.MaxSteps, 1, 1<<30)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
-	opts := compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: episodes, Seed: seed,
-		Alpha: a, Metric: metric, Mixed: mixed, MaxSteps: maxSteps, Jobs: env.Jobs}
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "policies": entryNames(entries),
-		"missions": names(ms), "episodes_per_mission": episodes, "alpha": a, "metric": metric,
-		"mixed": mixed, "max_steps": maxSteps})
-	var rep *compare.Report
-	dir, err := eval.InSession(env.OutDir, "comparisons", info, func(s *output.Session) error {
-		total := len(entries) * len(ms) * episodes
-		if mixed {
-			total = len(ms) * episodes
-		}
-		opts.Progress = progress.New(env.Stderr, env.Interactive, int64(total), b.Name()).Units("episodes")
-		var err error
-		rep, _, err = compare.Run(env.Context(), opts)
-		if err != nil {
-			opts.Progress.Stop()
-			return err
-		}
-		opts.Progress.Finish()
-		_, err = s.WriteJSON("comparison.json", rep)
-		return err
+	rep, _, err := op.Do(env.Op(b.Name()), compare.Operation, op.Call[compare.Options]{
+		Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: episodes, Seed: seed,
+			Alpha: a, Metric: metric, Mixed: mixed, MaxSteps: maxSteps},
+		Seed: seed,
+		Args: map[string]any{"function": b.Name(), "policies": entryNames(entries), "missions": names(ms),
+			"episodes_per_mission": episodes, "alpha": a, "metric": metric, "mixed": mixed, "max_steps": maxSteps},
 	})
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	env.Logger.Info("comparison written", "dir", dir)
 	return NewResult(ComparisonKind, rep, Method{Name: "table", Fn: func(t *starlark.Thread, r *Result, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if err := UnpackArgs(ComparisonKind+".table", args, kwargs); err != nil {
 			return nil, err

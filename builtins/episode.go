@@ -10,8 +10,7 @@ import (
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
-func init() {
-	Register("episode", `daf.episode(mission, policy, seed=None, max_steps=None) -> EpisodeResult
+const episodeDoc = `daf.episode(mission, policy, seed=None, max_steps=None) -> EpisodeResult
 
 Plays one episode of mission (a name or daf.mission(...)). policy is one
 policy for every agent ("baseline", daf.policy(...)) or a list with one
@@ -29,8 +28,7 @@ A failure inside the episode names its seed, so that it can be replayed.
 
   r = daf.episode("training_facility_1", "baseline", seed=7)
   print(r.hearts_deposited, r.rewards)
-  mixed = daf.episode("training_facility_1", ["baseline", "random", "baseline", "noop"], seed=7)`, builtinEpisode)
-}
+  mixed = daf.episode("training_facility_1", ["baseline", "random", "baseline", "noop"], seed=7)`
 
 // EpisodeKind is the Starlark type name of daf.episode's result.
 const EpisodeKind = "EpisodeResult"

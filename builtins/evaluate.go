@@ -1,21 +1,18 @@
 package builtins
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"go.starlark.net/starlark"
 
 	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
-	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
-	Register("evaluate", `daf.evaluate(policies, missions, episodes=10, seed=None, max_steps=None) -> EvaluationResult
+const evaluateDoc = `daf.evaluate(policies, missions, episodes=10, seed=None, max_steps=None) -> EvaluationResult
 
 Plays every policy on every mission for the given number of episodes and
 returns a summary per (policy, mission) plus every episode. policies is a
@@ -39,8 +36,7 @@ it). The result is also written to <out>/evaluations/<session>/evaluation.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
   for row in r.summary:
-      print(row.policy, row.mission, row.reward.mean, row.hearts_deposited)`, builtinEvaluate)
-}
+      print(row.policy, row.mission, row.reward.mean, row.hearts_deposited)`
 
 // EvaluationKind is the Starlark type name of daf.evaluate's result.
 const EvaluationKind = "EvaluationResult"
@@ -83,10 +79,12 @@ func policyEntries(fnName, argName string, v starlark.Value) ([]eval.Entry, erro
 	return out, nil
 }
 
-// runInfo describes the run for a session manifest.
-func runInfo(env *Env, seed uint64, args map[string]any) output.RunInfo {
-	return output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256,
-		Vars: env.Vars, Seed: seed, Args: args}
+// Op returns what an operation called by the builtin label needs from
+// the run.
+func (env *Env) Op(label string) *op.Run {
+	return &op.Run{Ctx: env.Context(), Out: env.OutDir, Jobs: env.Jobs, Label: label, Stderr: env.Stderr,
+		Interactive: env.Interactive, Logger: env.Logger,
+		Info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256, Vars: env.Vars}}
 }
 
 func names(ms []*mission.Mission) []string {
@@ -105,12 +103,12 @@ func entryNames(es []eval.Entry) []string {
 	return out
 }
 
-// callError words a runtime failure for the user.
+// callError words a runtime failure for the user, keeping its kind.
 func callError(fnName string, err error) error {
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s: cancelled", fnName)
+	if op.KindOf(err) == op.Cancelled {
+		return op.Wrap(op.Cancelled, fmt.Errorf("%s: cancelled", fnName))
 	}
-	return fmt.Errorf("%s: %v", fnName, err)
+	return op.Wrap(op.KindOf(err), fmt.Errorf("%s: %v", fnName, err))
 }
 
 func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -140,26 +138,15 @@ func builtinEvaluate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "policies": entryNames(entries),
-		"missions": names(ms), "episodes": episodes, "max_steps": maxSteps})
-	var ev *eval.Evaluation
-	dir, err := eval.InSession(env.OutDir, "evaluations", info, func(s *output.Session) error {
-		bar := progress.New(env.Stderr, env.Interactive, int64(len(entries)*len(ms)*episodes), b.Name()).Units("episodes")
-		res, err := eval.Run(env.Context(), eval.Options{Entries: entries, Missions: ms, Episodes: episodes,
-			Seed: seed, MaxSteps: maxSteps, Jobs: env.Jobs, Progress: bar})
-		if err != nil {
-			bar.Stop()
-			return err
-		}
-		bar.Finish()
-		ev = eval.Summarize(res)
-		_, err = s.WriteJSON("evaluation.json", ev)
-		return err
+	ev, _, err := op.Do(env.Op(b.Name()), eval.Operation, op.Call[eval.Options]{
+		Options: eval.Options{Entries: entries, Missions: ms, Episodes: episodes, Seed: seed, MaxSteps: maxSteps},
+		Seed:    seed,
+		Args: map[string]any{"function": b.Name(), "policies": entryNames(entries), "missions": names(ms),
+			"episodes": episodes, "max_steps": maxSteps},
 	})
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	env.Logger.Info("evaluation written", "dir", dir)
 	return NewResult(EvaluationKind, ev, Method{Name: "table", Fn: func(t *starlark.Thread, r *Result, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if err := UnpackArgs(EvaluationKind+".table", args, kwargs); err != nil {
 			return nil, err

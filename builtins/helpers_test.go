@@ -10,6 +10,8 @@ import (
 	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/dafscript/dafscript/runtime/train"
 )
 
 // exec runs src with the daf and json modules and returns its globals and
@@ -138,3 +140,7 @@ func listText(ss []string) string {
 }
 
 func uitoa(u uint64) string { return strconv.FormatUint(u, 10) }
+
+// The neural policies are wired by the program (cmd/dafscript); these
+// tests wire them the same way.
+func init() { train.Register() }

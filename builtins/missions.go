@@ -9,17 +9,16 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
-	Register("missions", `daf.missions() -> list of strings
+const missionsDoc = `daf.missions() -> list of strings
 
 The names of the base missions, sorted. Any of them may take a suffix
 (":easy", ":shaped") and variants ("+dark_side", "+clip_period_on(20)"):
 see daf.mission for one mission's details.
 
   for name in daf.missions():
-      print(name, daf.mission(name).num_agents)`, builtinMissions)
+      print(name, daf.mission(name).num_agents)`
 
-	Register("mission", `daf.mission(name=None, map=None) -> Mission
+const missionDoc = `daf.mission(name=None, map=None) -> Mission
 
 Describes a mission: name (canonical, with its suffix and variants),
 description, num_agents, max_steps, width, height (of the built grid,
@@ -36,8 +35,7 @@ to the script's folder and must lie under it, like load(). Its mission is
 named "map:FILE"; name may then add a suffix and variants (":easy+dark_side").
 
   arena = daf.mission(map="maps/arena.map")
-  daf.compare(["baseline", "random"], [arena], episodes=4)`, builtinMission)
-}
+  daf.compare(["baseline", "random"], [arena], episodes=4)`
 
 // MissionInfo is the result of daf.mission.
 type MissionInfo struct {

@@ -1,7 +1,7 @@
 // Package builtins is the `daf` module of dafscript: it converts Starlark
 // values to Go types, validates them, calls runtime/ and returns frozen
-// Starlark results. Each capability registers its builtins from init() in
-// its own file (compare.go, train.go, ...); NewModule gathers them.
+// Starlark results. Each capability has its own file (compare.go,
+// train.go, ...); Table lists every builtin, and NewModule gathers them.
 package builtins
 
 import (
@@ -158,13 +158,45 @@ type registered struct {
 	fn  Func
 }
 
+// Builtin is one function of the daf module.
+type Builtin struct {
+	Name string // without "daf."
+	Doc  string // the signature line, a blank line, the description
+	Fn   Func
+}
+
+// Table is every builtin of the daf module, in one place.
+var Table = []Builtin{
+	{"analyze_mission", analyzeMissionDoc, builtinAnalyzeMission},
+	{"analyze_performance", analyzePerformanceDoc, builtinAnalyzePerformance},
+	{"check_environment", checkEnvironmentDoc, builtinCheckEnvironment},
+	{"recommended_device", recommendedDeviceDoc, builtinRecommendedDevice},
+	{"compare", compareDoc, builtinCompare},
+	{"episode", episodeDoc, builtinEpisode},
+	{"evaluate", evaluateDoc, builtinEvaluate},
+	{"missions", missionsDoc, builtinMissions},
+	{"mission", missionDoc, builtinMission},
+	{"policy", policyDoc, builtinPolicy},
+	{"export_html", exportHTMLDoc, builtinExportHTML},
+	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
+	{"train", trainDoc, builtinTrain},
+}
+
 var (
 	regMu    sync.RWMutex
-	registry = map[string]registered{}
+	registry = fromTable(Table)
 )
 
-// Register adds the builtin daf.<name>. Call it from init() in
-// builtins/<capability>.go. doc starts with the signature line, then a
+func fromTable(t []Builtin) map[string]registered {
+	m := make(map[string]registered, len(t))
+	for _, b := range t {
+		m[b.Name] = registered{doc: strings.TrimSpace(b.Doc), fn: b.Fn}
+	}
+	return m
+}
+
+// Register adds the builtin daf.<name> beside those of Table (tests add
+// their own). doc starts with the signature line, then a
 // blank line and the description (help(daf.name) prints it). A duplicate
 // or malformed registration is a programming error and panics.
 func Register(name, doc string, fn Func) {

@@ -13,8 +13,7 @@ import (
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
-func init() {
-	Register("policy", `daf.policy(class_path, data_path=None, **init_kwargs) -> PolicySpec
+const policyDoc = `daf.policy(class_path, data_path=None, **init_kwargs) -> PolicySpec
 
 Names a policy: a class ("noop", "random", "baseline", or a neural class
 such as "lstm"), an optional data path (a checkpoint) and keyword
@@ -27,8 +26,7 @@ is, as is a plain string: daf.episode("training_facility_1", "baseline").
 Attributes: class_path, data_path (None if not given), kwargs (a dict),
 name (the canonical "CLASS?PARAMS:DATA" string results use).
 
-  lstm = daf.policy("lstm", data_path="ckpt/v1.pt", hidden_size=128)`, builtinPolicy)
-}
+  lstm = daf.policy("lstm", data_path="ckpt/v1.pt", hidden_size=128)`
 
 func builtinPolicy(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if len(args) > 2 {

@@ -13,8 +13,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/report"
 )
 
-func init() {
-	Register("export_html", `daf.export_html(result, path=None)
+const exportHTMLDoc = `daf.export_html(result, path=None)
 
 Writes a self-contained HTML report (inline CSS and SVG charts, nothing
 loaded from the network, printable) of result: a value returned by
@@ -26,9 +25,9 @@ under a --allow-write DIR of the command line, never the script or a file
 it loaded. Returns the path written.
 
     r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
-    print(daf.export_html(r))`, builtinExportHTML)
+    print(daf.export_html(r))`
 
-	Register("export_markdown", `daf.export_markdown(result)
+const exportMarkdownDoc = `daf.export_markdown(result)
 
 Returns result as Markdown: for daf.compare a leaderboard table (rank,
 policy, mean with its 95% CI, IQM, episodes, and the Holm-adjusted
@@ -36,8 +35,7 @@ comparison with the best), for the other results of daf.export_html a
 summary table. Paste it into a README or a pull request:
 
     r = daf.compare(policies=["baseline", "random"], missions=["training_facility_1"])
-    print(daf.export_markdown(r))`, builtinExportMarkdown)
-}
+    print(daf.export_markdown(r))`
 
 // reportValues recovers the Go results behind a result or a list of them.
 func reportValues(fnName string, v starlark.Value) ([]any, []string, error) {

@@ -6,11 +6,11 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
-func init() {
-	Register("train", `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list; environment i plays missions[i % n]).
@@ -41,8 +41,7 @@ updates, episodes, session_dir, checkpoints, resumed_from.
   r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
                 hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)
   print(r.final_reward, r.final_checkpoint)
-  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`, builtinTrain)
-}
+  daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")`
 
 // TrainingKind is the Starlark type name of daf.train's result.
 const TrainingKind = "TrainingResult"
@@ -62,7 +61,7 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		return nil, err
 	}
 	pol, ok := starlark.AsString(polV)
-	if !ok || (pol != "lstm" && pol != "stateless") {
+	if !ok {
 		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
 	}
 	steps, err := int64Arg("steps", stepsV, 100_000, 1)
@@ -76,9 +75,6 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	hyper, err := hyperparameters(hyperV)
 	if err != nil {
 		return nil, fail("%v", err)
-	}
-	if _, err := train.ParseHyperparameters(hyper); err != nil {
-		return nil, fail("hyperparameters: %v", err)
 	}
 	dev, ok := starlark.AsString(devV)
 	if !ok {
@@ -94,15 +90,16 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			return nil, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
 		}
 	}
-	o := train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
-		CheckpointEvery: ck, Resume: resume, Progress: env.Stderr, ShowProgress: env.Interactive, Logger: env.Logger}
-	info := runInfo(env, seed, map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
-		"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume})
-	res, dir, err := train.InSession(env.Context(), env.OutDir, info, o)
+	res, _, err := op.Do(env.Op(b.Name()), train.Operation, op.Call[train.Options]{
+		Options: train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
+			CheckpointEvery: ck, Resume: resume},
+		Seed: seed,
+		Args: map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
+			"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume},
+	})
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
-	env.Logger.Info("training written", "dir", dir)
 	return NewResult(TrainingKind, res)
 }
 

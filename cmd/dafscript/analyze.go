@@ -7,12 +7,10 @@ import (
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/analysis"
-	"github.com/dafscript/dafscript/runtime/eval"
-	"github.com/dafscript/dafscript/runtime/output"
-	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
+func analyzeCmd() *Command {
 	c := &Command{
 		Name:    "analyze",
 		Usage:   "dafscript analyze MISSION... [--seed S] [--grid=false] [--format table|json|yaml] [--out DIR]",
@@ -36,30 +34,16 @@ name is not a mission, 1 when a mission does not load.`,
 		if !ok {
 			return code
 		}
-		if len(pos) == 0 {
-			return usageError(st, c, "name at least one mission (see dafscript missions)")
-		}
 		if *format != "table" && *format != "json" && *format != "yaml" {
 			return usageError(st, c, "--format %q: want table, json or yaml", *format)
 		}
-		for _, name := range pos {
-			if _, err := mission.Get(name); err != nil {
-				return usageError(st, c, "%v", err)
-			}
-		}
-		var all []*analysis.MissionAnalysis
-		for _, name := range pos {
-			all = append(all, analysis.AnalyzeMissionSeed(name, *seed))
-		}
-		dir, err := absPath(st, *out)
+		r, err := opRun(st, c, *out, 1)
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
-		info := output.RunInfo{Version: st.Version, Seed: *seed, Args: map[string]any{"command": "analyze", "missions": pos}}
-		dir, err = eval.InSession(dir, "evaluations", info, func(s *output.Session) error {
-			_, err := s.WriteJSON("mission_analysis.json", all)
-			return err
-		})
+		all, dir, err := op.Do(r, analysis.MissionOperation, op.Call[analysis.MissionOptions]{
+			Options: analysis.MissionOptions{Missions: pos, Seed: *seed}, Seed: *seed,
+			Args: map[string]any{"command": "analyze", "missions": pos}})
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
@@ -85,7 +69,7 @@ name is not a mission, 1 when a mission does not load.`,
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 func writeAnalysis(w io.Writer, a *analysis.MissionAnalysis, grid bool) {

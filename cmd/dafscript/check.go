@@ -9,7 +9,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/envcheck"
 )
 
-func init() {
+func checkCmd() *Command {
 	c := &Command{
 		Name:    "check",
 		Usage:   "dafscript check [--missions a,b] [--out DIR] [--format table|json]",
@@ -69,7 +69,7 @@ little free memory) do not. Without --missions every mission is loaded.`,
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 func writeCheckJSON(w io.Writer, r *envcheck.Result) error {

@@ -12,7 +12,7 @@ import (
 )
 
 // A Command is one sub-command of dafscript. Each lives in its own file
-// (cmd/dafscript/<name>.go) and registers itself from init().
+// (cmd/dafscript/<name>.go); wiring.go lists them all.
 type Command struct {
 	Name    string // "run"
 	Usage   string // "dafscript run [flags] FILE.star"
@@ -26,9 +26,7 @@ type Command struct {
 	Run func(st *State, args []string) int
 }
 
-var commands = map[string]*Command{}
-
-// register adds c to the CLI; call it from init().
+// register adds c to the CLI; wiring.go calls it for every command.
 func register(c Command) {
 	if c.Name == "" || c.Run == nil {
 		panic("dafscript: register: a command needs a Name and a Run function")
@@ -133,8 +131,8 @@ and docs/scripting.md.
 `)
 }
 
-func init() {
-	register(Command{
+func helpCmd() *Command {
+	return &Command{
 		Name:    "help",
 		Usage:   "dafscript help [COMMAND]",
 		Summary: "show help for dafscript or one command",
@@ -153,8 +151,11 @@ func init() {
 			}
 			return c.Run(st, []string{"-h"})
 		},
-	})
-	register(Command{
+	}
+}
+
+func versionCmd() *Command {
+	return &Command{
 		Name:    "version",
 		Usage:   "dafscript version",
 		Summary: "print the dafscript version",
@@ -168,7 +169,7 @@ func init() {
 			fmt.Fprintln(st.Stdout, st.Version)
 			return ExitOK
 		},
-	})
+	}
 }
 
 // version is set at link time: -ldflags "-X main.version=v1.2.3".

@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/dafscript/dafscript/runtime/compare"
-	"github.com/dafscript/dafscript/runtime/eval"
-	"github.com/dafscript/dafscript/runtime/output"
-	"github.com/dafscript/dafscript/runtime/progress"
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
-func init() {
+func compareCmd() *Command {
 	c := &Command{
 		Name:    "compare",
 		Usage:   "dafscript compare -m MISSION... -p POLICY... [-e N] [--seed S] [--alpha A] [--metric reward|hearts|performance_score] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
@@ -39,52 +38,25 @@ docs/statistics.md explains every number.`,
 		if len(pos) > 0 {
 			return usageError(st, c, "unexpected argument %q (missions go after -m, policies after -p)", pos[0])
 		}
-		if !(*alpha > 0 && *alpha < 1) {
-			return usageError(st, c, "--alpha %v: want a number between 0 and 1, e.g. 0.05", *alpha)
-		}
-		if err := compare.CheckMetric(*metric); err != nil {
-			return usageError(st, c, "--metric: %v", err)
-		}
 		mixed := f.mix
 		f.mix = false // in compare, --mix means the mixed mode, not a team of proportions
 		ms, entries, err := f.parse()
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		if len(entries) < 2 {
-			return usageError(st, c, "give at least two policies to compare (-p A -p B)")
-		}
-		out, err := absPath(st, f.out)
+		r, err := opRun(st, c, f.out, f.jobs)
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
-		opts := compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
-			Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps, Jobs: f.jobs}
-		info := f.info(st, map[string]any{"command": "compare", "missions": []string(f.missions), "policies": []string(f.policies),
-			"episodes_per_mission": f.episodes, "episode_steps": f.steps, "alpha": *alpha, "metric": *metric, "mixed": mixed})
-		var rep *compare.Report
-		dir, err := eval.InSession(out, "comparisons", info, func(s *output.Session) error {
-			total := len(entries) * len(ms) * f.episodes
-			if mixed {
-				total = len(ms) * f.episodes
-			}
-			opts.Progress = progress.New(st.Stderr, st.IsTerminal, int64(total), "compare").Units("episodes")
-			var err error
-			if rep, _, err = compare.Run(st.Ctx, opts); err != nil {
-				opts.Progress.Stop()
-				return err
-			}
-			opts.Progress.Finish()
-			_, err = s.WriteJSON("comparison.json", rep)
-			return err
+		rep, dir, err := op.Do(r, compare.Operation, op.Call[compare.Options]{
+			Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
+				Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps},
+			Seed: f.seed,
+			Args: map[string]any{"command": "compare", "missions": []string(f.missions), "policies": []string(f.policies),
+				"episodes_per_mission": f.episodes, "episode_steps": f.steps, "alpha": *alpha, "metric": *metric, "mixed": mixed},
 		})
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		if f.format == "table" {
-			err = rep.WriteText(st.Stdout, useColor(st))
-		} else {
-			err = writeStructured(st.Stdout, f.format, rep)
+		if err == nil {
+			err = writeResult(st, f.format, rep, func(w io.Writer) error { return rep.WriteText(w, useColor(st)) })
 		}
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -92,5 +64,5 @@ docs/statistics.md explains every number.`,
 		fmt.Fprintf(st.Stderr, "report written to %s\n", dir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }

@@ -1,17 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -70,12 +71,6 @@ func (f *episodeFlags) parse() ([]*mission.Mission, []eval.Entry, error) {
 		return nil, nil, errors.New("-m MISSION is required (see dafscript missions)")
 	case len(f.policies) == 0:
 		return nil, nil, fmt.Errorf("-p POLICY is required (one of %s)", strings.Join(policy.Classes(), ", "))
-	case f.episodes < 1:
-		return nil, nil, fmt.Errorf("-e %d: want at least 1 episode", f.episodes)
-	case f.jobs < 1:
-		return nil, nil, fmt.Errorf("--jobs %d: want at least 1", f.jobs)
-	case f.steps < 0:
-		return nil, nil, fmt.Errorf("--episode-steps %d: want 0 (each mission's length) or more", f.steps)
 	case f.format != "table" && f.format != "json" && f.format != "yaml":
 		return nil, nil, fmt.Errorf("--format %q: want table, json or yaml", f.format)
 	case f.out == "":
@@ -120,8 +115,23 @@ func (f *episodeFlags) parse() ([]*mission.Mission, []eval.Entry, error) {
 	return ms, entries, nil
 }
 
-func (f *episodeFlags) info(st *State, args map[string]any) output.RunInfo {
-	return output.RunInfo{Version: st.Version, Seed: f.seed, Args: args}
+// opRun returns what an operation run by command c needs, writing under
+// the output directory out.
+func opRun(st *State, c *Command, out string, jobs int) (*op.Run, error) {
+	dir, err := absPath(st, out)
+	if err != nil {
+		return nil, err
+	}
+	return &op.Run{Ctx: st.Ctx, Out: dir, Jobs: jobs, Label: c.Name, Stderr: st.Stderr, Interactive: st.IsTerminal,
+		Logger: slog.New(slog.DiscardHandler), Info: output.RunInfo{Version: st.Version}}, nil
+}
+
+// writeResult prints v as a table (with table) or as JSON or YAML.
+func writeResult(st *State, format string, v any, table func(io.Writer) error) error {
+	if format == "table" {
+		return table(st.Stdout)
+	}
+	return writeStructured(st.Stdout, format, v)
 }
 
 // writeStructured writes v as indented JSON or as YAML (through its JSON
@@ -152,16 +162,17 @@ func useColor(st *State) bool {
 	return progress.IsTerminal(st.Stdout) && st.Getenv("NO_COLOR") == ""
 }
 
-// runFailed reports a failure of a run and returns its exit code.
+// runFailed reports a failure of a run and returns its exit code, which
+// the error's kind decides (a usage error: 2, a cancellation: 130, ...).
 func runFailed(st *State, name string, err error) int {
 	fmt.Fprintf(st.Stderr, "dafscript %s: %v\n", name, err)
-	if errors.Is(err, context.Canceled) {
-		return ExitCancelled
+	if op.KindOf(err) == op.Usage {
+		fmt.Fprintf(st.Stderr, "usage: %s\nRun 'dafscript help %s' for details.\n", commands[name].Usage, name)
 	}
-	return ExitError
+	return op.ExitCode(err)
 }
 
-func init() {
+func evalCmd() *Command {
 	c := &Command{
 		Name:    "eval",
 		Usage:   "dafscript eval -m MISSION... -p POLICY... [-e N] [--seed S] [--jobs N] [--mix] [--format table|json|yaml] [--out DIR]",
@@ -191,33 +202,18 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		out, err := absPath(st, f.out)
+		r, err := opRun(st, c, f.out, f.jobs)
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
-		info := f.info(st, map[string]any{"command": "eval", "missions": []string(f.missions), "policies": []string(f.policies),
-			"episodes": f.episodes, "episode_steps": f.steps, "mix": f.mix})
-		var ev *eval.Evaluation
-		dir, err := eval.InSession(out, "evaluations", info, func(s *output.Session) error {
-			bar := progress.New(st.Stderr, st.IsTerminal, int64(len(entries)*len(ms)*f.episodes), "eval").Units("episodes")
-			res, err := eval.Run(st.Ctx, eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes,
-				Seed: f.seed, MaxSteps: f.steps, Jobs: f.jobs, Progress: bar})
-			if err != nil {
-				bar.Stop()
-				return err
-			}
-			bar.Finish()
-			ev = eval.Summarize(res)
-			_, err = s.WriteJSON("evaluation.json", ev)
-			return err
+		ev, dir, err := op.Do(r, eval.Operation, op.Call[eval.Options]{
+			Options: eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes, Seed: f.seed, MaxSteps: f.steps},
+			Seed:    f.seed,
+			Args: map[string]any{"command": "eval", "missions": []string(f.missions), "policies": []string(f.policies),
+				"episodes": f.episodes, "episode_steps": f.steps, "mix": f.mix},
 		})
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		if f.format == "table" {
-			err = ev.WriteText(st.Stdout)
-		} else {
-			err = writeStructured(st.Stdout, f.format, ev)
+		if err == nil {
+			err = writeResult(st, f.format, ev, ev.WriteText)
 		}
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -225,5 +221,5 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }

@@ -8,25 +8,21 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/dafscript/dafscript/runtime/op"
 )
 
-// Exit codes, documented in docs/cli.md.
-const (
+// Exit codes, documented in docs/cli.md. Each is the code of an error
+// kind of runtime/op, which is where they are defined: a command returns
+// op.ExitCode(err) for its error and never picks a number itself.
+var (
 	ExitOK         = 0
-	ExitError      = 1 // the script failed (syntax, runtime, load error)
-	ExitUsage      = 2 // bad command line
-	ExitRegression = 3 // `dafscript test` found failures
-	ExitUnhealthy  = 4 // the environment check failed
-	ExitCancelled  = 130
+	ExitError      = op.Failed.ExitCode()     // the script failed (syntax, runtime, load error)
+	ExitUsage      = op.Usage.ExitCode()      // bad command line
+	ExitRegression = op.Regression.ExitCode() // `dafscript test` found failures
+	ExitUnhealthy  = op.Unhealthy.ExitCode()  // the environment check failed
+	ExitCancelled  = op.Cancelled.ExitCode()
 )
-
-// ExitCoder is implemented by errors that map to an exit code other than
-// ExitError (an unhealthy environment: ExitUnhealthy). The CLI finds it
-// through Starlark's error wrapping with errors.As.
-type ExitCoder interface {
-	error
-	ExitCode() int
-}
 
 func main() {
 	st, stop := OSState()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dafscript/dafscript/runtime/train/torch"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
@@ -26,6 +29,14 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
+		// [torch]: this test binary has the libtorch backend (cgo); the
+		// environment check is healthy only then.
+		Condition: func(cond string) (bool, error) {
+			if cond == "torch" {
+				return torch.Available, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"dafscript": cmdDafscript,
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {

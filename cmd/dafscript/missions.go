@@ -11,7 +11,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
+func missionsCmd() *Command {
 	c := &Command{
 		Name:    "missions",
 		Usage:   "dafscript missions [-v]",
@@ -36,7 +36,7 @@ description and the variants that can follow a mission name
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 // writeMissions prints the catalog table and, when verbose, the variants.

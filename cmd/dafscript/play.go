@@ -14,7 +14,7 @@ import (
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
-func init() {
+func playCmd() *Command {
 	c := &Command{
 		Name:    "play",
 		Usage:   "dafscript play -m MISSION -p POLICY [--seed N] [--steps N] [--render text|none]",
@@ -74,16 +74,12 @@ summary: steps, reward per agent, hearts deposited and key stats.
 		defer cancel()
 		res, err := playEpisode(ctx, st.Stdout, m, p, opts)
 		if err != nil {
-			fmt.Fprintf(st.Stderr, "dafscript play: %v\n", err)
-			if errors.Is(err, context.Canceled) {
-				return ExitCancelled
-			}
-			return ExitError
+			return runFailed(st, c.Name, err)
 		}
 		writeSummary(st.Stdout, m, p.Name(), opts.seed, res)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 type playOptions struct {

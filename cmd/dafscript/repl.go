@@ -9,8 +9,8 @@ import (
 	"github.com/dafscript/dafscript/interp"
 )
 
-func init() {
-	register(Command{
+func replCmd() *Command {
+	return &Command{
 		Name:    "repl",
 		Usage:   "dafscript repl [flags]",
 		Summary: "interactive Starlark session with the daf module",
@@ -24,7 +24,7 @@ Ctrl-C cancels the running statement and keeps the session; Ctrl-D exits.
 help(x) prints the documentation of a builtin, help(daf) lists the module.
 load() paths are relative to the current directory.`,
 		Run: replCommand,
-	})
+	}
 }
 
 func replCommand(st *State, args []string) int {

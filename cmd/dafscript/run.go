@@ -18,6 +18,7 @@ import (
 
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/stdlib"
 )
 
@@ -118,8 +119,8 @@ func sortedVars(vars map[string]string) []string {
 	return names
 }
 
-func init() {
-	register(Command{
+func runCmd() *Command {
+	return &Command{
 		Name:    "run",
 		Usage:   "dafscript run [flags] FILE.star",
 		Summary: "run a Starlark experiment script",
@@ -130,7 +131,7 @@ daf.compare, ...); daf.vars holds the --var values as strings.
 Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 130 interrupted (Ctrl-C).`,
 		Run: runCommand,
-	})
+	}
 }
 
 func runCommand(st *State, args []string) int {
@@ -281,15 +282,14 @@ func reportError(st *State, host *interp.Host, ctx context.Context, err error) i
 		return ExitCancelled
 	}
 	fmt.Fprint(st.Stderr, host.FormatError(err))
-	var ec ExitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
 	var ie *interp.InternalError
 	if errors.As(err, &ie) && st.Getenv("DAFSCRIPT_TRACEBACK") != "" {
 		fmt.Fprintln(st.Stderr, ie.Stack)
 	}
-	return ExitError
+	if k := op.KindOf(err); k != op.Usage {
+		return k.ExitCode()
+	}
+	return ExitError // a bad argument to a builtin is a failing script
 }
 
 // hostParams are the per-run facts newHost needs besides the flags.

@@ -20,12 +20,6 @@ import (
 // The sessions, show and report commands read what runs left under the
 // output folder: daf_output/<operation>/<session>/manifest.json.
 
-func init() {
-	registerSessions()
-	registerShow()
-	registerReport()
-}
-
 // outFlag defines --out, the output folder the commands read.
 func outFlag(fs *flag.FlagSet) *string {
 	return fs.String("out", "daf_output", "output `directory` the sessions are under")
@@ -58,7 +52,7 @@ func timeText(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-func registerSessions() {
+func sessionsCmd() *Command {
 	c := &Command{
 		Name:    "sessions",
 		Usage:   "dafscript sessions [--out DIR] [--op OPERATION] [--json] [--repair]",
@@ -133,7 +127,7 @@ was killed before its first one was complete.`,
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 // repairOutput runs output's Repair and reports what it did on stderr.
@@ -169,7 +163,7 @@ func printJSON(st *State, name string, v any) int {
 	return ExitOK
 }
 
-func registerShow() {
+func showCmd() *Command {
 	c := &Command{
 		Name:    "show",
 		Usage:   "dafscript show [--out DIR] [--verify] [--json] SESSION",
@@ -215,7 +209,7 @@ hashes the files again and fails (exit 1) if one changed or is missing.`,
 		}
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 func findSession(st *State, out, ref string) (output.SessionInfo, error) {
@@ -286,7 +280,7 @@ func orDash(s string) string {
 	return s
 }
 
-func registerReport() {
+func reportCmd() *Command {
 	c := &Command{
 		Name:    "report",
 		Usage:   "dafscript report [--out DIR] [-o FILE] [--markdown] SESSION",
@@ -370,7 +364,7 @@ printed. --markdown prints Markdown leaderboards to stdout instead.`,
 		fmt.Fprintln(st.Stdout, written)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }
 
 // sessionResults decodes the session's JSON files that a report kind

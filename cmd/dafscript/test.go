@@ -11,8 +11,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/output"
 )
 
-func init() {
-	register(Command{
+func testCmd() *Command {
+	return &Command{
 		Name:    "test",
 		Usage:   "dafscript test [flags] [PATHS...]",
 		Summary: "run Starlark test suites (*_test.star)",
@@ -30,7 +30,7 @@ Test files see two extra modules:
 
 Exit status: 0 all passed, 3 some failed, 2 usage, 130 interrupted.`,
 		Run: testCommand,
-	})
+	}
 }
 
 func testCommand(st *State, args []string) int {

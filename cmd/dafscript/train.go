@@ -2,16 +2,15 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 
-	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/train"
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-func init() {
+func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
 		Usage:   "dafscript train -m MISSION... [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
@@ -50,15 +49,6 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		if len(missions) == 0 {
 			return usageError(st, c, "-m MISSION is required (see dafscript missions)")
 		}
-		if *pol != "lstm" && *pol != "stateless" {
-			return usageError(st, c, "-p %q: want lstm or stateless", *pol)
-		}
-		if *steps < 1 {
-			return usageError(st, c, "--steps %d: want at least 1", *steps)
-		}
-		if *ckEvery < 0 {
-			return usageError(st, c, "--checkpoint-every %d: want 0 or more", *ckEvery)
-		}
 		if *format != "table" && *format != "json" && *format != "yaml" {
 			return usageError(st, c, "--format %q: want table, json or yaml", *format)
 		}
@@ -79,25 +69,20 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 			}
 			hyper[strings.TrimSpace(k)] = f
 		}
-		if _, err := train.ParseHyperparameters(hyper); err != nil {
-			return usageError(st, c, "--hp: %v", err)
-		}
-		dir, err := absPath(st, *out)
+		r, err := opRun(st, c, *out, 1)
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
 		o := train.Options{Missions: ms, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
-			Device: *device, CheckpointEvery: *ckEvery, Progress: st.Stderr, ShowProgress: st.IsTerminal,
-			Logger: slog.New(slog.DiscardHandler)}
+			Device: *device, CheckpointEvery: *ckEvery}
 		if *resume != "" {
 			if o.Resume, err = absPath(st, *resume); err != nil {
 				return runFailed(st, c.Name, err)
 			}
 		}
-		info := output.RunInfo{Version: st.Version, Seed: *seed, Args: map[string]any{"command": "train",
-			"missions": []string(missions), "policy": *pol, "steps": *steps, "hyperparameters": hyper,
-			"device": *device, "checkpoint_every": *ckEvery, "resume": *resume}}
-		res, sdir, err := train.InSession(st.Ctx, dir, info, o)
+		res, sdir, err := op.Do(r, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed,
+			Args: map[string]any{"command": "train", "missions": []string(missions), "policy": *pol, "steps": *steps,
+				"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}})
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
@@ -116,5 +101,5 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		fmt.Fprintf(st.Stderr, "training written to %s\n", sdir)
 		return ExitOK
 	}
-	register(*c)
+	return c
 }

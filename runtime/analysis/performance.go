@@ -11,16 +11,9 @@ import (
 // AnalyzePerformance summarises, per policy, the episodes of res on
 // mission ("" pools all missions).
 func AnalyzePerformance(res *eval.Results, mission string) (*Performance, error) {
-	mis := -1
-	if mission != "" {
-		for j, m := range res.Missions {
-			if m == mission {
-				mis = j
-			}
-		}
-		if mis < 0 {
-			return nil, fmt.Errorf("mission %q is not in the results (missions: %s)", mission, strings.Join(res.Missions, ", "))
-		}
+	mis, err := missionIndex(res, mission)
+	if err != nil {
+		return nil, err
 	}
 	out := &Performance{Mission: mission, Policies: []PolicyPerformance{}}
 	for i, name := range res.Policies {
@@ -33,6 +26,19 @@ func AnalyzePerformance(res *eval.Results, mission string) (*Performance, error)
 		out.Policies = append(out.Policies, performance(name, eps))
 	}
 	return out, nil
+}
+
+// missionIndex is the index of mission in res, -1 for "" (every mission).
+func missionIndex(res *eval.Results, mission string) (int, error) {
+	if mission == "" {
+		return -1, nil
+	}
+	for j, m := range res.Missions {
+		if m == mission {
+			return j, nil
+		}
+	}
+	return 0, fmt.Errorf("mission %q is not in the results (missions: %s)", mission, strings.Join(res.Missions, ", "))
 }
 
 func performance(name string, eps []eval.Episode) PolicyPerformance {

@@ -47,7 +47,8 @@ type Options struct {
 	Progress *progress.Bar
 }
 
-func (o *Options) check() error {
+// Check is the only validation of comparison options.
+func (o Options) Check() error {
 	if len(o.Policies) == 0 {
 		return fmt.Errorf("no policies given")
 	}
@@ -55,13 +56,16 @@ func (o *Options) check() error {
 		return fmt.Errorf("no missions given")
 	}
 	if o.EpisodesPerMission < 1 {
-		return fmt.Errorf("episodes_per_mission must be >= 1, got %d", o.EpisodesPerMission)
+		return fmt.Errorf("episodes_per_mission: got %d, want at least 1", o.EpisodesPerMission)
 	}
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return fmt.Errorf("alpha must be in (0, 1), got %v", o.Alpha)
+		return fmt.Errorf("alpha: got %v, want a number between 0 and 1, e.g. 0.05", o.Alpha)
 	}
 	if err := CheckMetric(o.Metric); err != nil {
-		return err
+		return fmt.Errorf("metric: %w", err)
+	}
+	if len(o.Policies) < 2 {
+		return fmt.Errorf("policies: give at least two policies to compare, got %d", len(o.Policies))
 	}
 	seen := map[string]bool{}
 	for i, p := range o.Policies {
@@ -86,7 +90,7 @@ func (o *Options) check() error {
 // Run plays the episodes and builds the report; it also returns the
 // episodes themselves.
 func Run(ctx context.Context, opts Options) (*Report, *eval.Results, error) {
-	if err := opts.check(); err != nil {
+	if err := opts.Check(); err != nil {
 		return nil, nil, err
 	}
 	ev := eval.Options{
@@ -174,7 +178,7 @@ func PerformanceScore(st map[string]float64) float64 {
 // Build computes the report from played episodes: res must come from
 // eval.Run with opts' policies (or the single "mixed" team) and missions.
 func Build(res *eval.Results, opts Options) (*Report, error) {
-	if err := opts.check(); err != nil {
+	if err := opts.Check(); err != nil {
 		return nil, err
 	}
 	names := make([]string, len(opts.Policies))

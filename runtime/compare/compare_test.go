@@ -153,8 +153,8 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{func(o *Options) { o.Metric = "rewards" }, `unknown metric "rewards" (did you mean reward?) (metrics: reward, hearts, performance_score)`},
 		{func(o *Options) { o.Metric = "heart" }, "did you mean hearts?"},
-		{func(o *Options) { o.Alpha = 1.5 }, "alpha must be in (0, 1)"},
-		{func(o *Options) { o.EpisodesPerMission = 0 }, "episodes_per_mission must be >= 1"},
+		{func(o *Options) { o.Alpha = 1.5 }, "alpha: got 1.5, want a number between 0 and 1"},
+		{func(o *Options) { o.EpisodesPerMission = 0 }, "episodes_per_mission: got 0, want at least 1"},
 		{func(o *Options) { o.Policies = entries(t, "noop", "noop") }, "listed twice"},
 		{func(o *Options) {
 			o.Mixed = true

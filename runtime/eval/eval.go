@@ -162,28 +162,65 @@ type batch struct {
 // Run plays every episode and returns the results in job order. The first
 // failure (or the context's cancellation) stops the work and is returned.
 func Run(parent context.Context, opts Options) (*Results, error) {
-	if len(opts.Entries) == 0 {
-		return nil, errors.New("no policies given")
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
-	if len(opts.Missions) == 0 {
-		return nil, errors.New("no missions given")
-	}
-	if opts.Episodes < 1 {
-		return nil, fmt.Errorf("episodes must be >= 1, got %d", opts.Episodes)
-	}
-	if opts.MaxSteps < 0 {
-		return nil, fmt.Errorf("max_steps must be >= 0, got %d", opts.MaxSteps)
-	}
-	pols := make([][]policy.Policy, len(opts.Entries))
 	res := &Results{Episodes: opts.Episodes, Seed: opts.Seed, MaxSteps: opts.MaxSteps}
-	for i, e := range opts.Entries {
-		if len(e.Members) == 0 {
-			return nil, fmt.Errorf("policy %d (%s) has no members", i, e.Name)
-		}
-		for _, m := range e.Members {
-			if !(m.Proportion > 0) || math.IsInf(m.Proportion, 0) {
-				return nil, fmt.Errorf("policy %s: proportion of %s must be a positive number, got %v", e.Name, m.Spec, m.Proportion)
+	pols, err := buildPolicies(opts.Entries, res)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range opts.Missions {
+		res.Missions = append(res.Missions, m.Name)
+	}
+	batches := planBatches(&opts, pols)
+	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
+	s := &scheduler{parent: parent, running: map[int]context.CancelFunc{}, errJob: -1}
+	done := make(chan int, len(batches))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(batches))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= len(batches) || parent.Err() != nil {
+					return
+				}
+				b := batches[bi]
+				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
+				ctx, ok := s.start(base)
+				if !ok {
+					continue
+				}
+				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				s.finish(base, err)
+				if err == nil {
+					done <- b.n
+				}
 			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	for n := range done {
+		opts.Progress.Add(int64(n))
+	}
+	if s.firstErr != nil {
+		return nil, s.firstErr
+	}
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// buildPolicies makes every member's policy, by entry, and names the
+// entries in res.
+func buildPolicies(entries []Entry, res *Results) ([][]policy.Policy, error) {
+	pols := make([][]policy.Policy, len(entries))
+	for i, e := range entries {
+		for _, m := range e.Members {
 			p, err := policy.New(m.Spec)
 			if err != nil {
 				return nil, err
@@ -196,10 +233,14 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		}
 		res.Policies = append(res.Policies, name)
 	}
-	for _, m := range opts.Missions {
-		res.Missions = append(res.Missions, m.Name)
-	}
+	return pols, nil
+}
 
+// planBatches cuts the work into batches of the policies' preferred size
+// (or opts.Batch), longest first (agents x steps x episodes), so that no
+// long batch starts last and leaves the other workers idle; the order of
+// the results does not depend on it.
+func planBatches(opts *Options, pols [][]policy.Policy) []batch {
 	var batches []batch
 	for i := range opts.Entries {
 		k := opts.Batch
@@ -217,10 +258,6 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 			}
 		}
 	}
-
-	// Longest first (agents x steps x episodes), so that no long batch
-	// starts last and leaves the other workers idle; the order of the
-	// results does not depend on it.
 	cost := func(b batch) int {
 		m := opts.Missions[b.mission]
 		steps := m.MaxSteps
@@ -230,81 +267,51 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		return max(1, m.NumAgents) * max(1, steps) * b.n
 	}
 	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
+	return batches
+}
 
-	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
-	jobs := max(1, min(opts.Jobs, len(batches)))
-	// A failure stops the jobs after it in job order, but those before it
-	// still run: one of them may fail too, and the error reported is that
-	// of the earliest failing job, whatever the pool size and timing.
-	var (
-		next     atomic.Int64
-		mu       sync.Mutex
-		firstErr error
-		errJob   = -1
-		running  = map[int]context.CancelFunc{} // by job base
-		wg       sync.WaitGroup
-	)
-	start := func(base int) (context.Context, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if errJob >= 0 && base > errJob {
-			return nil, false
+// scheduler decides which jobs still run after a failure. A failure
+// stops the jobs after it in job order, but those before it still run:
+// one of them may fail too, and the error reported is that of the
+// earliest failing job, whatever the pool size and timing.
+type scheduler struct {
+	parent   context.Context
+	mu       sync.Mutex
+	firstErr error
+	errJob   int                        // the job base of firstErr, -1 for none
+	running  map[int]context.CancelFunc // by job base
+}
+
+// start returns the context of the job at base, or false when an earlier
+// job has failed.
+func (s *scheduler) start(base int) (context.Context, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.errJob >= 0 && base > s.errJob {
+		return nil, false
+	}
+	ctx, cancel := context.WithCancel(s.parent)
+	s.running[base] = cancel
+	return ctx, true
+}
+
+// finish records the end of the job at base; a failure cancels the later
+// running jobs.
+func (s *scheduler) finish(base int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[base]()
+	delete(s.running, base)
+	// A job stopped by our own cancellation has nothing to report.
+	if err == nil || errors.Is(err, context.Canceled) || (s.errJob >= 0 && base > s.errJob) {
+		return
+	}
+	s.firstErr, s.errJob = err, base
+	for b, cancel := range s.running {
+		if b > base {
+			cancel()
 		}
-		ctx, cancel := context.WithCancel(parent)
-		running[base] = cancel
-		return ctx, true
 	}
-	finish := func(base int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		running[base]()
-		delete(running, base)
-		// A job stopped by our own cancellation has nothing to report.
-		if err == nil || errors.Is(err, context.Canceled) || (errJob >= 0 && base > errJob) {
-			return
-		}
-		firstErr, errJob = err, base
-		for b, cancel := range running {
-			if b > base {
-				cancel()
-			}
-		}
-	}
-	done := make(chan int, len(batches))
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				bi := int(next.Add(1) - 1)
-				if bi >= len(batches) || parent.Err() != nil {
-					return
-				}
-				b := batches[bi]
-				base := (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first
-				ctx, ok := start(base)
-				if !ok {
-					continue
-				}
-				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
-				finish(base, err)
-				if err == nil {
-					done <- b.n
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(done) }()
-	for n := range done {
-		opts.Progress.Add(int64(n))
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := parent.Err(); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // Assign gives each of n agents a member index: counts by largest
@@ -379,99 +386,38 @@ func runBatch(ctx context.Context, opts *Options, name string, pols []policy.Pol
 		}
 	}()
 
-	type slotRef struct{ env, agent int }
 	envs := make([]*sim.Env, b.n)
 	assign := make([][]int, b.n)
 	slots := make([][]slotRef, len(pols)) // member -> its slots, in (env, agent) order
 	for k := range envs {
 		cur = b.first + k
-		seed := EpisodeSeed(opts.Seed, m.Name, cur)
-		cfg, err := m.Build(seed)
-		if err != nil {
-			return err
-		}
-		if opts.MaxSteps > 0 {
-			cfg.MaxSteps = opts.MaxSteps
-		}
-		env, err := sim.NewEnv(cfg, seed)
+		env, err := newEpisode(m, EpisodeSeed(opts.Seed, m.Name, cur), opts.MaxSteps)
 		if err != nil {
 			return err
 		}
 		envs[k] = env
-		assign[k] = Assign(entry.Members, env.NumAgents(), seed)
+		assign[k] = Assign(entry.Members, env.NumAgents(), EpisodeSeed(opts.Seed, m.Name, cur))
 		for a, mi := range assign[k] {
 			slots[mi] = append(slots[mi], slotRef{k, a})
 		}
 	}
 	cur = b.first
-	ctrls := make([]policy.Controller, len(pols))
-	defer func() {
-		for _, c := range ctrls {
-			if c != nil {
-				if cerr := c.Close(); cerr != nil && err == nil {
-					err = cerr
-				}
-			}
-		}
-	}()
-	obs := make([][]uint8, len(pols))
-	acts := make([][]int32, len(pols))
+	var teams []*team
+	defer func() { closeTeams(teams, &err) }()
 	for mi, p := range pols {
 		if len(slots[mi]) == 0 {
 			continue
 		}
-		c, err := p.NewController(len(slots[mi]))
+		t, err := newTeam(p, slots[mi], func(ref slotRef) uint64 {
+			return slotSeed(EpisodeSeed(opts.Seed, m.Name, b.first+ref.env), ref.agent)
+		})
 		if err != nil {
 			return err
 		}
-		ctrls[mi] = c
-		for s, ref := range slots[mi] {
-			c.Reset(s, slotSeed(EpisodeSeed(opts.Seed, m.Name, b.first+ref.env), ref.agent))
-		}
-		obs[mi] = make([]uint8, len(slots[mi])*sim.ObsSize)
-		acts[mi] = make([]int32, len(slots[mi]))
+		teams = append(teams, t)
 	}
-	envActs := make([][]int32, b.n)
-	for k, env := range envs {
-		envActs[k] = make([]int32, env.NumAgents())
-	}
-	for step := 0; ; step++ {
-		if step%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		running := false
-		for _, env := range envs {
-			if !env.Done() {
-				running = true
-			}
-		}
-		if !running {
-			break
-		}
-		for mi, c := range ctrls {
-			if c == nil {
-				continue
-			}
-			for s, ref := range slots[mi] {
-				src := envs[ref.env].Observations()[ref.agent*sim.ObsSize : (ref.agent+1)*sim.ObsSize]
-				copy(obs[mi][s*sim.ObsSize:], src)
-			}
-			if err := c.Act(obs[mi], acts[mi]); err != nil {
-				return err
-			}
-			for s, ref := range slots[mi] {
-				envActs[ref.env][ref.agent] = acts[mi][s]
-			}
-		}
-		for k, env := range envs {
-			if !env.Done() {
-				cur = b.first + k
-				env.Step(envActs[k])
-			}
-		}
-		cur = b.first
+	if err := playEpisodes(ctx, envs, teams, &cur); err != nil {
+		return err
 	}
 	for k, env := range envs {
 		names := make([]string, len(assign[k]))
@@ -514,4 +460,17 @@ func summarize(pol, mis string, ep int, seed uint64, assignment []string, env *s
 		}
 	}
 	return e
+}
+
+// newEpisode builds mission m's environment for an episode seed, capped
+// at maxSteps when it is > 0.
+func newEpisode(m *mission.Mission, seed uint64, maxSteps int) (*sim.Env, error) {
+	cfg, err := m.Build(seed)
+	if err != nil {
+		return nil, err
+	}
+	if maxSteps > 0 {
+		cfg.MaxSteps = maxSteps
+	}
+	return sim.NewEnv(cfg, seed)
 }

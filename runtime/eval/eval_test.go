@@ -187,9 +187,9 @@ func TestBadOptions(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{Missions: ms, Episodes: 1}, "no policies"},
-		{Options{Entries: entries(t, "noop"), Episodes: 1}, "no missions"},
-		{Options{Entries: entries(t, "noop"), Missions: ms}, "episodes must be >= 1"},
+		{Options{Missions: ms, Episodes: 1}, "policies: none given"},
+		{Options{Entries: entries(t, "noop"), Episodes: 1}, "missions: none given"},
+		{Options{Entries: entries(t, "noop"), Missions: ms}, "episodes: got 0, want at least 1"},
 		{Options{Entries: []Entry{{Name: "x", Members: []Member{{policy.Spec{Class: "baselin"}, 1}}}}, Missions: ms, Episodes: 1}, "did you mean baseline"},
 	} {
 		_, err := Run(context.Background(), c.opts)

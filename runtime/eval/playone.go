@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -36,14 +37,7 @@ func PlayOne(ctx context.Context, o One) (ep Episode, err error) {
 	if len(o.Agents) == 0 {
 		return Episode{}, fmt.Errorf("no policy given")
 	}
-	cfg, err := m.Build(o.Seed)
-	if err != nil {
-		return Episode{}, err
-	}
-	if o.MaxSteps > 0 {
-		cfg.MaxSteps = o.MaxSteps
-	}
-	env, err := sim.NewEnv(cfg, o.Seed)
+	env, err := newEpisode(m, o.Seed, o.MaxSteps)
 	if err != nil {
 		return Episode{}, err
 	}
@@ -58,80 +52,41 @@ func PlayOne(ctx context.Context, o One) (ep Episode, err error) {
 		return Episode{}, fmt.Errorf("mission %s has %d agents but %d policies were given (give one policy, or one per agent)", m.Name, n, len(specs))
 	}
 
-	// Group agents by spec, in order of first appearance.
-	type group struct {
-		spec   policy.Spec
-		agents []int
-		ctrl   policy.Controller
-		obs    []uint8
-		acts   []int32
-	}
-	var groups []*group
+	// Agents sharing a spec form one team, in order of first appearance.
+	var specOf []policy.Spec
+	var slots [][]slotRef
 	assignment := make([]string, n)
 	for a, s := range specs {
 		assignment[a] = s.String()
-		var g *group
-		for _, h := range groups {
-			if sameSpec(h.spec, s) {
-				g = h
-				break
-			}
+		g := slices.IndexFunc(specOf, func(h policy.Spec) bool { return sameSpec(h, s) })
+		if g < 0 {
+			g = len(specOf)
+			specOf, slots = append(specOf, s), append(slots, nil)
 		}
-		if g == nil {
-			g = &group{spec: s}
-			groups = append(groups, g)
-		}
-		g.agents = append(g.agents, a)
+		slots[g] = append(slots[g], slotRef{0, a})
 	}
-	for i, g := range groups {
+	for i, s := range specOf {
 		if i > 0 {
 			name += "+"
 		}
-		name += g.spec.String()
+		name += s.String()
 	}
-	defer func() {
-		for _, g := range groups {
-			if g.ctrl != nil {
-				if cerr := g.ctrl.Close(); cerr != nil && err == nil {
-					err = cerr
-				}
-			}
-		}
-	}()
-	for _, g := range groups {
-		p, err := policy.New(g.spec)
+	var teams []*team
+	defer func() { closeTeams(teams, &err) }()
+	for g, s := range specOf {
+		p, err := policy.New(s)
 		if err != nil {
 			return Episode{}, err
 		}
-		if g.ctrl, err = p.NewController(len(g.agents)); err != nil {
+		t, err := newTeam(p, slots[g], func(ref slotRef) uint64 { return slotSeed(o.Seed, ref.agent) })
+		if err != nil {
 			return Episode{}, err
 		}
-		for s, a := range g.agents {
-			g.ctrl.Reset(s, slotSeed(o.Seed, a))
-		}
-		g.obs = make([]uint8, len(g.agents)*sim.ObsSize)
-		g.acts = make([]int32, len(g.agents))
+		teams = append(teams, t)
 	}
-	actions := make([]int32, n)
-	for step := 0; !env.Done(); step++ {
-		if step%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return Episode{}, err
-			}
-		}
-		all := env.Observations()
-		for _, g := range groups {
-			for s, a := range g.agents {
-				copy(g.obs[s*sim.ObsSize:(s+1)*sim.ObsSize], all[a*sim.ObsSize:(a+1)*sim.ObsSize])
-			}
-			if err := g.ctrl.Act(g.obs, g.acts); err != nil {
-				return Episode{}, err
-			}
-			for s, a := range g.agents {
-				actions[a] = g.acts[s]
-			}
-		}
-		env.Step(actions)
+	cur := 0
+	if err := playEpisodes(ctx, []*sim.Env{env}, teams, &cur); err != nil {
+		return Episode{}, err
 	}
 	return summarize(name, m.Name, 0, o.Seed, assignment, env), nil
 }

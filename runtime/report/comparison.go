@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"slices"
 	"sort"
@@ -11,8 +12,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/stats"
 )
 
-func init() {
-	Register("comparison", comparisonSections,
+func comparisonKind() *kind {
+	return newKind("comparison", comparisonSections,
 		ForType[compare.Report](),
 		WithMarkdown(comparisonMarkdown),
 		WithTitle(func(v any) string {
@@ -274,9 +275,34 @@ func comparisonSections(v any) ([]Section, error) {
 	if len(r.Policies) == 0 {
 		return nil, fmt.Errorf("the comparison has no policies")
 	}
+	parts := []struct {
+		id, title string
+		skip      bool
+		body      func(compare.Report) (template.HTML, error)
+	}{
+		{"ranking", "Ranking", false, rankingSection},
+		{"per-mission", "Per-mission results", false, perMissionSection},
+		{"pairwise", "Pairwise comparisons", len(r.Policies) < 2, pairwiseSection},
+		{"detailed-metrics", "Detailed metrics", false, detailedSection},
+	}
 	var secs []Section
+	for _, p := range parts {
+		if p.skip {
+			continue
+		}
+		body, err := p.body(r)
+		if err != nil {
+			return nil, err
+		}
+		if body != "" {
+			secs = append(secs, Section{ID: p.id, Title: p.title, Body: body})
+		}
+	}
+	return secs, nil
+}
 
-	// Ranking, with the overall chart.
+// rankingSection ranks the policies, with the overall chart.
+func rankingSection(r compare.Report) (template.HTML, error) {
 	rows := ranking(r)
 	episodes := 0
 	if len(r.Policies) > 0 {
@@ -297,15 +323,13 @@ func comparisonSections(v any) ([]Section, error) {
 	}
 	overallChart, err := ciChart(overall, "Mean "+r.Metric+" over all missions", r.Metric)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	body, err := execute(rankingTmpl, map[string]any{"R": r, "Rows": rows, "Episodes": episodes, "Chart": overallChart})
-	if err != nil {
-		return nil, err
-	}
-	secs = append(secs, Section{ID: "ranking", Title: "Ranking", Body: body})
+	return execute(rankingTmpl, map[string]any{"R": r, "Rows": rows, "Episodes": episodes, "Chart": overallChart})
+}
 
-	// Per mission: chart and table.
+// perMissionSection charts and tabulates each policy on each mission.
+func perMissionSection(r compare.Report) (template.HTML, error) {
 	pm := ciRows{Rows: r.Missions}
 	var mrows []missionRow
 	for i, p := range r.Policies {
@@ -340,57 +364,49 @@ func comparisonSections(v any) ([]Section, error) {
 	}
 	pmChart, err := ciChart(pm, "Mean "+r.Metric+" per mission", r.Metric)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	body, err = execute(perMissionTmpl, map[string]any{"R": r, "Rows": mrows, "Chart": pmChart})
-	if err != nil {
-		return nil, err
-	}
-	secs = append(secs, Section{ID: "per-mission", Title: "Per-mission results", Body: body})
+	return execute(perMissionTmpl, map[string]any{"R": r, "Rows": mrows, "Chart": pmChart})
+}
 
-	// Pairwise matrix.
-	if len(r.Policies) > 1 {
-		var matrix []matrixRow
-		for _, a := range r.Policies {
-			mr := matrixRow{Policy: a}
-			for _, b := range r.Policies {
-				if a == b {
-					mr.Cells = append(mr.Cells, matrixCell{Diag: true})
-					continue
-				}
-				pw, ok := pairOf(r, a, b)
-				if !ok {
-					pw = compare.Pairwise{A: a, B: b, MeanDiff: math.NaN(), WelchP: math.NaN(), MannWhitneyP: math.NaN(), HolmP: math.NaN(), CohensD: math.NaN(), ProbImprovement: math.NaN()}
-				}
-				c := matrixCell{P: pw, Class: "ns", Stars: stars(pw.Significant, pw.HolmP)}
-				if pw.Significant {
-					c.Class = "worse"
-					if pw.MeanDiff > 0 {
-						c.Class = "better"
-					}
-				}
-				c.Title = fmt.Sprintf("%s − %s = %s; Welch p = %s, Mann-Whitney p = %s, Holm p = %s; Cohen's d = %s; P(%s > %s) = %s",
-					a, b, signed(pw.MeanDiff), pval(pw.WelchP), pval(pw.MannWhitneyP), pval(pw.HolmP), num(pw.CohensD), a, b, num(pw.ProbImprovement))
-				mr.Cells = append(mr.Cells, c)
+// pairwiseSection is the matrix of every pair's tests.
+func pairwiseSection(r compare.Report) (template.HTML, error) {
+	var matrix []matrixRow
+	for _, a := range r.Policies {
+		mr := matrixRow{Policy: a}
+		for _, b := range r.Policies {
+			if a == b {
+				mr.Cells = append(mr.Cells, matrixCell{Diag: true})
+				continue
 			}
-			matrix = append(matrix, mr)
+			pw, ok := pairOf(r, a, b)
+			if !ok {
+				pw = compare.Pairwise{A: a, B: b, MeanDiff: math.NaN(), WelchP: math.NaN(), MannWhitneyP: math.NaN(), HolmP: math.NaN(), CohensD: math.NaN(), ProbImprovement: math.NaN()}
+			}
+			c := matrixCell{P: pw, Class: "ns", Stars: stars(pw.Significant, pw.HolmP)}
+			if pw.Significant {
+				c.Class = "worse"
+				if pw.MeanDiff > 0 {
+					c.Class = "better"
+				}
+			}
+			c.Title = fmt.Sprintf("%s − %s = %s; Welch p = %s, Mann-Whitney p = %s, Holm p = %s; Cohen's d = %s; P(%s > %s) = %s",
+				a, b, signed(pw.MeanDiff), pval(pw.WelchP), pval(pw.MannWhitneyP), pval(pw.HolmP), num(pw.CohensD), a, b, num(pw.ProbImprovement))
+			mr.Cells = append(mr.Cells, c)
 		}
-		body, err = execute(pairwiseTmpl, map[string]any{"R": r, "Matrix": matrix})
-		if err != nil {
-			return nil, err
-		}
-		secs = append(secs, Section{ID: "pairwise", Title: "Pairwise comparisons", Body: body})
+		matrix = append(matrix, mr)
 	}
+	return execute(pairwiseTmpl, map[string]any{"R": r, "Matrix": matrix})
+}
 
-	// Detailed metrics, grouped.
-	if groups, zero := detailedGroups(r); len(groups)+len(zero) > 0 {
-		body, err = execute(metricsTmpl, map[string]any{"R": r, "Groups": groups, "Zero": zero, "Multi": len(r.Missions) > 1})
-		if err != nil {
-			return nil, err
-		}
-		secs = append(secs, Section{ID: "detailed-metrics", Title: "Detailed metrics", Body: body})
+// detailedSection lists the detailed metrics, grouped ("" when there are
+// none).
+func detailedSection(r compare.Report) (template.HTML, error) {
+	groups, zero := detailedGroups(r)
+	if len(groups)+len(zero) == 0 {
+		return "", nil
 	}
-	return secs, nil
+	return execute(metricsTmpl, map[string]any{"R": r, "Groups": groups, "Zero": zero, "Multi": len(r.Missions) > 1})
 }
 
 // detailedGroups files the detailed metrics under metricGroups; a metric

@@ -8,8 +8,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/eval"
 )
 
-func init() {
-	Register("evaluation", evaluationSections,
+func evaluationKind() *kind {
+	return newKind("evaluation", evaluationSections,
 		ForType[eval.Evaluation](),
 		WithMarkdown(evaluationMarkdown),
 		WithTitle(func(v any) string {
@@ -20,8 +20,10 @@ func init() {
 			return fmt.Sprintf("Evaluation: %s on %s", plural(len(e.Policies), "policy", "policies"), plural(len(e.Missions), "mission", "missions"))
 		}),
 		FromJSON[eval.Evaluation]("policies", "missions", "episodes", "summary", "results"))
+}
 
-	Register("performance", performanceSections,
+func performanceKind() *kind {
+	return newKind("performance", performanceSections,
 		ForType[analysis.Performance](),
 		WithMarkdown(performanceMarkdown),
 		WithTitle(func(v any) string {

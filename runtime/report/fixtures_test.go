@@ -7,7 +7,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/compare"
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
-	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/runtime/trainresult"
 )
 
 func summary(n int, mean, std, lo, hi float64) stats.Summary {
@@ -84,8 +84,8 @@ func fixtureAnalysis() analysis.MissionAnalysis {
 	}
 }
 
-func fixtureTraining() train.Result {
-	r := train.Result{
+func fixtureTraining() trainresult.Result {
+	r := trainresult.Result{
 		Policy: "lstm", Missions: []string{"training_facility_1"}, FinalCheckpoint: "daf_output/training/20260131_142501/checkpoints/final.dt",
 		TrainingSteps: 40960, WallTimeSeconds: 12.5, StepsPerSecond: 3276.8, FinalReward: 1.75,
 		Hyperparameters: map[string]float64{"learning_rate": 0.0003, "gamma": 0.99, "clip_coef": 0.2, "batch_size": 4096},
@@ -93,7 +93,7 @@ func fixtureTraining() train.Result {
 		Checkpoints: []string{"checkpoints/000005.dt", "checkpoints/final.dt"},
 	}
 	for u := 1; u <= 10; u++ {
-		p := train.CurvePoint{Step: int64(u) * 4096, Update: u, PolicyLoss: -0.01 * float64(u%3), ValueLoss: 1 / float64(u),
+		p := trainresult.CurvePoint{Step: int64(u) * 4096, Update: u, PolicyLoss: -0.01 * float64(u%3), ValueLoss: 1 / float64(u),
 			Entropy: 5 - 0.2*float64(u), ApproxKL: 0.001 * float64(u), ClipFraction: 0.01 * float64(u%4), ExplainedVariance: 0.08 * float64(u), SPS: 3000 + 50*float64(u)}
 		if u%2 == 0 {
 			p.Episodes, p.EpisodeReward, p.Hearts = 8, 0.2*float64(u), 0.1*float64(u)

@@ -10,8 +10,8 @@ import (
 	"github.com/dafscript/dafscript/runtime/analysis"
 )
 
-func init() {
-	Register("mission_analysis", missionSections,
+func missionAnalysisKind() *kind {
+	return newKind("mission_analysis", missionSections,
 		ForType[analysis.MissionAnalysis](),
 		WithMarkdown(missionMarkdown),
 		WithTitle(func(v any) string {

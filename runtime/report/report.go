@@ -50,21 +50,35 @@ type kind struct {
 	title    func(v any) string
 }
 
+// kindTable is every result kind the reports render, in one place.
+func kindTable() map[string]*kind {
+	m := map[string]*kind{}
+	for _, k := range []*kind{comparisonKind(), evaluationKind(), performanceKind(), missionAnalysisKind(), trainingKind()} {
+		m[k.name] = k
+	}
+	return m
+}
+
 var (
 	regMu sync.RWMutex
-	reg   = map[string]*kind{}
+	reg   = kindTable()
 )
 
-// Register makes fn render results of the given kind. Registering a kind
-// twice panics: it is a programming error found at start-up.
-func Register(name string, fn SectionFunc, opts ...Option) {
-	if name == "" || fn == nil {
-		panic("report.Register: a kind needs a name and a SectionFunc")
-	}
+func newKind(name string, fn SectionFunc, opts ...Option) *kind {
 	k := &kind{name: name, sections: fn}
 	for _, o := range opts {
 		o(k)
 	}
+	return k
+}
+
+// Register makes fn render results of the given kind beside those of
+// kindTable. Registering a kind twice panics: it is a programming error.
+func Register(name string, fn SectionFunc, opts ...Option) {
+	if name == "" || fn == nil {
+		panic("report.Register: a kind needs a name and a SectionFunc")
+	}
+	k := newKind(name, fn, opts...)
 	regMu.Lock()
 	defer regMu.Unlock()
 	if _, dup := reg[name]; dup {

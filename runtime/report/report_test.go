@@ -16,7 +16,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/compare"
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/stats"
-	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/runtime/trainresult"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -344,7 +344,7 @@ func TestRegistry(t *testing.T) {
 		want string
 	}{
 		{fixtureReport(), "comparison"}, {new(compare.Report), "comparison"},
-		{analysis.MissionAnalysis{}, "mission_analysis"}, {&train.Result{}, "training"},
+		{analysis.MissionAnalysis{}, "mission_analysis"}, {&trainresult.Result{}, "training"},
 		{&eval.Evaluation{}, "evaluation"}, {analysis.Performance{}, "performance"},
 	} {
 		if got, ok := KindOf(tc.v); !ok || got != tc.want {

@@ -5,21 +5,21 @@ import (
 	"html/template"
 	"strings"
 
-	"github.com/dafscript/dafscript/runtime/train"
+	"github.com/dafscript/dafscript/runtime/trainresult"
 )
 
-func init() {
-	Register("training", trainingSections,
-		ForType[train.Result](),
+func trainingKind() *kind {
+	return newKind("training", trainingSections,
+		ForType[trainresult.Result](),
 		WithMarkdown(trainingMarkdown),
 		WithTitle(func(v any) string {
-			r, err := As[train.Result](v)
+			r, err := As[trainresult.Result](v)
 			if err != nil {
 				return "Training run"
 			}
 			return fmt.Sprintf("Training run: %s on %s", r.Policy, strings.Join(r.Missions, ", "))
 		}),
-		FromJSON[train.Result]("policy", "training_steps", "curve", "final_checkpoint"))
+		FromJSON[trainresult.Result]("policy", "training_steps", "curve", "final_checkpoint"))
 }
 
 var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
@@ -70,13 +70,13 @@ var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
 `)
 
 func trainingSections(v any) ([]Section, error) {
-	r, err := As[train.Result](v)
+	r, err := As[trainresult.Result](v)
 	if err != nil {
 		return nil, err
 	}
 	n := len(r.Curve)
 	step := make([]float64, n)
-	col := func(f func(train.CurvePoint) float64) []float64 {
+	col := func(f func(trainresult.CurvePoint) float64) []float64 {
 		out := make([]float64, n)
 		for i, p := range r.Curve {
 			out[i] = f(p)
@@ -102,14 +102,14 @@ func trainingSections(v any) ([]Section, error) {
 		{"Episode reward", "reward", []series{{"reward", palette[0], epStep, epReward}}},
 		{"Hearts per episode", "hearts", []series{{"hearts", palette[5], epStep, epHearts}}},
 		{"Losses", "loss", []series{
-			{"policy loss", palette[0], step, col(func(p train.CurvePoint) float64 { return p.PolicyLoss })},
-			{"value loss", palette[1], step, col(func(p train.CurvePoint) float64 { return p.ValueLoss })}}},
-		{"Entropy", "nats", []series{{"entropy", palette[2], step, col(func(p train.CurvePoint) float64 { return p.Entropy })}}},
+			{"policy loss", palette[0], step, col(func(p trainresult.CurvePoint) float64 { return p.PolicyLoss })},
+			{"value loss", palette[1], step, col(func(p trainresult.CurvePoint) float64 { return p.ValueLoss })}}},
+		{"Entropy", "nats", []series{{"entropy", palette[2], step, col(func(p trainresult.CurvePoint) float64 { return p.Entropy })}}},
 		{"Approximate KL and clip fraction", "", []series{
-			{"approx KL", palette[3], step, col(func(p train.CurvePoint) float64 { return p.ApproxKL })},
-			{"clip fraction", palette[4], step, col(func(p train.CurvePoint) float64 { return p.ClipFraction })}}},
-		{"Explained variance", "", []series{{"explained variance", palette[6], step, col(func(p train.CurvePoint) float64 { return p.ExplainedVariance })}}},
-		{"Throughput", "agent steps/s", []series{{"steps/s", palette[8], step, col(func(p train.CurvePoint) float64 { return p.SPS })}}},
+			{"approx KL", palette[3], step, col(func(p trainresult.CurvePoint) float64 { return p.ApproxKL })},
+			{"clip fraction", palette[4], step, col(func(p trainresult.CurvePoint) float64 { return p.ClipFraction })}}},
+		{"Explained variance", "", []series{{"explained variance", palette[6], step, col(func(p trainresult.CurvePoint) float64 { return p.ExplainedVariance })}}},
+		{"Throughput", "agent steps/s", []series{{"steps/s", palette[8], step, col(func(p trainresult.CurvePoint) float64 { return p.SPS })}}},
 	}
 	type chart struct {
 		SVG    template.HTML
@@ -148,7 +148,7 @@ func trainingSections(v any) ([]Section, error) {
 }
 
 func trainingMarkdown(v any) (string, error) {
-	r, err := As[train.Result](v)
+	r, err := As[trainresult.Result](v)
 	if err != nil {
 		return "", err
 	}

@@ -7,18 +7,28 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/dafscript/dafscript/runtime/envcheck"
 	"github.com/dafscript/dafscript/runtime/train/torch"
 )
 
-func init() {
-	envcheck.RegisterProbe("training", Probe)
-	envcheck.RegisterDevices("libtorch", func() []string {
-		if n := torch.CUDADevices(); n > 0 {
-			return []string{"cuda:0"}
-		}
-		return nil
+var registerOnce sync.Once
+
+// Register adds what training provides to the program's shared tables:
+// the neural policy classes and the training backend's environment probe
+// and devices. It is called in one place, the CLI's wiring (and by tests
+// that need them); it loads nothing, so start-up stays free of libtorch.
+func Register() {
+	registerOnce.Do(func() {
+		torch.RegisterPolicies()
+		envcheck.RegisterProbe("training", Probe)
+		envcheck.RegisterDevices("libtorch", func() []string {
+			if n := torch.CUDADevices(); n > 0 {
+				return []string{"cuda:0"}
+			}
+			return nil
+		})
 	})
 }
 

@@ -4,43 +4,10 @@
 // dafscript that uses cgo.
 package train
 
+import "github.com/dafscript/dafscript/runtime/trainresult"
+
 // Result is what one training run returns (daf.train's TrainingResult).
-type Result struct {
-	Policy          string             `json:"policy"`
-	Missions        []string           `json:"missions"`
-	FinalCheckpoint string             `json:"final_checkpoint"`
-	TrainingSteps   int64              `json:"training_steps"`
-	WallTimeSeconds float64            `json:"wall_time_seconds"`
-	StepsPerSecond  float64            `json:"steps_per_second"`
-	FinalReward     float64            `json:"final_reward"`
-	Hyperparameters map[string]float64 `json:"hyperparameters"`
-	Curve           []CurvePoint       `json:"curve"`
+type Result = trainresult.Result
 
-	// Beyond the contract's fields.
-	Seed        uint64   `json:"seed"`
-	Device      string   `json:"device"`
-	Updates     int      `json:"updates"`
-	Episodes    int      `json:"episodes"`
-	SessionDir  string   `json:"session_dir,omitempty"`
-	Checkpoints []string `json:"checkpoints"`
-	ResumedFrom string   `json:"resumed_from,omitempty"`
-}
-
-// CurvePoint is the state of training after one PPO update. EpisodeReward
-// and Hearts average the episodes that ended since the previous point (0
-// when none did); SPS is agent-steps per second of wall time over the
-// update.
-type CurvePoint struct {
-	Step              int64   `json:"step"`
-	Update            int     `json:"update"`
-	EpisodeReward     float64 `json:"episode_reward"`
-	Hearts            float64 `json:"hearts"`
-	PolicyLoss        float64 `json:"policy_loss"`
-	ValueLoss         float64 `json:"value_loss"`
-	Entropy           float64 `json:"entropy"`
-	ApproxKL          float64 `json:"approx_kl"`
-	ClipFraction      float64 `json:"clip_fraction"`
-	ExplainedVariance float64 `json:"explained_variance"`
-	SPS               float64 `json:"sps"`
-	Episodes          int     `json:"episodes"`
-}
+// CurvePoint is the state of training after one PPO update.
+type CurvePoint = trainresult.CurvePoint

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -131,17 +130,8 @@ type half struct {
 }
 
 func newTrainer(o Options) (*trainer, error) {
-	if len(o.Missions) == 0 {
-		return nil, errors.New("no missions to train on")
-	}
-	if o.Policy != "stateless" && o.Policy != "lstm" {
-		return nil, fmt.Errorf("policy %q cannot be trained (want \"lstm\" or \"stateless\")", o.Policy)
-	}
-	if o.Steps <= 0 {
-		return nil, fmt.Errorf("steps must be positive, got %d", o.Steps)
-	}
-	if o.CheckpointEvery < 0 {
-		return nil, fmt.Errorf("checkpoint_every must be >= 0, got %d", o.CheckpointEvery)
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
 	h, err := ParseHyperparameters(o.Hyperparameters)
 	if err != nil {

@@ -98,9 +98,9 @@ func TestOptionErrors(t *testing.T) {
 		edit func(o *Options)
 		want string
 	}{
-		{func(o *Options) { o.Policy = "baseline" }, `policy "baseline" cannot be trained`},
-		{func(o *Options) { o.Steps = 0 }, "steps must be positive"},
-		{func(o *Options) { o.Missions = nil }, "no missions"},
+		{func(o *Options) { o.Policy = "baseline" }, `policy: got "baseline", want "lstm" or "stateless"`},
+		{func(o *Options) { o.Steps = 0 }, "steps: got 0, want an int >= 1"},
+		{func(o *Options) { o.Missions = nil }, "missions: none given"},
 		{func(o *Options) { o.Hyperparameters["batch_size"] = 100 }, "batch_size 100 must be a multiple of agents x bptt_horizon = 8 x 16 = 128"},
 		{func(o *Options) { o.Hyperparameters["minibatch_size"] = 40 }, "minibatch_size 40 must be a multiple of bptt_horizon 16"},
 		{func(o *Options) { o.Device = "tpu" }, `unknown device "tpu"`},

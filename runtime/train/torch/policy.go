@@ -14,7 +14,11 @@ import (
 // DefaultHidden is the hidden size of a policy made without a checkpoint.
 const DefaultHidden = 128
 
-func init() {
+// RegisterPolicies adds the neural policy classes (stateless, lstm) to
+// the policy table. The program's wiring calls it (through
+// train.Register); importing this package registers nothing. Building a
+// policy loads libtorch, registering does not.
+func RegisterPolicies() {
 	policy.Register("stateless", "neural: MLP 600->hidden->hidden, actor and critic heads; data_path = a daf.train checkpoint",
 		func(s policy.Spec) (policy.Policy, error) { return NewPolicy("stateless", s) })
 	policy.Register("lstm", "neural: the stateless MLP plus LSTM(hidden, hidden); data_path = a daf.train checkpoint",

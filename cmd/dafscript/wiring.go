@@ -1,0 +1,43 @@
+package main
+
+import (
+	"github.com/dafscript/dafscript/runtime/train"
+)
+
+// The program's wiring, in one place: every command of the CLI, and the
+// parts that packages add to shared tables. Nothing registers itself from
+// an import: a new command or capability is added here.
+//
+// The daf builtins are listed in builtins/module.go (builtins.Table), the
+// scripted policy classes in sim/policy, the report sections in
+// runtime/report.
+
+// commandTable is every sub-command of dafscript.
+var commandTable = []func() *Command{
+	runCmd,
+	replCmd,
+	testCmd,
+	evalCmd,
+	compareCmd,
+	trainCmd,
+	analyzeCmd,
+	playCmd,
+	missionsCmd,
+	checkCmd,
+	sessionsCmd,
+	showCmd,
+	reportCmd,
+	helpCmd,
+	versionCmd,
+}
+
+var commands = map[string]*Command{}
+
+func init() {
+	for _, c := range commandTable {
+		register(*c())
+	}
+	// The neural policy classes (lstm, stateless) and the training
+	// backend's environment probe. Registering loads no libtorch.
+	train.Register()
+}
