@@ -26,7 +26,7 @@ which agents), resource_budget (an upper bound on what the map's
 extractors can yield within max_steps, given their max uses and cooldowns),
 max_hearts (the most hearts that budget pays for with the best heart
 recipe the team can run) and grid (the map as rows of text). Also written
-to <out>/evaluations/<session>/mission_analysis.json.
+to <out>/runs/<session>/NN_analysis/mission_analysis.json.
 
   a = daf.analyze_mission("training_facility_1")
   if not a.all_reachable:
@@ -44,7 +44,7 @@ reward_per_episode, steps_per_episode, action_failure_rate (failed over all
 actions), steps_without_motion (mean per agent) and resource_flow
 ("carbon.gained", "carbon.lost", "chest.heart.deposited", ...: means per
 episode, summed over agents)). Also written to
-<out>/evaluations/<session>/performance.json.
+<out>/runs/<session>/NN_performance_analysis/performance.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=10)
   for p in daf.analyze_performance(r).policies:

@@ -33,7 +33,7 @@ prob_improvement), per_mission_pairwise (mission -> the same pairs on that
 mission alone, Holm-adjusted within it), detailed_metrics (policy -> mission -> stat -> mean) and
 warnings (too few episodes, undefined tests). Undefined numbers are None.
 r.table() returns the ranked summary and the pairwise matrix as text. The
-report is also written to <out>/comparisons/<session>/comparison.json.
+report is also written to <out>/runs/<session>/NN_comparison/comparison.json.
 docs/statistics.md explains every number.
 
   r = daf.compare(["baseline", "random", "noop"], ["training_facility_1"], episodes_per_mission=30, seed=1)

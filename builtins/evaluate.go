@@ -32,7 +32,7 @@ mission: reward (n, mean, std, median, iqm, ci_low, ci_high, min, max),
 hearts_made, hearts_deposited, steps, success_rate, action_failure_rate,
 resources_gained) and results (every episode, as daf.episode returns it).
 r.table() returns the summary as a text table (as dafscript eval prints
-it). The result is also written to <out>/evaluations/<session>/evaluation.json.
+it). The result is also written to <out>/runs/<session>/NN_evaluation/evaluation.json.
 
   r = daf.evaluate(["baseline", "random"], "training_facility_1", episodes=20, seed=3)
   for row in r.summary:
@@ -83,7 +83,7 @@ func policyEntries(fnName, argName string, v starlark.Value) ([]eval.Entry, erro
 // the run.
 func (env *Env) Op(label string) *op.Run {
 	return &op.Run{Ctx: env.Context(), Out: env.OutDir, Jobs: env.Jobs, Label: label, Stderr: env.Stderr,
-		Interactive: env.Interactive, Logger: env.Logger,
+		Interactive: env.Interactive, Logger: env.Logger, RunSession: env.RunSession,
 		Info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256, Vars: env.Vars}}
 }
 

@@ -49,6 +49,9 @@ type Env struct {
 	// Root is the folder a script may read (load() files, map files);
 	// empty: the working directory.
 	Root string
+	// RunSession, when set, is the session of the whole run: every
+	// operation the script calls is a step of it (see op.Run).
+	RunSession func() (*output.Session, error)
 }
 
 // ScriptDir returns the folder of the script run, against which the

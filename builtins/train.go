@@ -27,7 +27,7 @@ final one). resume: a checkpoint of the same run (same missions, policy,
 seed and hyperparameters) to continue from; with the same steps it ends
 where the uninterrupted run would.
 
-Output goes to <out>/training/<session>/: checkpoints/update_NNNNNN/,
+Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
 with daf.policy("lstm", data_path=r.final_checkpoint).
 

@@ -19,6 +19,7 @@ import (
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/logging"
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/stdlib"
 )
 
@@ -263,8 +264,55 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	ctx, cancel := scriptContext(st)
 	defer cancel()
 	p.ctx = ctx
-	host, _ := newHost(st, sf, p)
-	return reportError(st, host, ctx, exec(ctx, host))
+	host, env := newHost(st, sf, p)
+	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
+		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
+	env.RunSession = rs.get
+	err = exec(ctx, host)
+	if ferr := rs.finish(ctx, err); err == nil {
+		err = ferr
+	}
+	return reportError(st, host, ctx, err)
+}
+
+// runSession is the one session of a script run, opened by the first
+// operation the script calls (daf_output/runs/<id>/), every operation a
+// step of it, and finished when the script ends.
+type runSession struct {
+	mu   sync.Mutex
+	root string
+	info output.RunInfo
+	s    *output.Session
+}
+
+func (r *runSession) get() (*output.Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s == nil {
+		s, err := output.NewManager(r.root).NewSession("runs", r.info)
+		if err != nil {
+			return nil, err
+		}
+		r.s = s
+	}
+	return r.s, nil
+}
+
+// finish ends the session, if the script opened one, as the script ended.
+func (r *runSession) finish(ctx context.Context, err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s == nil {
+		return nil
+	}
+	status := output.StatusDone
+	switch {
+	case ctx.Err() != nil || op.KindOf(err) == op.Cancelled:
+		status = output.StatusCancelled
+	case err != nil:
+		status = output.StatusFailed
+	}
+	return r.s.FinishWithError(status, err)
 }
 
 func sha256Hex(b []byte) string {

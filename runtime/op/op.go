@@ -40,8 +40,34 @@ type Run struct {
 	Stderr      io.Writer
 	Interactive bool
 	Logger      *slog.Logger
+	// RunSession, when set, returns the session of the whole run (a
+	// script's): each operation is then a step of it, its files in the
+	// step's folder. When nil, each operation opens a session of its own
+	// under its Folder (a CLI command runs one operation).
+	RunSession func() (*output.Session, error)
 
 	bar *progress.Bar
+}
+
+// open opens the operation's session, or its step of the run's session,
+// and returns the function that ends it.
+func (r *Run) open(folder, name string, info output.RunInfo) (*output.Session, func(output.Status, error) error, error) {
+	if r.RunSession == nil {
+		s, err := output.NewManager(r.Out).NewSession(folder, info)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.FinishWithError, nil
+	}
+	run, err := r.RunSession()
+	if err != nil {
+		return nil, nil, err
+	}
+	step, err := run.BeginStep(name, info.Seed, info.Args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return step, func(st output.Status, cause error) error { return run.EndStep(step, st, cause) }, nil
 }
 
 // Progress returns the progress bar of the running operation, counting
@@ -82,7 +108,8 @@ type Call[O Options] struct {
 }
 
 // Do checks c.Options (a failure is a Usage error and opens no session),
-// opens a session of spec's folder, runs the body, writes the result
+// opens a session of spec's folder (or the next step of the run's
+// session), runs the body, writes the result
 // file and finishes the session: done, cancelled (the context was
 // cancelled or its deadline passed) or failed, recording the error. It
 // returns the result and the session folder ("" when none was opened).
@@ -96,7 +123,7 @@ func Do[O Options, R any](r *Run, spec Spec[O, R], c Call[O]) (R, string, error)
 	}
 	info := r.Info
 	info.Seed, info.Args = c.Seed, c.Args
-	s, err := output.NewManager(r.Out).NewSession(spec.Folder, info)
+	s, end, err := r.open(spec.Folder, spec.Name, info)
 	if err != nil {
 		return zero, "", err
 	}
@@ -121,7 +148,7 @@ func Do[O Options, R any](r *Run, spec Spec[O, R], c Call[O]) (R, string, error)
 	default:
 		status = output.StatusFailed
 	}
-	if ferr := s.FinishWithError(status, err); ferr != nil && err == nil {
+	if ferr := end(status, err); ferr != nil && err == nil {
 		err = fmt.Errorf("finishing session %s: %w", s.Dir(), ferr)
 	}
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 // Operations are the folders directly under the output root.
 var Operations = []string{
 	"sweeps", "comparisons", "training", "deployment", "evaluations",
-	"visualizations", "logs", "reports", "artifacts",
+	"visualizations", "logs", "reports", "artifacts", "runs",
 }
 
 // ManifestName is the file name of a session's manifest.
@@ -79,6 +79,19 @@ type Manifest struct {
 	Host             string            `json:"host,omitempty"`
 	PID              int               `json:"pid,omitempty"`
 	Files            []FileEntry       `json:"files"`
+	// Steps are the operations of a script run's session, in the order
+	// they ran; each wrote its files under its Dir.
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// Step is one operation of a run's session.
+type Step struct {
+	Dir       string         `json:"dir"`       // "01_evaluation", relative to the session
+	Operation string         `json:"operation"` // "evaluation"
+	Seed      uint64         `json:"seed"`
+	Args      map[string]any `json:"args"`
+	Status    Status         `json:"status"`
+	Error     string         `json:"error,omitempty"`
 }
 
 // Manager creates sessions under a root folder.
@@ -217,13 +230,28 @@ type Session struct {
 	man     Manifest
 	tracked map[string]bool
 	done    bool
+	// A step of a run's session writes through its run: run is that
+	// session, step the step's index and prefix its folder plus '/'.
+	run    *Session
+	step   int
+	prefix string
 }
 
 // ID returns the session id, e.g. 20260131_142501 or 20260131_142501_2.
-func (s *Session) ID() string { return s.man.Session }
+func (s *Session) ID() string {
+	if s.run != nil {
+		return s.run.ID()
+	}
+	return s.man.Session
+}
 
 // Operation returns the session's operation folder name.
-func (s *Session) Operation() string { return s.man.Operation }
+func (s *Session) Operation() string {
+	if s.run != nil {
+		return s.run.Operation()
+	}
+	return s.man.Operation
+}
 
 // Dir returns the session folder.
 func (s *Session) Dir() string { return s.dir }
@@ -256,6 +284,12 @@ func (s *Session) WriteJSON(name string, v any) (string, error) {
 // WriteFile writes data atomically to the session file name and records
 // it with its hash in the manifest. It returns the file's path.
 func (s *Session) WriteFile(name string, data []byte) (string, error) {
+	if s.run != nil {
+		if _, err := checkName(name); err != nil {
+			return "", err
+		}
+		return s.run.WriteFile(s.prefix+name, data)
+	}
 	clean, err := checkName(name)
 	if err != nil {
 		return "", err
@@ -281,6 +315,12 @@ func (s *Session) WriteFile(name string, data []byte) (string, error) {
 // Track records a file written by other means (a JSONL stream, a
 // checkpoint); it is hashed when the session finishes.
 func (s *Session) Track(name string) error {
+	if s.run != nil {
+		if _, err := checkName(name); err != nil {
+			return err
+		}
+		return s.run.Track(s.prefix + name)
+	}
 	clean, err := checkName(name)
 	if err != nil {
 		return err
@@ -342,12 +382,53 @@ func (s *Session) FinishWithError(status Status, cause error) error {
 	return nil
 }
 
+// BeginStep starts the next operation of a run's session: its files go
+// to the folder NN_operation (01_evaluation, 02_comparison, ...) and the
+// manifest lists it, running, in Steps. Write through the returned
+// session and end the step with EndStep.
+func (s *Session) BeginStep(operation string, seed uint64, args map[string]any) (*Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done || s.run != nil {
+		return nil, fmt.Errorf("output: session %s takes no step now", s.ID())
+	}
+	n := len(s.man.Steps)
+	dir := fmt.Sprintf("%02d_%s", n+1, strings.ReplaceAll(operation, " ", "_"))
+	if args == nil {
+		args = map[string]any{}
+	}
+	s.man.Steps = append(s.man.Steps, Step{Dir: dir, Operation: operation, Seed: seed, Args: args, Status: StatusRunning})
+	if err := os.MkdirAll(filepath.Join(s.dir, dir), 0o755); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	if err := s.writeManifest(); err != nil {
+		return nil, err
+	}
+	return &Session{mgr: s.mgr, dir: filepath.Join(s.dir, dir), run: s, step: n, prefix: dir + "/"}, nil
+}
+
+// EndStep records how step (from BeginStep) ended.
+func (s *Session) EndStep(step *Session, status Status, cause error) error {
+	if step.run != s {
+		return fmt.Errorf("output: EndStep: not a step of session %s", s.ID())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.man.Steps[step.step]
+	st.Status = status
+	if cause != nil {
+		st.Error = cause.Error()
+	}
+	return s.writeManifest()
+}
+
 // Manifest returns a copy of the manifest as it stands.
 func (s *Session) Manifest() Manifest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.man
 	m.Files = slices.Clone(s.man.Files)
+	m.Steps = slices.Clone(s.man.Steps)
 	return m
 }
 

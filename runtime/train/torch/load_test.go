@@ -21,7 +21,6 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "the torch tests need the training backend: %v\n(make test-go, or make torch-lib and then go test)\n", err)
 		os.Exit(1)
 	}
-	RegisterPolicies()
 	os.Exit(m.Run())
 }
 

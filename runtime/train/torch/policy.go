@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/policy"
@@ -19,11 +20,15 @@ const DefaultHidden = 128
 // train.Register); importing this package registers nothing. Building a
 // policy loads libtorch, registering does not.
 func RegisterPolicies() {
-	policy.Register("stateless", "neural: MLP 600->hidden->hidden, actor and critic heads; data_path = a daf.train checkpoint",
-		func(s policy.Spec) (policy.Policy, error) { return NewPolicy("stateless", s) })
-	policy.Register("lstm", "neural: the stateless MLP plus LSTM(hidden, hidden); data_path = a daf.train checkpoint",
-		func(s policy.Spec) (policy.Policy, error) { return NewPolicy("lstm", s) })
+	registerOnce.Do(func() {
+		policy.Register("stateless", "neural: MLP 600->hidden->hidden, actor and critic heads; data_path = a daf.train checkpoint",
+			func(s policy.Spec) (policy.Policy, error) { return NewPolicy("stateless", s) })
+		policy.Register("lstm", "neural: the stateless MLP plus LSTM(hidden, hidden); data_path = a daf.train checkpoint",
+			func(s policy.Spec) (policy.Policy, error) { return NewPolicy("lstm", s) })
+	})
 }
+
+var registerOnce sync.Once
 
 // policyKwargs are the keyword arguments the neural policies take.
 var policyKwargs = []string{"greedy", "seed", "hidden_size", "activation", "device", "threads"}
