@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
+	"github.com/dafscript/dafscript/runtime/jobs"
 	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -84,6 +87,16 @@ type Options struct {
 	Batch int
 	// Progress, if not nil, advances by one per finished episode.
 	Progress *progress.Bar
+	// Executor, if not nil, runs the episodes (batches become
+	// runtime/dist jobs: through NATS, say); nil plays them on Jobs
+	// goroutines here. The results are the same bytes either way.
+	Executor dist.Executor
+	// Cache, if not nil, supplies the episodes it holds and keeps those
+	// played (keyed by runtime/jobs content addresses).
+	Cache *cache.Cache
+	// CodeVersion goes into the content addresses; "" means
+	// jobs.CodeVersion().
+	CodeVersion string
 }
 
 // Batcher is implemented by policies that prefer to serve several
@@ -200,20 +213,49 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		res.Missions = append(res.Missions, m.Name)
 	}
 
+	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
+	var (
+		k    *keyer
+		have []bool
+		keys []jobs.Key
+	)
+	if opts.Cache != nil || opts.Executor != nil {
+		var err error
+		if k, err = newKeyer(&opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Cache != nil {
+		var err error
+		if have, keys, err = lookup(&opts, k, res); err != nil {
+			return nil, err
+		}
+	}
+
 	var batches []batch
 	for i := range opts.Entries {
-		k := opts.Batch
-		if k < 1 {
-			k = 1
+		size := opts.Batch
+		if size < 1 {
+			size = 1
 			for _, p := range pols[i] {
-				if b, ok := p.(Batcher); ok && b.PreferredBatch() > k {
-					k = b.PreferredBatch()
+				if b, ok := p.(Batcher); ok && b.PreferredBatch() > size {
+					size = b.PreferredBatch()
 				}
 			}
 		}
 		for j := range opts.Missions {
-			for first := 0; first < opts.Episodes; first += k {
-				batches = append(batches, batch{i, j, first, min(k, opts.Episodes-first)})
+			// Runs of at most k episodes the cache does not hold.
+			base := (i*len(opts.Missions) + j) * opts.Episodes
+			for ep := 0; ep < opts.Episodes; {
+				if have != nil && have[base+ep] {
+					ep++
+					continue
+				}
+				first := ep
+				for ep < opts.Episodes && ep-first < size && (have == nil || !have[base+ep]) {
+					ep++
+				}
+				batches = append(batches, batch{i, j, first, ep - first})
 			}
 		}
 	}
@@ -229,9 +271,14 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		}
 		return max(1, m.NumAgents) * max(1, steps) * b.n
 	}
+	if opts.Executor != nil {
+		if err := runExecutor(parent, &opts, k, keys, res, batches, cost); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
 
-	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
 	jobs := max(1, min(opts.Jobs, len(batches)))
 	// A failure stops the jobs after it in job order, but those before it
 	// still run: one of them may fail too, and the error reported is that
@@ -287,6 +334,9 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 					continue
 				}
 				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				if err == nil && keys != nil {
+					err = keep(&opts, keys, base, res.Results[base:base+b.n])
+				}
 				finish(base, err)
 				if err == nil {
 					done <- b.n
