@@ -357,6 +357,7 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			if err != nil || i < 0 || i >= len(jobs) || finished[i] {
 				continue // a duplicate (a job delivered twice finished twice)
 			}
+			startTimer.Stop() // a worker is there, even if its events were lost
 			finished[i] = true
 			remaining--
 			if m.Headers().Get(hdrError) != "" {
