@@ -155,6 +155,17 @@ func workerMain(spec string) int {
 	return 0
 }
 
+// drain empties what earlier runs of a test (-count) left in c.
+func drain(c chan struct{}) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
+		}
+	}
+}
+
 func evalOptions(t testing.TB, class string, episodes int) eval.Options {
 	t.Helper()
 	var ms []*mission.Mission
@@ -288,6 +299,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 	gateOpen = make(chan struct{})
 	gateMu.Unlock()
 	defer openGate()
+	drain(gateStart)
 
 	q := queue.QueueOptions{AckWait: 500 * time.Millisecond}
 	s := startServer(t, false)
@@ -338,6 +350,8 @@ func TestCrashLoopReportedAfterMaxDeliver(t *testing.T) {
 	q := queue.QueueOptions{AckWait: 300 * time.Millisecond, MaxDeliver: 3}
 	s := startServer(t, false)
 	opts.Executor = executor(t, s, queue.NATSOptions{Queue: q})
+	crashRelease = make(chan struct{})
+	drain(crashHit)
 	defer close(crashRelease)
 	errc := make(chan error, 1)
 	go func() { _, err := eval.Run(context.Background(), opts); errc <- err }()
