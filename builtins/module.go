@@ -19,6 +19,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/output"
 )
 
@@ -52,6 +54,11 @@ type Env struct {
 	// RunSession, when set, is the session of the whole run: every
 	// operation the script calls is a step of it (see op.Run).
 	RunSession func() (*output.Session, error)
+	// Executor and Cache are the run's executor of episode jobs and its
+	// result cache (--nats, --no-cache), as op.Run takes them; nil: the
+	// local pool, no cache.
+	Executor func(*output.Session) (dist.Executor, error)
+	Cache    func() (*cache.Cache, error)
 }
 
 // ScriptDir returns the folder of the script run, against which the

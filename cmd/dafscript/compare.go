@@ -48,6 +48,9 @@ docs/statistics.md explains every number.`,
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
+		d := newRunDist(st, st.Ctx, &f.dist, f.jobs)
+		defer d.close()
+		d.wire(r)
 		rep, dir, err := op.Do(r, compare.Operation, op.Call[compare.Options]{
 			Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
 				Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps},

@@ -28,7 +28,10 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 	if abs, err := absPath(st, out); err == nil {
 		out = abs
 	}
+	d := sf.distribution(st, p.ctx)
 	return &builtins.Env{
+		Executor:     d.executor,
+		Cache:        d.cache,
 		Ctx:          p.ctx,
 		Seed:         sf.Seed,
 		Jobs:         sf.Jobs,

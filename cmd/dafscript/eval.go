@@ -45,6 +45,7 @@ type episodeFlags struct {
 	// proportionHint is what a -p with a proportion but no team mix is
 	// told.
 	proportionHint string
+	dist           distFlags
 }
 
 func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
@@ -61,6 +62,7 @@ func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
 	fs.BoolVar(&f.mix, "mix", false, "the -p policies form one team, sharing the agents (eval: by their proportions; compare: equally)")
 	fs.StringVar(&f.format, "format", "table", "output `format`: table, json or yaml")
 	fs.StringVar(&f.out, "out", "daf_output", "output `directory`; results go to DIR/<operation>/<session>/")
+	f.dist.define(fs)
 }
 
 // parse checks the flags and resolves missions and policies; a non-nil
@@ -75,6 +77,9 @@ func (f *episodeFlags) parse() ([]*mission.Mission, []eval.Entry, error) {
 		return nil, nil, fmt.Errorf("--format %q: want table, json or yaml", f.format)
 	case f.out == "":
 		return nil, nil, errors.New("--out must name a directory")
+	}
+	if o := f.dist.options(); o.Check() != nil {
+		return nil, nil, o.Check()
 	}
 	var ms []*mission.Mission
 	for _, name := range f.missions {
@@ -206,6 +211,9 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		if err != nil {
 			return runFailed(st, c.Name, err)
 		}
+		d := newRunDist(st, st.Ctx, &f.dist, f.jobs)
+		defer d.close()
+		d.wire(r)
 		ev, dir, err := op.Do(r, eval.Operation, op.Call[eval.Options]{
 			Options: eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes, Seed: f.seed, MaxSteps: f.steps},
 			Seed:    f.seed,

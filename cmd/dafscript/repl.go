@@ -61,6 +61,7 @@ func replCommand(st *State, args []string) int {
 		workDir:    wd,
 		scriptPath: "<stdin>",
 	})
+	defer sf.distribution(st, ctx).close()
 
 	var in interp.LineReader
 	if st.StdinIsTerminal {

@@ -38,9 +38,23 @@ type ScriptFlags struct {
 	Verbose      bool
 	Quiet        bool
 
+	// Dist chooses where episodes run (--nats) and whether finished ones
+	// are reused (--no-cache).
+	Dist distFlags
+
 	// logger, once openLog has run, also writes JSON lines to the run's
 	// log file.
 	logger *slog.Logger
+	// dist is the run's executor and cache, made by distribution.
+	distOnce sync.Once
+	dist     *runDist
+}
+
+// distribution returns the run's executor and cache (opened on first
+// use); ctx is the run's context.
+func (f *ScriptFlags) distribution(st *State, ctx context.Context) *runDist {
+	f.distOnce.Do(func() { f.dist = newRunDist(st, ctx, &f.Dist, f.Jobs) })
+	return f.dist
 }
 
 // Register adds the script flags to fs; defaults come from st.
@@ -67,6 +81,7 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.Func("allow-write", "let path= arguments write under `DIR` besides --out (repeatable)", func(s string) error { f.AllowWrite = append(f.AllowWrite, s); return nil })
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
+	f.Dist.define(fs)
 }
 
 func (f *ScriptFlags) check() error {
@@ -82,7 +97,8 @@ func (f *ScriptFlags) check() error {
 	if f.Out == "" {
 		return errors.New("-out must name a directory")
 	}
-	return nil
+	o := f.Dist.options()
+	return o.Check()
 }
 
 // Logger returns the logger the flags ask for: readable lines on
@@ -268,6 +284,9 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
 		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
 	env.RunSession = rs.get
+	d := sf.distribution(st, ctx)
+	d.session = rs.get
+	defer d.close()
 	err = exec(ctx, host)
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr

@@ -82,6 +82,7 @@ func testCommand(st *State, args []string) int {
 	}
 	ctx, cancel := scriptContext(st)
 	defer cancel()
+	defer sf.distribution(st, ctx).close()
 	names := map[string]string{}
 	for _, f := range files {
 		rel, err := filepath.Rel(wd, f)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
@@ -20,6 +21,8 @@ var commandTable = []func() *Command{
 	evalCmd,
 	compareCmd,
 	trainCmd,
+	workerCmd,
+	cacheCmd,
 	analyzeCmd,
 	playCmd,
 	missionsCmd,
@@ -40,4 +43,7 @@ func init() {
 	// The neural policy classes (lstm, stateless) and the training
 	// backend's environment probe. Registering loads no libtorch.
 	train.Register()
+	// The jobs a worker (or a run through NATS) plays: batches of
+	// episodes.
+	eval.RegisterJobs()
 }
