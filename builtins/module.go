@@ -59,6 +59,10 @@ type Env struct {
 	// local pool, no cache.
 	Executor func(*output.Session) (dist.Executor, error)
 	Cache    func() (*cache.Cache, error)
+
+	// launched counts the trainings of daf.launch_training still running.
+	launched sync.WaitGroup
+	cancels  []context.CancelFunc
 }
 
 // ScriptDir returns the folder of the script run, against which the
@@ -190,6 +194,7 @@ var Table = []Builtin{
 	{"export_html", exportHTMLDoc, builtinExportHTML},
 	{"export_markdown", exportMarkdownDoc, builtinExportMarkdown},
 	{"train", trainDoc, builtinTrain},
+	{"launch_training", launchTrainingDoc, builtinLaunchTraining},
 }
 
 var (

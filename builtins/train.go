@@ -10,7 +10,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
-const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, workers=1) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list; environment i plays missions[i % n]).
@@ -25,7 +25,10 @@ closest valid one. device: "auto" (CUDA when libtorch sees a GPU), "cpu",
 "cuda". checkpoint_every: agent-steps between checkpoints (None: only the
 final one). resume: a checkpoint of the same run (same missions, policy,
 seed and hyperparameters) to continue from; with the same steps it ends
-where the uninterrupted run would.
+where the uninterrupted run would. workers: processes training together
+on this machine (data-parallel: each plays num_envs/workers environments,
+gradients averaged every minibatch; docs/distributed.md); num_envs must
+be a multiple of it.
 
 Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
@@ -47,60 +50,77 @@ updates, episodes, session_dir, checkpoints, resumed_from.
 const TrainingKind = "TrainingResult"
 
 func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var mis starlark.Value
-	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV starlark.Value = starlark.String("lstm"), starlark.None,
-		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None
-	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
-		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV); err != nil {
-		return nil, err
-	}
-	env := EnvOf(t)
-	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
-	ms, err := Missions(b.Name(), "missions", mis)
+	call, err := trainCall(t, b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
-	pol, ok := starlark.AsString(polV)
-	if !ok {
-		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
-	}
-	steps, err := int64Arg("steps", stepsV, 100_000, 1)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	seed, err := SeedArg(t, seedV)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	hyper, err := hyperparameters(hyperV)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	dev, ok := starlark.AsString(devV)
-	if !ok {
-		return nil, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
-	}
-	ck, err := int64Arg("checkpoint_every", ckV, 0, 1)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	var resume string
-	if resumeV != starlark.None {
-		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
-			return nil, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
-		}
-	}
-	res, _, err := op.Do(env.Op(b.Name()), train.Operation, op.Call[train.Options]{
-		Options: train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
-			CheckpointEvery: ck, Resume: resume},
-		Seed: seed,
-		Args: map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
-			"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume},
-	})
+	res, _, err := op.Do(EnvOf(t).Op(b.Name()), train.Operation, call)
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
 	return NewResult(TrainingKind, res)
+}
+
+// trainCall converts the arguments of daf.train and daf.launch_training.
+func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (op.Call[train.Options], error) {
+	var none op.Call[train.Options]
+	var mis starlark.Value
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, workersV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.None
+	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
+		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV, "workers?", &workersV); err != nil {
+		return none, err
+	}
+	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
+	ms, err := Missions(b.Name(), "missions", mis)
+	if err != nil {
+		return none, err
+	}
+	pol, ok := starlark.AsString(polV)
+	if !ok {
+		return none, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
+	}
+	steps, err := int64Arg("steps", stepsV, 100_000, 1)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	seed, err := SeedArg(t, seedV)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	hyper, err := hyperparameters(hyperV)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	dev, ok := starlark.AsString(devV)
+	if !ok {
+		return none, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
+	}
+	ck, err := int64Arg("checkpoint_every", ckV, 0, 1)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	workers, err := int64Arg("workers", workersV, 1, 1)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	var resume string
+	if resumeV != starlark.None {
+		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
+			return none, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
+		}
+	}
+	callArgs := map[string]any{"function": b.Name(), "missions": names(ms), "policy": pol, "steps": steps,
+		"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume}
+	if workers != 1 {
+		callArgs["workers"] = workers
+	}
+	return op.Call[train.Options]{
+		Options: train.Options{Missions: ms, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper, Device: dev,
+			CheckpointEvery: ck, Resume: resume, Workers: int(workers)},
+		Seed: seed,
+		Args: callArgs,
+	}, nil
 }
 
 // int64Arg reads an optional positive integer (None gives def).

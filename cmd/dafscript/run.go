@@ -288,6 +288,10 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	d.session = rs.get
 	defer d.close()
 	err = exec(ctx, host)
+	if err != nil {
+		env.CancelLaunched() // trainings still running in the background stop
+	}
+	env.WaitLaunched()
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr
 	}

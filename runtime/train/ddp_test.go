@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net"
 	"os"
@@ -20,17 +19,6 @@ import (
 
 // TestMain lets the test binary serve as the ranks that Launch starts, as
 // dafscript's hidden command does.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
-		if err := RunWorker(context.Background(), os.Args[2:], os.Stdin); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 func needGloo(t testing.TB) {
 	t.Helper()
 	needTorch(t)
