@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/dafscript/dafscript/runtime/dist/queue"
+)
+
+// natsServer starts a NATS server with JetStream on a free loopback port,
+// as `nats-server -js` would be, and returns its URL.
+func natsServer(t *testing.T, token string) string {
+	t.Helper()
+	srv, err := queue.StartServer(queue.ServerOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv.ClientURL()
+}
+
+// distEnv is the environment of the processes of a test: a cache of
+// their own.
+func distEnv(t *testing.T) []string {
+	return append(os.Environ(), "DAF_CACHE_DIR="+t.TempDir())
+}
+
+// runBin runs the built binary in dir and returns its stdout, failing
+// the test on a non-zero exit.
+func runBin(t *testing.T, bin, dir string, env []string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("dafscript %s: %v\n%s", strings.Join(args, " "), err, errs.String())
+	}
+	return out.Bytes()
+}
+
+// comparisonJSON reads the comparison.json of the one session under out.
+func comparisonJSON(t *testing.T, out string) []byte {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(out, "comparisons", "*", "comparison.json"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("comparison.json under %s: %v %v", out, files, err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Three `dafscript worker` processes serve a `dafscript compare --nats`;
+// one is killed with SIGKILL while it holds a job. Nothing is lost: the
+// job goes to another worker after the ack wait, and the comparison's
+// bytes are those of a local run.
+func TestCompareThroughWorkersSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin := builtBinary(t)
+	dir := t.TempDir()
+	env := distEnv(t)
+	args := []string{"compare", "-m", "training_facility_1,training_facility_2", "-p", "baseline", "-p", "random",
+		"-e", "6", "--seed", "9", "--episode-steps", "400", "--format", "json", "--no-cache"}
+
+	local := runBin(t, bin, dir, env, append(args, "--jobs", "2", "--out", "local")...)
+	wantJSON := comparisonJSON(t, filepath.Join(dir, "local"))
+
+	const token = "loopback-test-token"
+	url := natsServer(t, token)
+	// Watch the workers' events: kill w1 as soon as it has taken a job.
+	nc, err := nats.Connect(url, nats.Token(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	events := make(chan queue.Event, 1024)
+	sub, err := nc.Subscribe("daf.events.>", func(m *nats.Msg) {
+		var ev queue.Event
+		if json.Unmarshal(m.Data, &ev) == nil {
+			events <- ev
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+
+	workers := map[string]*exec.Cmd{}
+	var logs sync.Map
+	for _, name := range []string{"w1", "w2", "w3"} {
+		cmd := exec.Command(bin, "worker", "--nats", url, "--nats-token", token, "--jobs", "1", "--name", name, "--nats-ack-wait", "1s")
+		cmd.Dir, cmd.Env = dir, env
+		var errs bytes.Buffer
+		cmd.Stderr = &errs
+		logs.Store(name, &errs)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		workers[name] = cmd
+	}
+	defer func() {
+		for _, cmd := range workers {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+
+	type result struct {
+		out []byte
+		err error
+		log string
+	}
+	done := make(chan result, 1)
+	go func() {
+		cmd := exec.Command(bin, append(args, "--jobs", "1", "--out", "nats", "--nats", url, "--nats-token", token, "--nats-ack-wait", "1s")...)
+		cmd.Dir, cmd.Env = dir, env
+		var out, errs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errs
+		err := cmd.Run()
+		done <- result{out.Bytes(), err, errs.String()}
+	}()
+
+	killed, redelivered := false, false
+	timeout := time.After(2 * time.Minute)
+	var res result
+wait:
+	for {
+		select {
+		case ev := <-events:
+			if ev.Type == "start" && ev.Worker == "w1" && !killed {
+				if err := workers["w1"].Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				killed = true
+			}
+			if ev.Type == "start" && ev.Delivery > 1 {
+				redelivered = true
+			}
+		case res = <-done:
+			break wait
+		case <-timeout:
+			t.Fatal("the comparison through NATS did not finish within 2 minutes")
+		}
+	}
+	// Events still in flight.
+	for len(events) > 0 {
+		if ev := <-events; ev.Type == "start" && ev.Delivery > 1 {
+			redelivered = true
+		}
+	}
+	if res.err != nil {
+		t.Fatalf("compare --nats: %v\n%s", res.err, res.log)
+	}
+	if !killed {
+		t.Fatal("worker w1 took no job: the test did not kill a worker mid-run")
+	}
+	if !redelivered {
+		t.Fatal("no job was delivered a second time: w1 was not killed while it held a job")
+	}
+	if !bytes.Equal(res.out, local) {
+		t.Errorf("stdout of compare --nats differs from the local run's:\n%s\nwant:\n%s", res.out, local)
+	}
+	if got := comparisonJSON(t, filepath.Join(dir, "nats")); !bytes.Equal(got, wantJSON) {
+		t.Errorf("comparison.json through 3 workers (one killed) differs from the local run's")
+	}
+	for _, name := range []string{"w2", "w3"} {
+		if workers[name].ProcessState != nil {
+			v, _ := logs.Load(name)
+			t.Errorf("worker %s exited: %s", name, v.(*bytes.Buffer).String())
+		}
+	}
+}
