@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -184,4 +185,57 @@ wait:
 			t.Errorf("worker %s exited: %s", name, v.(*bytes.Buffer).String())
 		}
 	}
+}
+
+// BenchmarkCompareScriptCache runs scripts/compare_policies.star with the
+// built binary: "first" with an empty result cache each time, "cached"
+// with a cache the first run filled (every episode read, none played),
+// and "no_cache" with --no-cache. It reports the median wall time and
+// the median CPU time (user + system) of the process in ms: on shared
+// cores the CPU time is the steadier figure.
+// EPISODES sets the script's --var episodes (default the script's 4).
+func BenchmarkCompareScriptCache(b *testing.B) {
+	bin := builtBinary(b)
+	script := filepath.Join(repoRoot(b), "scripts", "compare_policies.star")
+	dir := b.TempDir()
+	episodes := os.Getenv("EPISODES")
+	if episodes == "" {
+		episodes = "4"
+	}
+	run := func(b *testing.B, cacheDir string, extra ...string) time.Duration {
+		cmd := exec.Command(bin, append([]string{"run", script, "-q", "--out", filepath.Join(dir, "out"), "--var", "episodes=" + episodes}, extra...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DAF_CACHE_DIR="+cacheDir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	median := func(b *testing.B, prepare func() string, extra ...string) {
+		var ms, cpu []float64
+		for b.Loop() {
+			b.StopTimer()
+			c := prepare()
+			b.StartTimer()
+			start := time.Now()
+			used := run(b, c, extra...)
+			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+			cpu = append(cpu, float64(used.Microseconds())/1000)
+		}
+		sort.Float64s(ms)
+		sort.Float64s(cpu)
+		b.ReportMetric(ms[len(ms)/2], "median-ms")
+		b.ReportMetric(cpu[len(cpu)/2], "cpu-ms")
+	}
+	filled := b.TempDir()
+	run(b, filled)
+	b.Run("first", func(b *testing.B) {
+		median(b, func() string { return b.TempDir() })
+	})
+	b.Run("cached", func(b *testing.B) {
+		median(b, func() string { return filled })
+	})
+	b.Run("no_cache", func(b *testing.B) {
+		median(b, func() string { return filled }, "--no-cache")
+	})
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,7 +101,32 @@ func TestMissionOfAndCodeVersion(t *testing.T) {
 		t.Errorf("a variant does not change the mission's identity: %+v %+v", ia, ib)
 	}
 	v, err := CodeVersion()
-	if err != nil || !strings.HasPrefix(v, "sha256:") || len(v) != 71 {
+	if err != nil || !(strings.HasPrefix(v, "sha256:") && len(v) == 71 || strings.HasPrefix(v, "go-build:")) {
 		t.Fatalf("code version %q, %v", v, err)
+	}
+}
+
+// The build ID read from the executable is the one `go tool buildid`
+// prints; a file that is not ELF has none (its hash is used instead).
+func TestGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := goBuildID(exe); got != want {
+		t.Fatalf("goBuildID = %q, go tool buildid says %q", got, want)
+	}
+	if v, _ := CodeVersion(); want != "" && v != "go-build:"+want {
+		t.Fatalf("CodeVersion = %q, want go-build:%s", v, want)
+	}
+	notELF := filepath.Join(t.TempDir(), "script.sh")
+	os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755)
+	if got := goBuildID(notELF); got != "" {
+		t.Fatalf("goBuildID of a shell script = %q, want none", got)
 	}
 }
