@@ -139,3 +139,40 @@ func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
 }
+
+// countingExecutor runs jobs on dist.Local and records their sizes.
+type countingExecutor struct {
+	dist.Local
+	jobs []dist.Job
+}
+
+func (c *countingExecutor) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
+	c.jobs = append(c.jobs, jobs...)
+	return c.Local.Run(ctx, jobs, done)
+}
+
+// With an executor and no batch size given, short scripted episodes are
+// grouped into jobs of at least MinJobCost agent-steps: fewer jobs, the
+// same bytes.
+func TestExecutorGroupsShortEpisodes(t *testing.T) {
+	opts := Options{Entries: entries(t, "random", "baseline"), Missions: missions(t, "training_facility_1"),
+		Episodes: 7, Seed: 3, MaxSteps: 100, Jobs: 2, CodeVersion: "sha256:v1"}
+	want := runJSON(t, opts)
+	ex := &countingExecutor{Local: dist.Local{Workers: 2}}
+	opts.Executor = ex
+	if got := runJSON(t, opts); !bytes.Equal(got, want) {
+		t.Fatal("grouped jobs give other bytes than the local pool")
+	}
+	m := opts.Missions[0]
+	per := max(1, m.NumAgents) * 100
+	size := (MinJobCost + per - 1) / per
+	wantJobs := 2 * ((7 + size - 1) / size)
+	if len(ex.jobs) != wantJobs {
+		t.Fatalf("%d jobs for 2x7 episodes of %d agent-steps, want %d (groups of %d)", len(ex.jobs), per, wantJobs, size)
+	}
+	opts.Batch = 1
+	ex.jobs = nil
+	if got := runJSON(t, opts); !bytes.Equal(got, want) || len(ex.jobs) != 14 {
+		t.Fatalf("batch 1: %d jobs (want 14), same bytes: %v", len(ex.jobs), bytes.Equal(got, want))
+	}
+}

@@ -82,8 +82,10 @@ type Options struct {
 	// Batch is how many episodes of the same entry and mission one worker
 	// plays in lockstep through one controller per policy (so a neural
 	// policy evaluates one batch of observations per step). 0 picks the
-	// policy's preference (see Batcher), else 1. Results do not depend on
-	// it: every slot is reset with its own seed.
+	// policy's preference (see Batcher), else 1; with an Executor, short
+	// episodes are grouped further into jobs of at least MinJobCost
+	// agent-steps. Results do not depend on it: every slot is reset with
+	// its own seed.
 	Batch int
 	// Progress, if not nil, advances by one per finished episode.
 	Progress *progress.Bar
@@ -274,8 +276,14 @@ func buildPolicies(entries []Entry, res *Results) ([][]policy.Policy, error) {
 	return pols, nil
 }
 
+// MinJobCost is the least work, in agent-steps, that Run gives an
+// executor as one job when opts.Batch is 0: about 20 ms of scripted play,
+// so that the ~1 ms of CPU a job costs through NATS (publish, pull,
+// result, ack) stays under 5% of it.
+const MinJobCost = 32_768
+
 // planBatches cuts the work into batches of the policies' preferred size
-// (or opts.Batch), longest first (agents x steps x episodes), so that no
+// (or opts.Batch; with an executor, at least MinJobCost agent-steps), longest first (agents x steps x episodes), so that no
 // long batch starts last and leaves the other workers idle; the order of
 // the results does not depend on it. Episodes marked in have (the cache
 // holds them; nil: none) are left out: a batch is a run of at most the
@@ -293,6 +301,11 @@ func planBatches(opts *Options, pols [][]policy.Policy, have []bool) []batch {
 			}
 		}
 		for j := range opts.Missions {
+			size := size
+			if opts.Executor != nil && opts.Batch < 1 {
+				per := batchCost(opts)(batch{i, j, 0, 1})
+				size = max(size, (MinJobCost+per-1)/per)
+			}
 			base := (i*len(opts.Missions) + j) * opts.Episodes
 			for ep := 0; ep < opts.Episodes; {
 				if have != nil && have[base+ep] {

@@ -11,8 +11,8 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-// BenchmarkThroughput plays 12 episodes (random, noop and baseline on
-// two missions, 2 each, 1000 steps, batch 1) on the local pool and
+// BenchmarkThroughput plays 48 episodes (random, noop and baseline on
+// two missions, 8 each, 1000 steps) on the local pool and
 // through an embedded NATS server with in-process workers, at 1 and 2
 // workers, and reports episodes per second and the process's CPU
 // milliseconds per episode (server, queue and workers included), which
@@ -28,7 +28,10 @@ func BenchmarkThroughput(b *testing.B) {
 		e, _ := eval.ParseEntry(s)
 		es = append(es, e)
 	}
-	opts := eval.Options{Entries: es, Missions: ms, Episodes: 2, Seed: 3, Batch: 1, CodeVersion: testVersion}
+	// Batch 0: through NATS, episodes are grouped into jobs of at least
+	// eval.MinJobCost agent-steps; nats-batch1 gives every episode a job
+	// of its own, as before the grouping.
+	opts := eval.Options{Entries: es, Missions: ms, Episodes: 8, Seed: 3, CodeVersion: testVersion}
 	episodes := len(es) * len(ms) * opts.Episodes
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("local/workers=%d", workers), func(b *testing.B) {
@@ -42,23 +45,30 @@ func BenchmarkThroughput(b *testing.B) {
 			}
 			report(b, episodes, cpu)
 		})
-		b.Run(fmt.Sprintf("nats/workers=%d", workers), func(b *testing.B) {
-			n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
-				Server: queue.ServerOptions{StoreDir: b.TempDir()}, Workers: workers, NATS: queue.NATSOptions{CodeVersion: testVersion}})
-			if err != nil {
-				b.Fatal(err)
+		for _, batch := range []int{0, 1} {
+			name := "nats"
+			if batch == 1 {
+				name = "nats-batch1"
 			}
-			defer n.Close()
-			o := opts
-			o.Executor = n
-			cpu := cpuSeconds()
-			for b.Loop() {
-				if _, err := eval.Run(context.Background(), o); err != nil {
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+				n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+					Server: queue.ServerOptions{StoreDir: b.TempDir()}, Workers: workers, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			report(b, episodes, cpu)
-		})
+				defer n.Close()
+				o := opts
+				o.Executor = n
+				o.Batch = batch
+				cpu := cpuSeconds()
+				for b.Loop() {
+					if _, err := eval.Run(context.Background(), o); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, episodes, cpu)
+			})
+		}
 	}
 }
 
