@@ -49,7 +49,8 @@ func TestExamplesDeterministic(t *testing.T) {
 			var outs []string
 			for _, jobs := range []string{"1", "3"} {
 				st, out, errs := testState(root)
-				code := Main(st, []string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q", rel})
+				// --no-cache: the second run plays its episodes too.
+				code := Main(st, []string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q", "--no-cache", rel})
 				if code != ExitOK {
 					t.Fatalf("%s --jobs %s: exit code %d\n%s", rel, jobs, code, errs)
 				}
