@@ -239,3 +239,65 @@ func BenchmarkCompareScriptCache(b *testing.B) {
 		median(b, func() string { return filled }, "--no-cache")
 	})
 }
+
+// Refused credentials fail a run and a worker with a clear error (exit 1).
+func TestNATSWrongCredentials(t *testing.T) {
+	url := natsServer(t, "the-right-token")
+	for _, args := range [][]string{
+		{"compare", "-m", "training_facility_1", "-p", "baseline", "-p", "random", "-e", "1", "--episode-steps", "10", "--nats", url, "--nats-token", "a-wrong-token"},
+		{"eval", "-m", "training_facility_1", "-p", "random", "-e", "1", "--episode-steps", "10", "--nats", url},
+		{"worker", "--nats", url, "--nats-token", "a-wrong-token"},
+	} {
+		st, _, errs := testState(t.TempDir())
+		if code := Main(st, args); code != ExitError {
+			t.Errorf("dafscript %s: exit %d, want %d\n%s", args[0], code, ExitError, errs)
+		}
+		if !strings.Contains(errs.String(), "refused the credentials") || !strings.Contains(errs.String(), "check --nats-token, --nats-nkey or --nats-creds") {
+			t.Errorf("dafscript %s: %s", args[0], errs)
+		}
+	}
+}
+
+// A worker of another build refuses the jobs, and the run fails at once
+// saying so (exit 1), rather than waiting or playing them.
+func TestWorkerOfAnotherBuildIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin := builtBinary(t)
+	other := builtBinaryEnv(t, "CGO_ENABLED=0") // another build: another code version
+	dir := t.TempDir()
+	env := distEnv(t)
+	const token = "loopback-test-token"
+	url := natsServer(t, token)
+	w := exec.Command(other, "worker", "--nats", url, "--nats-token", token, "--jobs", "1", "--name", "old")
+	w.Dir, w.Env = dir, env
+	var wlog bytes.Buffer
+	w.Stderr = &wlog
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { w.Process.Kill(); w.Wait() }()
+	cmd := exec.Command(bin, "compare", "-m", "training_facility_1", "-p", "baseline", "-p", "random", "-e", "2",
+		"--episode-steps", "20", "--nats", url, "--nats-token", token, "--out", "out")
+	cmd.Dir, cmd.Env = dir, env
+	var errs bytes.Buffer
+	cmd.Stderr = &errs
+	start := time.Now()
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitError {
+		t.Fatalf("compare against a worker of another build: %v, want exit %d\n%s", err, ExitError, errs.String())
+	}
+	if !strings.Contains(errs.String(), "worker old runs another build of dafscript") || !strings.Contains(errs.String(), "run the same dafscript binary on every worker") {
+		t.Fatalf("stderr: %s", errs.String())
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the refusal took %v to surface", d)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "out", "comparisons", "*", "comparison.json")); len(files) != 0 {
+		t.Errorf("a failed run wrote %v", files)
+	}
+	if !strings.Contains(wlog.String(), "refusing job") {
+		t.Errorf("the worker did not say why it refused: %s", wlog.String())
+	}
+}
