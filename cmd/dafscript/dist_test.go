@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/dafscript/dafscript/runtime/dist/queue"
+	"github.com/dafscript/dafscript/runtime/train/torch"
 )
 
 // natsServer starts a NATS server with JetStream on a free loopback port,
@@ -300,4 +302,72 @@ func TestWorkerOfAnotherBuildIsRefused(t *testing.T) {
 	if !strings.Contains(wlog.String(), "refusing job") {
 		t.Errorf("the worker did not say why it refused: %s", wlog.String())
 	}
+}
+
+// Data-parallel training from the command line, bad set-ups: the master
+// port in use, and ranks started with different world sizes. Each fails
+// with a clear error and exit 1 rather than hanging.
+func TestTrainRankErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	if !torch.Available {
+		t.Skip("this build has no training backend (CGO_ENABLED=0)")
+	}
+	bin := builtBinary(t)
+	dir := t.TempDir()
+	train := func(extra ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{"train", "-m", "training_facility_1", "-p", "stateless", "--steps", "64",
+			"--hp", "num_envs=6", "--hp", "threads=1", "--out", "out", "--rank-timeout", "20s"}, extra...)...)
+		cmd.Dir = dir
+		return cmd
+	}
+	t.Run("master port in use", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out, err := train("--master", l.Addr().String(), "--world", "2", "--rank", "0").CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitError {
+			t.Fatalf("exit %v, want %d\n%s", err, ExitError, out)
+		}
+		if !strings.Contains(string(out), "rank 0 cannot serve the rendezvous on "+l.Addr().String()+" (is the port in use by another run? choose another master port)") {
+			if strings.Contains(string(out), "without Gloo") {
+				t.Skip("the training backend was built without Gloo")
+			}
+			t.Fatalf("output: %s", out)
+		}
+	})
+	t.Run("mismatched world sizes", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		master := l.Addr().String()
+		l.Close()
+		r0 := train("--master", master, "--world", "2", "--rank", "0")
+		var out0 bytes.Buffer
+		r0.Stdout, r0.Stderr = &out0, &out0
+		if err := r0.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		out1, err1 := train("--master", master, "--world", "3", "--rank", "1").CombinedOutput()
+		err0 := r0.Wait()
+		for _, r := range []struct {
+			out string
+			err error
+		}{{out0.String(), err0}, {string(out1), err1}} {
+			if ee, ok := r.err.(*exec.ExitError); !ok || ee.ExitCode() != ExitError {
+				t.Errorf("exit %v, want %d\n%s", r.err, ExitError, r.out)
+			}
+		}
+		if !strings.Contains(string(out1), "world size") || !strings.Contains(out0.String()+string(out1), "start every rank with the same world size") {
+			if strings.Contains(out0.String(), "without Gloo") {
+				t.Skip("the training backend was built without Gloo")
+			}
+			t.Errorf("rank 0: %s\nrank 1: %s", out0.String(), out1)
+		}
+	})
 }
