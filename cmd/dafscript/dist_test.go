@@ -322,6 +322,27 @@ func TestTrainRankErrors(t *testing.T) {
 		cmd.Dir = dir
 		return cmd
 	}
+	t.Run("nproc 2", func(t *testing.T) {
+		cmd := exec.Command(bin, "train", "-m", "training_facility_1", "-p", "stateless", "--steps", "128", "--nproc", "2",
+			"--hp", "num_envs=4", "--hp", "bptt_horizon=16", "--hp", "minibatch_size=64", "--hp", "threads=1", "--out", "nproc", "--format", "json")
+		cmd.Dir = dir
+		var errs bytes.Buffer
+		cmd.Stderr = &errs
+		out, err := cmd.Output()
+		if err != nil {
+			if strings.Contains(errs.String(), "without Gloo") {
+				t.Skip("the training backend was built without Gloo")
+			}
+			t.Fatalf("train --nproc 2: %v\n%s", err, errs.String())
+		}
+		var res struct {
+			TrainingSteps   int64  `json:"training_steps"`
+			FinalCheckpoint string `json:"final_checkpoint"`
+		}
+		if err := json.Unmarshal(out, &res); err != nil || res.TrainingSteps < 128 || res.FinalCheckpoint == "" {
+			t.Fatalf("result %+v (%v): %s", res, err, out)
+		}
+	})
 	t.Run("master port in use", func(t *testing.T) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

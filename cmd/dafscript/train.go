@@ -87,13 +87,6 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 		}
 		o := train.Options{Missions: ms, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
 			Device: *device, CheckpointEvery: *ckEvery, Workers: *nproc, Parallel: par}
-		if *nproc > 1 {
-			// Launch's ranks use the same timeout as rank 0.
-			o.Parallel = train.Parallel{Timeout: par.Timeout}
-			if par.Master != "" || par.World > 0 || par.Rank != 0 {
-				return usageError(st, c, "--nproc starts the ranks on this machine; --master, --rank and --world are for a run across machines: give one or the other")
-			}
-		}
 		if *resume != "" {
 			if o.Resume, err = absPath(st, *resume); err != nil {
 				return runFailed(st, c.Name, err)
