@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/jobs"
@@ -161,11 +162,13 @@ func (k *keyer) episode(opts *Options, i, j, ep int) (jobs.Key, error) {
 }
 
 // lookup fills res with the cached episodes and returns, by job base
-// index, which are there, and every episode's key.
+// index, which are there, and every episode's key. The keys are computed
+// here, in order; the entries are read and decoded on opts.Jobs
+// goroutines (decoding is most of a cached run), each into its own index,
+// so the result does not depend on it.
 func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key, err error) {
 	have = make([]bool, len(res.Results))
 	keys = make([]jobs.Key, len(res.Results))
-	hits := 0
 	for i := range opts.Entries {
 		for j := range opts.Missions {
 			for ep := 0; ep < opts.Episodes; ep++ {
@@ -173,9 +176,25 @@ func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key
 				if keys[idx], err = k.episode(opts, i, j, ep); err != nil {
 					return nil, nil, err
 				}
+			}
+		}
+	}
+	errs := make([]error, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(keys))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				idx := int(next.Add(1) - 1)
+				if idx >= len(keys) {
+					return
+				}
 				data, ok, err := opts.Cache.Get(CacheKind, keys[idx])
 				if err != nil {
-					return nil, nil, err
+					errs[idx] = err
+					continue
 				}
 				if !ok {
 					continue
@@ -184,11 +203,20 @@ func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key
 				if json.Unmarshal(data, &e) != nil {
 					continue // unreadable: play it again, and overwrite it
 				}
-				e.Policy, e.Episode = res.Policies[i], ep
+				e.Policy, e.Episode = res.Policies[idx/(len(opts.Missions)*opts.Episodes)], idx%opts.Episodes
 				res.Results[idx] = e
 				have[idx] = true
-				hits++
 			}
+		}()
+	}
+	wg.Wait()
+	hits := 0
+	for idx := range keys {
+		if errs[idx] != nil {
+			return nil, nil, errs[idx]
+		}
+		if have[idx] {
+			hits++
 		}
 	}
 	opts.Progress.Add(int64(hits))
