@@ -87,6 +87,7 @@ func policyEntries(fnName, argName string, v starlark.Value) ([]eval.Entry, erro
 func (env *Env) Op(label string) *op.Run {
 	return &op.Run{Ctx: env.Context(), Out: env.OutDir, Jobs: env.Jobs, Label: label, Stderr: env.Stderr,
 		Interactive: env.Interactive, Logger: env.Logger, RunSession: env.RunSession,
+		Executor: env.Executor, Cache: env.Cache,
 		Info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath, ScriptSHA256: env.ScriptSHA256, Vars: env.Vars}}
 }
 

@@ -20,6 +20,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/output"
 )
 
@@ -61,6 +63,15 @@ type Env struct {
 	// its journal there by its name, a daf.pipeline of the same name reuses
 	// its finished stages.
 	Resume string
+	// Executor and Cache are the run's executor of episode jobs and its
+	// result cache (--nats, --no-cache), as op.Run takes them; nil: the
+	// local pool, no cache.
+	Executor func(*output.Session) (dist.Executor, error)
+	Cache    func() (*cache.Cache, error)
+
+	// launched counts the trainings of daf.launch_training still running.
+	launched sync.WaitGroup
+	cancels  []context.CancelFunc
 }
 
 // ScriptDir returns the folder of the script run, against which the
@@ -216,6 +227,7 @@ var Table = []Builtin{
 	{"sweep", sweepDoc, builtinSweep},
 	{"sweep_best", sweepBestDoc, builtinSweepBest},
 	{"load_config", loadConfigDoc, builtinLoadConfig},
+	{"launch_training", launchTrainingDoc, builtinLaunchTraining},
 }
 
 var (

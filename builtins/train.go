@@ -11,7 +11,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix") -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix", workers=1) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list). curriculum says who plays what:
@@ -31,7 +31,10 @@ closest valid one. device: "auto" (CUDA when libtorch sees a GPU), "cpu",
 "cuda". checkpoint_every: agent-steps between checkpoints (None: only the
 final one). resume: a checkpoint of the same run (same missions,
 curriculum, policy, seed and hyperparameters) to continue from; with the
-same steps it ends where the uninterrupted run would.
+same steps it ends where the uninterrupted run would. workers: processes
+training together on this machine (data-parallel: each plays
+num_envs/workers environments, gradients averaged every minibatch;
+docs/distributed.md); num_envs must be a multiple of it.
 
 Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
@@ -54,71 +57,88 @@ updates, episodes, session_dir, checkpoints, resumed_from.
 const TrainingKind = "TrainingResult"
 
 func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var mis starlark.Value
-	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV starlark.Value = starlark.String("lstm"), starlark.None,
-		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix")
-	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
-		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV,
-		"curriculum?", &curV); err != nil {
+	call, err := trainCall(t, b, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	env := EnvOf(t)
-	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
-	// Names become missions here (an unknown one with a did-you-mean);
-	// an empty list, and missions the curriculum cannot combine, are for
-	// train.Options.Check to reject.
-	var ms []*mission.Mission
-	if items, isList := elements(mis); !isList || len(items) > 0 {
-		var err error
-		if ms, err = Missions(b.Name(), "missions", mis); err != nil {
-			return nil, err
-		}
-	}
-	cur, ok := starlark.AsString(curV)
-	if !ok {
-		return nil, fail("curriculum: got %s, want a string, \"mix\" or \"sequence\"", curV.Type())
-	}
-	pol, ok := starlark.AsString(polV)
-	if !ok {
-		return nil, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
-	}
-	steps, err := int64Arg("steps", stepsV, 100_000)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	seed, err := SeedArg(t, seedV)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	hyper, err := hyperparameters(hyperV)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	dev, ok := starlark.AsString(devV)
-	if !ok {
-		return nil, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
-	}
-	ck, err := int64Arg("checkpoint_every", ckV, 0)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	var resume string
-	if resumeV != starlark.None {
-		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
-			return nil, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
-		}
-	}
-	res, _, err := op.Do(env.Op(b.Name()), train.Operation, op.Call[train.Options]{
-		Options: train.Options{Missions: ms, Curriculum: cur, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper,
-			Device: dev, CheckpointEvery: ck, Resume: resume},
-		Seed: seed,
-		Args: map[string]any{"function": b.Name(), "missions": names(ms), "curriculum": cur, "policy": pol, "steps": steps,
-			"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume},
-	})
+	res, _, err := op.Do(EnvOf(t).Op(b.Name()), train.Operation, call)
 	if err != nil {
 		return nil, callError(b.Name(), err)
 	}
 	return NewResult(TrainingKind, res)
+}
+
+// trainCall converts the arguments of daf.train and daf.launch_training.
+// Names become missions here (an unknown one with a did-you-mean); an
+// empty list, missions the curriculum cannot combine and the ranges of
+// the numbers are for train.Options.Check to reject.
+func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (op.Call[train.Options], error) {
+	var none op.Call[train.Options]
+	var mis starlark.Value
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV, workersV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix"), starlark.None
+	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
+		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV,
+		"curriculum?", &curV, "workers?", &workersV); err != nil {
+		return none, err
+	}
+	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
+	var ms []*mission.Mission
+	if items, isList := elements(mis); !isList || len(items) > 0 {
+		var err error
+		if ms, err = Missions(b.Name(), "missions", mis); err != nil {
+			return none, err
+		}
+	}
+	cur, ok := starlark.AsString(curV)
+	if !ok {
+		return none, fail("curriculum: got %s, want a string, \"mix\" or \"sequence\"", curV.Type())
+	}
+	pol, ok := starlark.AsString(polV)
+	if !ok {
+		return none, fail("policy: got %s, want \"lstm\" or \"stateless\"", polV.String())
+	}
+	steps, err := int64Arg("steps", stepsV, 100_000)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	seed, err := SeedArg(t, seedV)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	hyper, err := hyperparameters(hyperV)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	dev, ok := starlark.AsString(devV)
+	if !ok {
+		return none, fail("device: got %s, want \"auto\", \"cpu\" or \"cuda\"", devV.Type())
+	}
+	ck, err := int64Arg("checkpoint_every", ckV, 0)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	workers, err := int64Arg("workers", workersV, 1)
+	if err != nil {
+		return none, fail("%v", err)
+	}
+	var resume string
+	if resumeV != starlark.None {
+		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
+			return none, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
+		}
+	}
+	callArgs := map[string]any{"function": b.Name(), "missions": names(ms), "curriculum": cur, "policy": pol, "steps": steps,
+		"hyperparameters": hyper, "device": dev, "checkpoint_every": ck, "resume": resume}
+	if workers != 1 {
+		callArgs["workers"] = workers
+	}
+	return op.Call[train.Options]{
+		Options: train.Options{Missions: ms, Curriculum: cur, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper,
+			Device: dev, CheckpointEvery: ck, Resume: resume, Workers: int(workers)},
+		Seed: seed,
+		Args: callArgs,
+	}, nil
 }
 
 // int64Arg reads an optional integer (None gives def); its range is

@@ -38,7 +38,7 @@ name is not a mission, 1 when a mission does not load.`,
 		if *format != "table" && *format != "json" && *format != "yaml" {
 			return usageError(st, c, "--format %q: want table, json or yaml", *format)
 		}
-		all, code := doCommand(st, c, *out, 1, analysis.MissionOperation, op.Call[analysis.MissionOptions]{
+		all, code := doCommand(st, c, *out, 1, nil, analysis.MissionOperation, op.Call[analysis.MissionOptions]{
 			Options: analysis.MissionOptions{Missions: pos, Seed: *seed}, Seed: *seed,
 			Args: map[string]any{"command": "analyze", "missions": pos}},
 			func(w io.Writer, all []*analysis.MissionAnalysis) error {

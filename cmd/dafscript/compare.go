@@ -43,7 +43,7 @@ docs/statistics.md explains every number.`,
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		_, code = doCommand(st, c, f.out, f.jobs, compare.Operation, op.Call[compare.Options]{
+		_, code = doCommand(st, c, f.out, f.jobs, newRunDist(st, st.Ctx, &f.dist, f.jobs), compare.Operation, op.Call[compare.Options]{
 			Options: compare.Options{Policies: entries, Missions: ms, EpisodesPerMission: f.episodes, Seed: f.seed,
 				Alpha: *alpha, Metric: *metric, Mixed: mixed, MaxSteps: f.steps},
 			Seed: f.seed,

@@ -29,8 +29,11 @@ func dafEnv(st *State, sf *ScriptFlags, p hostParams) *builtins.Env {
 		out = abs
 	}
 	wd, _ := st.Getwd()
+	d := sf.distribution(st, p.ctx)
 	return &builtins.Env{
 		WorkDir:      wd,
+		Executor:     d.executor,
+		Cache:        d.cache,
 		Ctx:          p.ctx,
 		Seed:         sf.Seed,
 		Jobs:         sf.Jobs,

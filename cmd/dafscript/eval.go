@@ -45,6 +45,7 @@ type episodeFlags struct {
 	// proportionHint is what a -p with a proportion but no team mix is
 	// told.
 	proportionHint string
+	dist           distFlags
 }
 
 func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
@@ -61,6 +62,7 @@ func (f *episodeFlags) define(fs *flag.FlagSet, st *State, defEpisodes int) {
 	fs.BoolVar(&f.mix, "mix", false, "the -p policies form one team, sharing the agents (eval: by their proportions; compare: equally)")
 	fs.StringVar(&f.format, "format", "table", "output `format`: table, json or yaml")
 	fs.StringVar(&f.out, "out", "daf_output", "output `directory`; results go to DIR/<operation>/<session>/")
+	f.dist.define(fs)
 }
 
 // parse checks the flags and resolves missions and policies; a non-nil
@@ -75,6 +77,9 @@ func (f *episodeFlags) parse() ([]*mission.Mission, []eval.Entry, error) {
 		return nil, nil, fmt.Errorf("--format %q: want table, json or yaml", f.format)
 	case f.out == "":
 		return nil, nil, errors.New("--out must name a directory")
+	}
+	if o := f.dist.options(); o.Check() != nil {
+		return nil, nil, o.Check()
 	}
 	var ms []*mission.Mission
 	for _, name := range f.missions {
@@ -128,12 +133,19 @@ func opRun(st *State, c *Command, out string, jobs int) (*op.Run, error) {
 
 // doCommand runs one operation for command c: it opens the session under
 // out, runs spec, prints the result with show, and says on stderr where
-// it was written ("<what> written to DIR"). It returns the result and the
-// exit code.
-func doCommand[O op.Options, R any](st *State, c *Command, out string, jobs int, spec op.Spec[O, R], call op.Call[O], show func(io.Writer, R) error, what string) (R, int) {
+// it was written ("<what> written to DIR"). d, when not nil, gives the
+// run its executor and cache (--nats, --no-cache). It returns the result
+// and the exit code.
+func doCommand[O op.Options, R any](st *State, c *Command, out string, jobs int, d *runDist, spec op.Spec[O, R], call op.Call[O], show func(io.Writer, R) error, what string) (R, int) {
 	var res R
 	r, err := opRun(st, c, out, jobs)
+	if d != nil {
+		defer d.close()
+	}
 	if err == nil {
+		if d != nil {
+			d.wire(r)
+		}
 		var dir string
 		if res, dir, err = op.Do(r, spec, call); err == nil {
 			if err = show(st.Stdout, res); err == nil {
@@ -234,7 +246,7 @@ DIR/evaluations/<session>/evaluation.json. Episode seeds derive from
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		_, code = doCommand(st, c, f.out, f.jobs, eval.Operation, op.Call[eval.Options]{
+		_, code = doCommand(st, c, f.out, f.jobs, newRunDist(st, st.Ctx, &f.dist, f.jobs), eval.Operation, op.Call[eval.Options]{
 			Options: eval.Options{Entries: entries, Missions: ms, Episodes: f.episodes, Seed: f.seed, MaxSteps: f.steps},
 			Seed:    f.seed,
 			Args: map[string]any{"command": "eval", "missions": []string(f.missions), "policies": []string(f.policies),

@@ -49,7 +49,8 @@ func TestExamplesDeterministic(t *testing.T) {
 			var outs []string
 			for _, jobs := range []string{"1", "3"} {
 				st, out, errs := testState(root)
-				args := append([]string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q"}, exampleArgs(t, ex)...)
+				// --no-cache: the second run plays its episodes too.
+				args := append([]string{"run", "--jobs", jobs, "--out", t.TempDir(), "-q", "--no-cache"}, exampleArgs(t, ex)...)
 				code := Main(st, append(args, rel))
 				if code != ExitOK {
 					t.Fatalf("%s --jobs %s: exit code %d\n%s", rel, jobs, code, errs)

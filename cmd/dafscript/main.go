@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/train"
 )
 
 // Exit codes, documented in docs/cli.md. Each is the code of an error
@@ -55,6 +56,10 @@ func Main(st *State, args []string) (code int) {
 		return ExitOK
 	case name == "--version" || name == "-version":
 		name, args = "version", args[1:]
+	case name == train.WorkerCommand:
+		// A rank of a data-parallel training that train.Launch started
+		// (not listed in help).
+		return trainRank(st, args[1:])
 	case strings.HasSuffix(name, ".star") || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "@daf/") || (commands[name] == nil && isFile(st, name)):
 		// `dafscript FILE.star` and `dafscript --seed 3 FILE.star` mean run.
 		return commands["run"].Run(st, args)

@@ -99,8 +99,22 @@ func testState(dir string) (*State, *bytes.Buffer, *bytes.Buffer) {
 		Getwd:  func() (string, error) { return dir, nil },
 		Ctx:    context.Background(),
 		NumCPU: 2,
+		// The result cache and history of in-process runs stay out of
+		// the user's cache folder.
+		UserCacheDir: func() (string, error) { return testCacheDir, nil },
 	}, &out, &errs
 }
+
+// testCacheDir is the user cache folder of testState, one per test
+// process.
+var testCacheDir = func() string {
+	d, err := os.MkdirTemp("", "dafscript-test-cache")
+	if err != nil {
+		panic(err)
+	}
+	binDirs = append(binDirs, d) // removed by TestMain
+	return d
+}()
 
 func TestInterruptStopsScript(t *testing.T) {
 	dir := t.TempDir()

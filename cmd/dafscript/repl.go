@@ -63,6 +63,9 @@ func replCommand(st *State, args []string) int {
 		scriptPath: "<stdin>",
 	})
 	rs := openRunSession(env)
+	d := sf.distribution(st, ctx)
+	d.session = rs.get
+	defer d.close()
 
 	var in interp.LineReader
 	if st.StdinIsTerminal {

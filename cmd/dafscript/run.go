@@ -42,9 +42,23 @@ type ScriptFlags struct {
 	// daf.pipeline of the same name reuses its finished stages.
 	Resume string
 
+	// Dist chooses where episodes run (--nats) and whether finished ones
+	// are reused (--no-cache).
+	Dist distFlags
+
 	// logger, once openLog has run, also writes JSON lines to the run's
 	// log file.
 	logger *slog.Logger
+	// dist is the run's executor and cache, made by distribution.
+	distOnce sync.Once
+	dist     *runDist
+}
+
+// distribution returns the run's executor and cache (opened on first
+// use); ctx is the run's context.
+func (f *ScriptFlags) distribution(st *State, ctx context.Context) *runDist {
+	f.distOnce.Do(func() { f.dist = newRunDist(st, ctx, &f.Dist, f.Jobs) })
+	return f.dist
 }
 
 // Register adds the script flags to fs; defaults come from st.
@@ -71,6 +85,7 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.Func("allow-write", "let path= arguments write under `DIR` besides --out (repeatable)", func(s string) error { f.AllowWrite = append(f.AllowWrite, s); return nil })
 	fs.BoolVar(&f.Verbose, "v", false, "verbose: log debug messages")
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
+	f.Dist.define(fs)
 }
 
 // registerResume adds --resume (run and pipeline).
@@ -91,7 +106,8 @@ func (f *ScriptFlags) check() error {
 	if f.Out == "" {
 		return errors.New("-out must name a directory")
 	}
-	return nil
+	o := f.Dist.options()
+	return o.Check()
 }
 
 // Logger returns the logger the flags ask for: readable lines on
@@ -277,7 +293,14 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	p.ctx = ctx
 	host, env := newHost(st, sf, p)
 	rs := openRunSession(env)
+	d := sf.distribution(st, ctx)
+	d.session = rs.get
+	defer d.close()
 	err = exec(ctx, host)
+	if err != nil {
+		env.CancelLaunched() // trainings still running in the background stop
+	}
+	env.WaitLaunched()
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr
 	}

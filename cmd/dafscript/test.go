@@ -91,6 +91,7 @@ func testCommand(st *State, args []string) int {
 	}
 	ctx, cancel := scriptContext(st)
 	defer cancel()
+	defer sf.distribution(st, ctx).close()
 	// Each file's run is one session (opened by its first operation).
 	var runsMu sync.Mutex
 	runs := map[string]*runSession{}

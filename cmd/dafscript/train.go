@@ -14,7 +14,7 @@ import (
 func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
-		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--format table|json|yaml] [--out DIR]",
+		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--nproc N | --master HOST:PORT --rank R --world N] [--format table|json|yaml] [--out DIR]",
 		Summary: "train a neural policy with PPO",
 		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable)
 for --steps agent-steps. --curriculum mix (the default): environment i plays
@@ -25,7 +25,13 @@ hyperparameter (repeatable: --hp learning_rate=0.0005 --hp num_envs=32);
 docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 (one line per update) and training.json go to DIR/training/<session>/.
 --resume continues a run from one of its checkpoints. Play the result with
--p lstm:DIR/training/<session>/checkpoints/update_NNNNNN in eval or compare.`,
+-p lstm:DIR/training/<session>/checkpoints/update_NNNNNN in eval or compare.
+
+Data-parallel training (docs/distributed.md): --nproc N trains with N
+processes on this machine, averaging the gradients of every minibatch
+(libtorch's Gloo); across machines, run the same command on each with
+--master HOST:PORT (where rank 0 serves the rendezvous), --world N and
+its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 	}
 	c.Run = func(st *State, args []string) int {
 		fs := newFlagSet(c)
@@ -42,6 +48,12 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 		device := fs.String("device", "auto", "`device`: auto (CUDA when libtorch sees a GPU), cpu or cuda")
 		ckEvery := fs.Int64("checkpoint-every", 0, "agent-`steps` between checkpoints (0: only the final one)")
 		resume := fs.String("resume", "", "`checkpoint` of the same run to continue from")
+		nproc := fs.Int("nproc", 1, "train with `N` processes on this machine (data-parallel)")
+		var par train.Parallel
+		fs.StringVar(&par.Master, "master", "", "data-parallel across machines: `HOST:PORT` where rank 0 serves the rendezvous")
+		fs.IntVar(&par.Rank, "rank", 0, "data-parallel across machines: this process's `rank` (0 to world-1)")
+		fs.IntVar(&par.World, "world", 0, "data-parallel across machines: `N` ranks in the run")
+		fs.DurationVar(&par.Timeout, "rank-timeout", 0, "how long a rank waits for the others (rendezvous, each gradient exchange) before it fails (0: 60s)")
 		format := fs.String("format", "table", "output `format`: table, json or yaml")
 		out := fs.String("out", "daf_output", "output `directory`; results go to DIR/training/<session>/")
 		pos, code, ok := parseFlags(st, c, fs, args)
@@ -72,16 +84,22 @@ docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
 			hyper[strings.TrimSpace(k)] = f
 		}
 		o := train.Options{Missions: ms, Curriculum: *curriculum, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
-			Device: *device, CheckpointEvery: *ckEvery}
+			Device: *device, CheckpointEvery: *ckEvery, Workers: *nproc, Parallel: par}
 		if *resume != "" {
 			var err error
 			if o.Resume, err = absPath(st, *resume); err != nil {
 				return runFailed(st, c.Name, err)
 			}
 		}
-		_, code = doCommand(st, c, *out, 1, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed,
-			Args: map[string]any{"command": "train", "missions": []string(missions), "curriculum": *curriculum, "policy": *pol, "steps": *steps,
-				"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}},
+		callArgs := map[string]any{"command": "train", "missions": []string(missions), "curriculum": *curriculum, "policy": *pol, "steps": *steps,
+			"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}
+		if *nproc != 1 {
+			callArgs["nproc"] = *nproc
+		}
+		if par.World != 0 || par.Master != "" || par.Rank != 0 {
+			callArgs["master"], callArgs["rank"], callArgs["world"] = par.Master, par.Rank, par.World
+		}
+		_, code = doCommand(st, c, *out, 1, nil, train.Operation, op.Call[train.Options]{Options: o, Seed: *seed, Args: callArgs},
 			showAs(*format, writeTraining), "training")
 		return code
 	}
@@ -98,4 +116,20 @@ func writeTraining(res *train.Result, w io.Writer) error {
 	fmt.Fprintf(w, "final reward     %.4f (mean of the last episodes)\n", res.FinalReward)
 	_, err := fmt.Fprintf(w, "final checkpoint %s\n", res.FinalCheckpoint)
 	return err
+}
+
+// trainRank is the hidden command a rank of `train --nproc N` (or
+// daf.train(workers=N)) runs: train.Launch starts it with its place in
+// the run as arguments and the options as JSON on standard input.
+func trainRank(st *State, args []string) int {
+	ctx, cancel := scriptContext(st)
+	defer cancel()
+	if err := train.RunWorker(ctx, args, st.Stdin); err != nil {
+		fmt.Fprintf(st.Stderr, "dafscript %s: %v\n", train.WorkerCommand, err)
+		if ctx.Err() != nil {
+			return ExitCancelled
+		}
+		return ExitError
+	}
+	return ExitOK
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/runtime/serve"
 	"github.com/dafscript/dafscript/runtime/train"
@@ -26,6 +27,8 @@ var commandTable = []func() *Command{
 	validateCmd,
 	pipelineCmd,
 	planCmd,
+	workerCmd,
+	cacheCmd,
 	analyzeCmd,
 	packageCmd,
 	deployCmd,
@@ -55,4 +58,7 @@ func init() {
 	// "remote" (a policy served by dafscript serve).
 	pkg.Register()
 	serve.Register()
+	// The jobs a worker (or a run through NATS) plays: batches of
+	// episodes.
+	eval.RegisterJobs()
 }

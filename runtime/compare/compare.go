@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/runtime/stats"
@@ -45,6 +47,11 @@ type Options struct {
 	Jobs     int
 	Batch    int
 	Progress *progress.Bar
+	// Executor, Cache and CodeVersion are passed to eval.Run (see
+	// eval.Options): where the episodes run, and which are reused.
+	Executor    dist.Executor
+	Cache       *cache.Cache
+	CodeVersion string
 }
 
 // Check is the only validation of comparison options.
@@ -96,6 +103,7 @@ func Run(ctx context.Context, opts Options) (*Report, *eval.Results, error) {
 	ev := eval.Options{
 		Entries: opts.Policies, Missions: opts.Missions, Episodes: opts.EpisodesPerMission,
 		Seed: opts.Seed, MaxSteps: opts.MaxSteps, Jobs: opts.Jobs, Batch: opts.Batch, Progress: opts.Progress,
+		Executor: opts.Executor, Cache: opts.Cache, CodeVersion: opts.CodeVersion,
 	}
 	if opts.Mixed {
 		team := eval.Entry{Name: "mixed"}

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
+	"github.com/dafscript/dafscript/runtime/jobs"
 	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -79,11 +82,23 @@ type Options struct {
 	// Batch is how many episodes of the same entry and mission one worker
 	// plays in lockstep through one controller per policy (so a neural
 	// policy evaluates one batch of observations per step). 0 picks the
-	// policy's preference (see Batcher), else 1. Results do not depend on
-	// it: every slot is reset with its own seed.
+	// policy's preference (see Batcher), else 1; with an Executor, short
+	// episodes are grouped further into jobs of at least MinJobCost
+	// agent-steps. Results do not depend on it: every slot is reset with
+	// its own seed.
 	Batch int
 	// Progress, if not nil, advances by one per finished episode.
 	Progress *progress.Bar
+	// Executor, if not nil, runs the episodes (batches become
+	// runtime/dist jobs: through NATS, say); nil plays them on Jobs
+	// goroutines here. The results are the same bytes either way.
+	Executor dist.Executor
+	// Cache, if not nil, supplies the episodes it holds and keeps those
+	// played (keyed by runtime/jobs content addresses).
+	Cache *cache.Cache
+	// CodeVersion goes into the content addresses; "" means
+	// jobs.CodeVersion().
+	CodeVersion string
 }
 
 // Batcher is implemented by policies that prefer to serve several
@@ -173,8 +188,30 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 	for _, m := range opts.Missions {
 		res.Missions = append(res.Missions, m.Name)
 	}
-	batches := planBatches(&opts, pols)
 	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
+	var (
+		k    *keyer
+		have []bool
+		keys []jobs.Key
+	)
+	if opts.Cache != nil || opts.Executor != nil {
+		if k, err = newKeyer(&opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Cache != nil {
+		if have, keys, err = lookup(&opts, k, res); err != nil {
+			return nil, err
+		}
+	}
+	batches := planBatches(&opts, pols, have)
+	if opts.Executor != nil {
+		RegisterJobs()
+		if err := runExecutor(parent, &opts, k, keys, res, batches, batchCost(&opts)); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	s := &scheduler{parent: parent, running: map[int]context.CancelFunc{}, errJob: -1}
 	done := make(chan int, len(batches))
 	var next atomic.Int64
@@ -195,6 +232,9 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 					continue
 				}
 				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
+				if err == nil && keys != nil {
+					err = keep(&opts, keys, base, res.Results[base:base+b.n])
+				}
 				s.finish(base, err)
 				if err == nil {
 					done <- b.n
@@ -236,29 +276,58 @@ func buildPolicies(entries []Entry, res *Results) ([][]policy.Policy, error) {
 	return pols, nil
 }
 
+// MinJobCost is the least work, in agent-steps, that Run gives an
+// executor as one job when opts.Batch is 0: about 20 ms of scripted play,
+// so that the ~1 ms of CPU a job costs through NATS (publish, pull,
+// result, ack) stays under 5% of it.
+const MinJobCost = 32_768
+
 // planBatches cuts the work into batches of the policies' preferred size
-// (or opts.Batch), longest first (agents x steps x episodes), so that no
+// (or opts.Batch; with an executor, at least MinJobCost agent-steps), longest first (agents x steps x episodes), so that no
 // long batch starts last and leaves the other workers idle; the order of
-// the results does not depend on it.
-func planBatches(opts *Options, pols [][]policy.Policy) []batch {
+// the results does not depend on it. Episodes marked in have (the cache
+// holds them; nil: none) are left out: a batch is a run of at most the
+// batch size of episodes still to play.
+func planBatches(opts *Options, pols [][]policy.Policy, have []bool) []batch {
 	var batches []batch
 	for i := range opts.Entries {
-		k := opts.Batch
-		if k < 1 {
-			k = 1
+		size := opts.Batch
+		if size < 1 {
+			size = 1
 			for _, p := range pols[i] {
-				if b, ok := p.(Batcher); ok && b.PreferredBatch() > k {
-					k = b.PreferredBatch()
+				if b, ok := p.(Batcher); ok && b.PreferredBatch() > size {
+					size = b.PreferredBatch()
 				}
 			}
 		}
 		for j := range opts.Missions {
-			for first := 0; first < opts.Episodes; first += k {
-				batches = append(batches, batch{i, j, first, min(k, opts.Episodes-first)})
+			size := size
+			if opts.Executor != nil && opts.Batch < 1 {
+				per := batchCost(opts)(batch{i, j, 0, 1})
+				size = max(size, (MinJobCost+per-1)/per)
+			}
+			base := (i*len(opts.Missions) + j) * opts.Episodes
+			for ep := 0; ep < opts.Episodes; {
+				if have != nil && have[base+ep] {
+					ep++
+					continue
+				}
+				first := ep
+				for ep < opts.Episodes && ep-first < size && (have == nil || !have[base+ep]) {
+					ep++
+				}
+				batches = append(batches, batch{i, j, first, ep - first})
 			}
 		}
 	}
-	cost := func(b batch) int {
+	cost := batchCost(opts)
+	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
+	return batches
+}
+
+// batchCost is the work of a batch: agents x steps x episodes.
+func batchCost(opts *Options) func(batch) int {
+	return func(b batch) int {
 		m := opts.Missions[b.mission]
 		steps := m.MaxSteps
 		if opts.MaxSteps > 0 {
@@ -266,8 +335,6 @@ func planBatches(opts *Options, pols [][]policy.Policy) []batch {
 		}
 		return max(1, m.NumAgents) * max(1, steps) * b.n
 	}
-	sort.SliceStable(batches, func(i, j int) bool { return cost(batches[i]) > cost(batches[j]) })
-	return batches
 }
 
 // scheduler decides which jobs still run after a failure. A failure

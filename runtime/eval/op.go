@@ -39,8 +39,11 @@ func (o Options) Check() error {
 // evaluations/<session>/evaluation.json.
 var Operation = op.Spec[Options, *Evaluation]{
 	Name: "evaluation", Folder: "evaluations", File: "evaluation.json",
-	Body: func(r *op.Run, _ *output.Session, o Options) (*Evaluation, error) {
+	Body: func(r *op.Run, s *output.Session, o Options) (*Evaluation, error) {
 		o.Jobs = r.Jobs
+		if err := distribute(r, s, &o); err != nil {
+			return nil, err
+		}
 		o.Progress = r.Progress(int64(len(o.Entries)*len(o.Missions)*o.Episodes), "episodes")
 		res, err := Run(r.Context(), o)
 		if err != nil {
@@ -48,4 +51,19 @@ var Operation = op.Spec[Options, *Evaluation]{
 		}
 		return Summarize(res), nil
 	},
+}
+
+// distribute gives o the run's executor and cache, unless it has its own.
+func distribute(r *op.Run, s *output.Session, o *Options) error {
+	ex, c, err := r.Distribution(s)
+	if err != nil {
+		return err
+	}
+	if o.Executor == nil {
+		o.Executor = ex
+	}
+	if o.Cache == nil {
+		o.Cache = c
+	}
+	return nil
 }

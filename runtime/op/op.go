@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/progress"
 )
@@ -45,8 +47,37 @@ type Run struct {
 	// step's folder. When nil, each operation opens a session of its own
 	// under its Folder (a CLI command runs one operation).
 	RunSession func() (*output.Session, error)
+	// Executor, when set, returns the executor of the jobs of an
+	// operation running in session s (a NATS work queue, opened on first
+	// use and kept for the run); nil, or a nil executor, plays them on
+	// Jobs goroutines here. Results are the same bytes either way.
+	Executor func(s *output.Session) (dist.Executor, error)
+	// Cache, when set, returns the result cache that supplies finished
+	// work and keeps new results; nil, or a nil cache: none (--no-cache).
+	Cache func() (*cache.Cache, error)
 
 	bar *progress.Bar
+}
+
+// Distribution returns the executor and the cache of an operation
+// running in session s (nil for those the caller gave none of).
+func (r *Run) Distribution(s *output.Session) (dist.Executor, *cache.Cache, error) {
+	var (
+		ex  dist.Executor
+		c   *cache.Cache
+		err error
+	)
+	if r.Executor != nil {
+		if ex, err = r.Executor(s); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.Cache != nil {
+		if c, err = r.Cache(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ex, c, nil
 }
 
 // open opens the operation's session, or its step of the run's session,

@@ -18,8 +18,6 @@ import (
 	"github.com/dafscript/dafscript/sim"
 )
 
-// TestMain lets the test binary serve as the ranks that Launch starts, as
-// dafscript's hidden command does.
 // TestMain registers the neural policies, as the binary's wiring does, and
 // makes the test binary a data-parallel rank when launched as one.
 func TestMain(m *testing.M) {

@@ -59,6 +59,7 @@ func Launch(ctx context.Context, o Options, n int) (*Result, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("workers must be >= 1, got %d", n)
 	}
+	o.Workers = 0 // each process trains as one rank
 	if n == 1 {
 		o.Parallel = Parallel{}
 		return Train(ctx, o)

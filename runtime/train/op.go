@@ -50,8 +50,14 @@ func (o Options) Check() error {
 	if _, err := ParseHyperparameters(o.Hyperparameters); err != nil {
 		return fmt.Errorf("hyperparameters: %w", err)
 	}
+	switch {
+	case o.Workers < 0:
+		return fmt.Errorf("workers: got %d, want 1 or more (processes training together on this machine)", o.Workers)
+	case o.Workers > 1 && o.Parallel.World > 1:
+		return fmt.Errorf("workers: %d processes on this machine, or a rank of a run across machines (world %d), not both", o.Workers, o.Parallel.World)
+	}
 	if err := o.Parallel.Check(); err != nil {
-		return fmt.Errorf("parallel: %w", err)
+		return fmt.Errorf("data-parallel training: %w", err)
 	}
 	return o.Evaluations.check()
 }
@@ -100,7 +106,13 @@ var Operation = op.Spec[Options, *Result]{
 	Body: func(r *op.Run, s *output.Session, o Options) (*Result, error) {
 		o.Dir, o.Track = s.Dir(), s.Track
 		o.Progress, o.ShowProgress, o.Logger = r.Stderr, r.Interactive, r.Logger
-		res, err := Train(r.Context(), o)
+		var res *Result
+		var err error
+		if o.Workers > 1 {
+			res, err = Launch(r.Context(), o, o.Workers)
+		} else {
+			res, err = Train(r.Context(), o)
+		}
 		if err != nil {
 			return nil, err
 		}

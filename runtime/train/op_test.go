@@ -34,7 +34,7 @@ func TestCheck(t *testing.T) {
 		{"checkpoint_every", func(o *Options) { o.CheckpointEvery = -1 }, "checkpoint_every: got -1, want 0 (only the final checkpoint) or more"},
 		{"hyperparameter", func(o *Options) { o.Hyperparameters["ent_coeff"] = 0 }, "hyperparameters: "},
 		{"parallel", func(o *Options) { o.Parallel = Parallel{World: 2, Rank: 2, Master: "127.0.0.1:1"} },
-			"parallel: rank 2 is not in a world of 2 (ranks are 0 to 1)"},
+			"data-parallel training: rank 2 is not in a world of 2 (ranks are 0 to 1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := small(t, "stateless", 1, "")

@@ -31,6 +31,9 @@ type Options struct {
 	Resume          string             // a checkpoint of the same run to continue from
 	Parallel        Parallel           // this process's rank in a data-parallel run (ddp.go); zero: alone
 	Evaluations     *Evaluations       // optional evaluations on the way (evaluations.go)
+	// Workers > 1 trains with that many ranks on this machine (Launch:
+	// this process is rank 0); 0 or 1: one process. Not with Parallel.
+	Workers int
 
 	Dir   string                  // where checkpoints/ and metrics.jsonl go
 	Track func(name string) error // records a file (relative to Dir) in the session manifest; may be nil

@@ -1,0 +1,335 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dafscript/dafscript/runtime/dist"
+	"github.com/dafscript/dafscript/runtime/jobs"
+	"github.com/dafscript/dafscript/sim/mission"
+	"github.com/dafscript/dafscript/sim/policy"
+)
+
+// JobKind is the kind of the jobs Run gives an executor: a batch of
+// episodes of one entry on one mission.
+const JobKind = "eval.batch"
+
+// CacheKind is the kind of the cache entries Run keeps: one episode.
+const CacheKind = "episode"
+
+var registerOnce sync.Once
+
+// RegisterJobs makes this program able to run JobKind jobs (workers, and
+// dist.Local); cmd/dafscript's wiring calls it, and Run does before it
+// gives jobs to an executor. Calling it again does nothing.
+func RegisterJobs() { registerOnce.Do(func() { dist.Register(JobKind, runJob) }) }
+
+// batchJob is the payload of a JobKind job: everything a worker needs to
+// play episodes [First, First+N) of one entry on one mission.
+type batchJob struct {
+	Name     string        `json:"name"`
+	Members  []jobs.Policy `json:"members"`
+	Mission  string        `json:"mission"`
+	Seed     uint64        `json:"seed"`
+	MaxSteps int           `json:"max_steps,omitempty"`
+	First    int           `json:"first"`
+	N        int           `json:"n"`
+}
+
+// batchResult is a JobKind job's result: the episodes, or the failure of
+// one of them (a failure is a result: replaying it fails the same way).
+type batchResult struct {
+	Episodes []Episode    `json:"episodes,omitempty"`
+	Error    *failureJSON `json:"error,omitempty"`
+}
+
+type failureJSON struct {
+	Policy  string `json:"policy"`
+	Mission string `json:"mission"`
+	Episode int    `json:"episode"`
+	Seed    uint64 `json:"seed"`
+	Msg     string `json:"msg"`
+}
+
+// runJob plays a batchJob (on a worker, or in this process through
+// dist.Local).
+func runJob(ctx context.Context, payload []byte) ([]byte, error) {
+	var p batchJob
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, fmt.Errorf("%s job: %w", JobKind, err)
+	}
+	m, err := mission.Get(p.Mission)
+	if err != nil {
+		return nil, err
+	}
+	entry := Entry{Name: p.Name}
+	var pols []policy.Policy
+	for _, mem := range p.Members {
+		spec := policy.Spec{Class: mem.Class, Data: mem.Data, Kwargs: mem.Kwargs}
+		if mem.Data != "" {
+			h, err := jobs.HashPath(mem.Data)
+			if err != nil {
+				return nil, fmt.Errorf("policy %s: %w (every worker needs the weights at the same path)", spec, err)
+			}
+			if h != mem.WeightsHash {
+				return nil, fmt.Errorf("policy %s: the weights at %s on this worker differ from the submitter's (sha256 %.12s, want %.12s): give every worker the same file", spec, mem.Data, h, mem.WeightsHash)
+			}
+		}
+		pol, err := policy.New(spec)
+		if err != nil {
+			return nil, err
+		}
+		pols = append(pols, pol)
+		entry.Members = append(entry.Members, Member{Spec: spec, Proportion: mem.Proportion})
+	}
+	opts := Options{Entries: []Entry{entry}, Missions: []*mission.Mission{m}, Episodes: p.First + p.N, Seed: p.Seed, MaxSteps: p.MaxSteps}
+	out := make([]Episode, p.N)
+	err = runBatch(ctx, &opts, p.Name, pols, batch{0, 0, p.First, p.N}, out)
+	var res batchResult
+	var ee *EpisodeError
+	switch {
+	case err == nil:
+		res.Episodes = out
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return nil, err
+	case errors.As(err, &ee):
+		res.Error = &failureJSON{Policy: ee.Policy, Mission: ee.Mission, Episode: ee.Episode, Seed: ee.Seed, Msg: ee.Err.Error()}
+	default:
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+// keyer computes the content addresses of episodes.
+type keyer struct {
+	version  string
+	entries  [][]jobs.Policy
+	missions []*jobs.Mission
+}
+
+func newKeyer(opts *Options) (*keyer, error) {
+	k := &keyer{version: opts.CodeVersion}
+	if k.version == "" {
+		v, err := jobs.CodeVersion()
+		if err != nil {
+			return nil, err
+		}
+		k.version = v
+	}
+	hashes := map[string]string{} // weights path -> hash, once per run
+	for _, e := range opts.Entries {
+		var ps []jobs.Policy
+		for _, mem := range e.Members {
+			p := jobs.Policy{Class: mem.Spec.Class, Data: mem.Spec.Data, Kwargs: mem.Spec.Kwargs, Proportion: mem.Proportion}
+			if p.Data != "" {
+				h, ok := hashes[p.Data]
+				if !ok {
+					var err error
+					if h, err = jobs.HashPath(p.Data); err != nil {
+						return nil, fmt.Errorf("policy %s: %w", mem.Spec, err)
+					}
+					hashes[p.Data] = h
+				}
+				p.WeightsHash = h
+			}
+			ps = append(ps, p)
+		}
+		k.entries = append(k.entries, ps)
+	}
+	for _, m := range opts.Missions {
+		id, err := jobs.MissionOf(m)
+		if err != nil {
+			return nil, err
+		}
+		k.missions = append(k.missions, id)
+	}
+	return k, nil
+}
+
+// episode is the key of episode ep of entry i on mission j.
+func (k *keyer) episode(opts *Options, i, j, ep int) (jobs.Key, error) {
+	m := opts.Missions[j]
+	steps := m.MaxSteps
+	if opts.MaxSteps > 0 {
+		steps = opts.MaxSteps
+	}
+	return jobs.KeyOf(jobs.Spec{Kind: CacheKind, Mission: k.missions[j], Policies: k.entries[i],
+		Seed: EpisodeSeed(opts.Seed, m.Name, ep), Steps: steps, CodeVersion: k.version})
+}
+
+// lookup fills res with the cached episodes and returns, by job base
+// index, which are there, and every episode's key. The keys are computed
+// here, in order; the entries are read and decoded on opts.Jobs
+// goroutines (decoding is most of a cached run), each into its own index,
+// so the result does not depend on it.
+func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key, err error) {
+	have = make([]bool, len(res.Results))
+	keys = make([]jobs.Key, len(res.Results))
+	for i := range opts.Entries {
+		for j := range opts.Missions {
+			for ep := 0; ep < opts.Episodes; ep++ {
+				idx := (i*len(opts.Missions)+j)*opts.Episodes + ep
+				if keys[idx], err = k.episode(opts, i, j, ep); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
+	errs := make([]error, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(keys))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				idx := int(next.Add(1) - 1)
+				if idx >= len(keys) {
+					return
+				}
+				data, ok, err := opts.Cache.Get(CacheKind, keys[idx])
+				if err != nil {
+					errs[idx] = err
+					continue
+				}
+				if !ok {
+					continue
+				}
+				var e Episode
+				if json.Unmarshal(data, &e) != nil {
+					continue // unreadable: play it again, and overwrite it
+				}
+				e.Policy, e.Episode = res.Policies[idx/(len(opts.Missions)*opts.Episodes)], idx%opts.Episodes
+				res.Results[idx] = e
+				have[idx] = true
+			}
+		}()
+	}
+	wg.Wait()
+	hits := 0
+	for idx := range keys {
+		if errs[idx] != nil {
+			return nil, nil, errs[idx]
+		}
+		if have[idx] {
+			hits++
+		}
+	}
+	opts.Progress.Add(int64(hits))
+	return have, keys, nil
+}
+
+// keep stores finished episodes in the cache.
+func keep(opts *Options, keys []jobs.Key, base int, eps []Episode) error {
+	if opts.Cache == nil {
+		return nil
+	}
+	for k := range eps {
+		b, err := json.Marshal(&eps[k])
+		if err != nil {
+			return err
+		}
+		if err := opts.Cache.Put(CacheKind, keys[base+k], b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runExecutor gives the batches to opts.Executor and stores the results
+// by job index. As with the local pool, the error reported is that of the
+// earliest failing batch in job order: once one fails, the run waits for
+// the batches before it, then stops.
+func runExecutor(parent context.Context, opts *Options, k *keyer, keys []jobs.Key, res *Results, batches []batch, cost func(batch) int) error {
+	baseOf := func(b batch) int { return (b.entry*len(opts.Missions)+b.mission)*opts.Episodes + b.first }
+	list := make([]dist.Job, len(batches))
+	for bi, b := range batches {
+		p := batchJob{Name: res.Policies[b.entry], Members: k.entries[b.entry], Mission: opts.Missions[b.mission].Name,
+			Seed: opts.Seed, MaxSteps: opts.MaxSteps, First: b.first, N: b.n}
+		payload, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		base := baseOf(b)
+		var epKeys []jobs.Key
+		if keys != nil {
+			epKeys = keys[base : base+b.n]
+		} else {
+			for ep := b.first; ep < b.first+b.n; ep++ {
+				key, err := k.episode(opts, b.entry, b.mission, ep)
+				if err != nil {
+					return err
+				}
+				epKeys = append(epKeys, key)
+			}
+		}
+		id, err := jobs.KeyOf(jobs.Spec{Kind: JobKind, CodeVersion: k.version, Extra: epKeys})
+		if err != nil {
+			return err
+		}
+		last := b.first + b.n - 1
+		list[bi] = dist.Job{ID: string(id), Kind: JobKind, Payload: payload, Cost: cost(b),
+			Desc: fmt.Sprintf("policy %s on mission %s, episodes %d-%d (seed %d)", p.Name, p.Mission, b.first, last, opts.Seed)}
+	}
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		finished = make([]bool, len(batches))
+		firstErr error
+		errBase  = -1
+	)
+	done := func(bi int, out []byte, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		finished[bi] = true
+		b := batches[bi]
+		base := baseOf(b)
+		if err == nil {
+			var r batchResult
+			if uerr := json.Unmarshal(out, &r); uerr != nil {
+				err = fmt.Errorf("%s: unreadable result: %w", list[bi].Desc, uerr)
+			} else if r.Error != nil {
+				err = &EpisodeError{Policy: r.Error.Policy, Mission: r.Error.Mission, Episode: r.Error.Episode, Seed: r.Error.Seed, Err: errors.New(r.Error.Msg)}
+			} else if len(r.Episodes) != b.n {
+				err = fmt.Errorf("%s: %d episodes came back, want %d", list[bi].Desc, len(r.Episodes), b.n)
+			} else {
+				copy(res.Results[base:base+b.n], r.Episodes)
+				if keys != nil {
+					err = keep(opts, keys, base, r.Episodes)
+				}
+				if err == nil {
+					opts.Progress.Add(int64(b.n))
+				}
+			}
+		} else if _, ok := err.(*EpisodeError); !ok {
+			first := EpisodeSeed(opts.Seed, opts.Missions[b.mission].Name, b.first)
+			err = &EpisodeError{Policy: res.Policies[b.entry], Mission: opts.Missions[b.mission].Name, Episode: b.first, Seed: first, Err: err}
+		}
+		if err != nil && (errBase < 0 || base < errBase) {
+			firstErr, errBase = err, base
+		}
+		if errBase >= 0 {
+			for bj, o := range batches {
+				if !finished[bj] && baseOf(o) < errBase {
+					return
+				}
+			}
+			cancel()
+		}
+	}
+	err := opts.Executor.Run(ctx, list, done)
+	mu.Lock()
+	defer mu.Unlock()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := parent.Err(); err != nil {
+		return err
+	}
+	return err
+}
