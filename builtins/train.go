@@ -122,6 +122,9 @@ func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if err != nil {
 		return none, fail("%v", err)
 	}
+	if workers < 1 { // Options.Workers 0 means one process; here 1 says so
+		return none, fail("workers: got %d, want an int >= 1", workers)
+	}
 	var resume string
 	if resumeV != starlark.None {
 		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
