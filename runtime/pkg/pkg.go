@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/dafscript/dafscript/sim"
 )
@@ -105,13 +106,14 @@ func GameObs() Obs {
 }
 func GameAction() Action { return Action{Count: sim.NumActions} }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// nameRE is compiled on first use, not at every start of dafscript.
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // CheckName checks a package name or version: 1 to 64 letters, digits,
 // '.', '_' or '-', starting with a letter or digit (so that it is a safe
 // folder name in a registry).
 func CheckName(what, s string) error {
-	if !nameRE.MatchString(s) || s == "." || s == ".." {
+	if !nameRE().MatchString(s) || s == "." || s == ".." {
 		return fmt.Errorf("%s %q: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. \"1.0.0\")", what, s)
 	}
 	return nil

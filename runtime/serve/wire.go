@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sync"
 
 	"github.com/dafscript/dafscript/sim"
 )
@@ -59,10 +60,12 @@ type ActResponse struct {
 	SHA256  string    `json:"sha256"`
 }
 
-var sessionRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// sessionRE is compiled on first use: compiling it at start-up cost every
+// run of dafscript, serving or not, about a millisecond.
+var sessionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`) })
 
 func checkSession(s string) error {
-	if s != "" && !sessionRE.MatchString(s) {
+	if s != "" && !sessionRE().MatchString(s) {
 		return fmt.Errorf("session %q: want 1 to 128 letters, digits, '.', '_', ':' or '-'", s)
 	}
 	return nil
