@@ -73,6 +73,21 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	fs.BoolVar(&f.Quiet, "q", false, "quiet: log only warnings and errors")
 }
 
+// resolveResume turns --resume SESSION into the folder it names (a
+// session, a step of one, FOLDER/ID or an id under --out), where the
+// script's sweeps and pipelines find their journals by name.
+func (f *ScriptFlags) resolveResume(st *State) error {
+	if f.Resume == "" {
+		return nil
+	}
+	dir, err := resumeFolder(st, f.Out, f.Resume)
+	if err != nil {
+		return fmt.Errorf("--resume: %v", err)
+	}
+	f.Resume = dir
+	return nil
+}
+
 // registerResume adds --resume (run and pipeline).
 func (f *ScriptFlags) registerResume(fs *flag.FlagSet) {
 	fs.StringVar(&f.Resume, "resume", "", "resume the script's sweeps and pipelines from `SESSION` (an id, FOLDER/ID under --out, or a folder): finished trials and stages are reused")
@@ -161,12 +176,8 @@ func runCommand(st *State, args []string) int {
 	if err := sf.check(); err != nil {
 		return usageError(st, c, "%v", err)
 	}
-	if sf.Resume != "" {
-		s, err := findSession(st, sf.Out, sf.Resume)
-		if err != nil {
-			return usageError(st, c, "--resume: %v", err)
-		}
-		sf.Resume = s.Dir
+	if err := sf.resolveResume(st); err != nil {
+		return usageError(st, c, "%v", err)
 	}
 	switch len(pos) {
 	case 0:
@@ -286,31 +297,40 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	defer cancel()
 	p.ctx = ctx
 	host, env := newHost(st, sf, p)
-	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
+	folder := p.sessions
+	if folder == "" {
+		folder = "runs"
+	}
+	rs := &runSession{root: env.OutDir, folder: folder, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
 		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
 	env.RunSession = rs.get
 	err = exec(ctx, host)
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr
 	}
+	if p.opened != nil && rs.s != nil {
+		p.opened(rs.s)
+	}
 	return reportError(st, host, ctx, err)
 }
 
 // runSession is the one session of a script run, opened by the first
-// operation the script calls (daf_output/runs/<id>/), every operation a
-// step of it, and finished when the script ends.
+// operation the script calls (daf_output/runs/<id>/, or the folder of the
+// command that runs the script: pipelines/<id>/ for dafscript pipeline),
+// every operation a step of it, and finished when the script ends.
 type runSession struct {
-	mu   sync.Mutex
-	root string
-	info output.RunInfo
-	s    *output.Session
+	mu     sync.Mutex
+	root   string
+	folder string
+	info   output.RunInfo
+	s      *output.Session
 }
 
 func (r *runSession) get() (*output.Session, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.s == nil {
-		s, err := output.NewManager(r.root).NewSession("runs", r.info)
+		s, err := output.NewManager(r.root).NewSession(r.folder, r.info)
 		if err != nil {
 			return nil, err
 		}
@@ -368,4 +388,9 @@ type hostParams struct {
 	workDir    string
 	scriptPath string
 	scriptSHA  string
+	// sessions is the folder of the run's session: "runs" when empty.
+	sessions string
+	// opened, when set, receives the run's session once the script has
+	// ended, if an operation opened one.
+	opened func(*output.Session)
 }
