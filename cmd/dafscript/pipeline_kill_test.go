@@ -15,7 +15,10 @@ import (
 	"github.com/dafscript/dafscript/runtime/train/torch"
 )
 
-var sessionID = regexp.MustCompile(`/(runs|pipelines)/[0-9]{8}_[0-9]{6}(_[0-9]+)?/`)
+// sessionID matches a session folder and the number of a step in it
+// (runs/<id>/05_package): a stage that runs again after a resume is a
+// step of the new session, numbered after the steps that ran there.
+var sessionID = regexp.MustCompile(`/(runs|pipelines)/[0-9]{8}_[0-9]{6}(_[0-9]+)?/([0-9]{2,}_)?`)
 
 // pipelineFolders returns the folders of the pipelines run under out,
 // oldest first: the pipeline steps of script runs (runs/<id>/NN_pipeline)
@@ -140,11 +143,12 @@ print(r.status)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// A training's checkpoint is named by its output root and
-			// session, which differ between the runs.
+			// A training's checkpoint and a package are named by their
+			// output root, session and step, which differ between the
+			// runs.
 			norm := func(b []byte, out string) []byte {
 				b = bytes.ReplaceAll(b, []byte(out), []byte("OUT"))
-				return sessionID.ReplaceAll(b, []byte("/SESSION/"))
+				return sessionID.ReplaceAll(b, []byte("/SESSION/NN_"))
 			}
 			got, want = norm(got, out), norm(want, plain)
 			if !bytes.Equal(got, want) {
