@@ -16,8 +16,10 @@ import (
 )
 
 // Failure is a failed check (a statistical assertion, a threshold): not a
-// broken script but a regression, so its kind is op.Regression (exit code
-// 3) and the test runner shows it as a failed assertion at Pos.
+// broken script but a regression. The test runner shows it as a failed
+// assertion at Pos (interp.Failure); builtins return it wrapped as an
+// op.Regression error (see failure), so that op.KindOf finds its kind
+// through starlark's EvalError and a script run exits with 3.
 type Failure struct {
 	Pos syntax.Position
 	Msg string
@@ -26,15 +28,14 @@ type Failure struct {
 func (f *Failure) Error() string                      { return f.Msg }
 func (f *Failure) Failure() (syntax.Position, string) { return f.Pos, f.Msg }
 
-// ExitCode makes a Failure a regression wherever it is wrapped.
-func (f *Failure) ExitCode() int { return op.Regression.ExitCode() }
-
-func failure(t *starlark.Thread, msg string) *Failure {
+// failure returns a Failure at the caller's position, of kind
+// op.Regression.
+func failure(t *starlark.Thread, msg string) error {
 	var pos syntax.Position
 	if t != nil && t.CallStackDepth() > 1 {
 		pos = t.CallFrame(1).Pos
 	}
-	return &Failure{Pos: pos, Msg: msg}
+	return op.Wrap(op.Regression, &Failure{Pos: pos, Msg: msg})
 }
 
 const assertBetterDoc = `assert.better(a, b, missions=None, suite=None, episodes=10, alpha=0.01, seed=None, metric="reward", max_steps=None) -> Assertion

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/pipeline"
@@ -39,20 +41,21 @@ cycles, duplicate names and a session to resume that ran other stages are
 errors before anything runs. A stage that fails is recorded and the
 stages depending on it are skipped; the others still run.
 
-Everything goes to one session, <out>/pipelines/<session>/: each finished
+The pipeline is a step of the run's session, <out>/runs/<id>/NN_pipeline/
+(the operations its stages call are steps after it): each finished
 stage's output (stages/NAME.json), journal.jsonl (what finished, with the
 hash of its output), pipeline.json (the result below, without times) and
-timings.json. resume="SESSION" (an id, "pipelines/ID" or a folder; or
---resume SESSION on the command line for the pipeline of that name) reuses
-the finished stages of that session, after checking their outputs against
-the recorded hashes, and runs the rest: the final pipeline.json is the one
-an uninterrupted run writes.
+timings.json. resume="SESSION" (a run's session or a step folder of one,
+as a path, FOLDER/ID or an id; or --resume SESSION on the command line)
+finds this pipeline's journal there by its name, reuses the finished
+stages after checking their outputs against the recorded hashes, and runs
+the rest: the final pipeline.json is the one an uninterrupted run writes.
 
 Result fields: name, status ("success": every stage completed; "partial":
 some failed, some completed; "failed": none completed), stages (in run
 order), stages_completed, stages_failed, stages_skipped, errors (stage,
 error), outputs (stage -> output), reused (stages taken from the resumed
-session), total_time_seconds and session (the folder).
+session), total_time_seconds and session (the pipeline's folder).
 
   def train():
       return {"policy": "baseline"}
@@ -204,38 +207,35 @@ func builtinPipeline(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		stages = append(stages, pipeline.Stage{Name: sv.name, DependsOn: sv.deps, Run: starlarkStage(t, sv)})
 	}
 	resume := ""
-	if s, ok := starlark.AsString(resumeV); ok {
-		resume = s
-	} else if resumeV != starlark.None {
-		return nil, fmt.Errorf("%s: resume: got %s, want a session id or None", b.Name(), resumeV.Type())
-	} else if env.Resume != "" {
-		resume = env.Resume
-	}
-	if resume != "" {
-		mgr := output.NewManager(env.OutDir)
-		si, err := mgr.Find(resume)
-		if err != nil && !strings.Contains(resume, "/") {
-			// A bare id of several operations: the pipeline's is meant.
-			if s2, err2 := mgr.Find("pipelines/" + resume); err2 == nil {
-				si, err = s2, nil
+	if s, ok := starlark.AsString(resumeV); ok && s != "" {
+		// resume="...": that session or step must hold this pipeline.
+		dir, err := output.NewManager(env.OutDir).FindFolder(s, env.WorkDir)
+		if err == nil {
+			resume, err = journal.Find(dir, pipeline.JournalKind, name)
+			if err == nil && resume == "" {
+				err = fmt.Errorf("%s holds no journal of pipeline %q", dir, name)
 			}
 		}
 		if err != nil {
 			return nil, op.Wrap(op.Usage, fmt.Errorf("%s: resume: %v", b.Name(), err))
 		}
-		switch {
-		case si.Operation != "pipelines":
-			return nil, op.Wrap(op.Usage, fmt.Errorf("%s: resume: %s is a %s session, not a pipeline's", b.Name(), resume, si.Operation))
-		case resumeV == starlark.None && si.Manifest.Args["name"] != name:
-			resume = "" // --resume names another pipeline of the script
-		default:
-			resume = si.Dir
+	} else if resumeV != starlark.None && !ok {
+		return nil, fmt.Errorf("%s: resume: got %s, want a session (an id, FOLDER/ID or a folder) or None", b.Name(), resumeV.Type())
+	} else if resumeV == starlark.None && env.Resume != "" {
+		// --resume SESSION: the pipeline of this name in it, if any.
+		j, err := journal.Find(env.Resume, pipeline.JournalKind, name)
+		if err != nil {
+			return nil, op.Wrap(op.Usage, fmt.Errorf("%s: resume: %v", b.Name(), err))
 		}
+		if j == "" && env.Logger != nil {
+			env.Logger.Info("no journal of this pipeline in the resumed session; starting afresh", "pipeline", name, "session", env.Resume)
+		}
+		resume = j
 	}
 	o := pipeline.Options{Name: name, Stages: stages, Resume: resume}
 	callArgs := map[string]any{"function": b.Name(), "name": name, "stages": stageNames(stages)}
 	if resume != "" {
-		callArgs["resumed_from"] = resume
+		callArgs["resumed_from"] = filepath.Dir(resume)
 	}
 	res, dir, err := op.Do(env.Op(b.Name()), pipeline.Operation, op.Call[pipeline.Options]{Options: o, Seed: env.Seed, Args: callArgs})
 	if err != nil {

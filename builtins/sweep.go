@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/dafscript/dafscript/runtime/config"
+	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/sweep"
 	"github.com/dafscript/dafscript/runtime/sweepop"
@@ -36,10 +37,11 @@ tpe or a pruner; default 4) is how many trials may run at once, and the
 result never depends on jobs. Every argument is checked as a sweep YAML
 file is (daf.load_config), naming the key and what would be right.
 
-The session <out>/sweeps/<session>/ holds journal.jsonl (every ended
-trial, for --resume SESSION: a rerun of the script then keeps the ended
-trials and runs the rest, with the same final result), sweep.json and,
-for neural policies, each trial's training under trials/NNNN/.
+The sweep is a step of the run's session, <out>/runs/<id>/NN_sweep/,
+holding journal.jsonl (every ended trial, for --resume SESSION: a rerun
+of the script finds the journal there by the sweep's name, keeps the
+ended trials and runs the rest, with the same final result), sweep.json
+and, for neural policies, each trial's training under trials/NNNN/.
 
 Result fields: name, strategy, pruner, objective, direction, seed,
 num_trials, parameters, trials (number, hyperparameters, value (None if
@@ -146,9 +148,9 @@ func builtinSweep(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	}
 	o := sweepop.Options{Config: *cfg, MaxSteps: env.MaxSteps}
 	if env.Resume != "" {
-		j, err := sweepop.FindJournal(env.Resume, cfg.Name)
+		j, err := journal.Find(env.Resume, sweep.JournalKind, cfg.Name)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", fn, err)
+			return nil, op.Wrap(op.Usage, fmt.Errorf("%s: resume: %v", fn, err))
 		}
 		if j == "" {
 			env.Logger.Info("no journal of this sweep in the resumed session; starting afresh", "sweep", cfg.Name, "session", env.Resume)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -13,6 +12,7 @@ import (
 	"github.com/dafscript/dafscript/interp"
 	"github.com/dafscript/dafscript/runtime/config"
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/plan"
 )
 
@@ -23,12 +23,15 @@ func pipelineCmd() *Command {
 		Summary: "run a pipeline config (training, sweep, comparison, benchmark)",
 		Help: `Pipeline runs the stages a pipeline config lists (check, training,
 sweep, comparison, benchmark), as the @daf/pipelines.star function
-config_pipeline does, in one session under DIR/pipelines/<session>/.
+config_pipeline does, in one session, DIR/pipelines/<session>/: the
+pipeline (journal, stages' outputs, pipeline.json) is its first step,
+01_pipeline/, and the operations of the stages the steps after it.
 The config is checked first, with the strict schema of every config
 (unknown keys and stages, missing inputs, dependencies on stages that are
 not listed: file:line:column errors); a cycle in depends_on is an error
-too; nothing runs until it all holds. --resume SESSION reuses the
-finished stages of an earlier run of the same config and runs the rest.
+too; nothing runs until it all holds. --resume SESSION (pipelines/ID, an
+id or a folder) reuses the finished stages of an earlier run of the same
+config, found there by the pipeline's name, and runs the rest.
 docs/pipelines.md describes the file.
 
 Exit status: 0 every stage completed, 1 a stage failed (the result says
@@ -48,6 +51,9 @@ func pipelineCommand(st *State, args []string) int {
 		return code
 	}
 	if err := sf.check(); err != nil {
+		return usageError(st, c, "%v", err)
+	}
+	if err := sf.resolveResume(st); err != nil {
 		return usageError(st, c, "%v", err)
 	}
 	if len(pos) != 1 {
@@ -72,8 +78,10 @@ func pipelineCommand(st *State, args []string) int {
 	}
 	src := fmt.Sprintf("load(\"@daf/pipelines.star\", \"config_pipeline\")\nresult = config_pipeline(json.decode(%q))\n", string(data))
 	wd, _ := st.Getwd()
-	status, session, badConfig := "", "", false
-	code = execScript(st, &sf, hostParams{root: wd, workDir: wd, scriptPath: path, scriptSHA: sha256Hex(data)},
+	status, badConfig := "", false
+	var session *output.Session
+	code = execScript(st, &sf, hostParams{root: wd, workDir: wd, scriptPath: path, scriptSHA: sha256Hex(data),
+		sessions: "pipelines", opened: func(s *output.Session) { session = s }},
 		func(ctx context.Context, host *interp.Host) error {
 			g, err := host.ExecSource(ctx, "pipeline:"+pos[0], []byte(src))
 			var oe *op.Error
@@ -95,7 +103,7 @@ func pipelineCommand(st *State, args []string) int {
 				s, _ := starlark.AsString(v)
 				return s
 			}
-			status, session = str("status"), str("session")
+			status = str("status")
 			fmt.Fprintf(st.Stdout, "pipeline %s: %s\n", str("name"), status)
 			for _, f := range []string{"stages_completed", "stages_failed", "stages_skipped", "reused"} {
 				if v, _ := r.Attr(f); v != nil && v.String() != "[]" {
@@ -115,14 +123,17 @@ func pipelineCommand(st *State, args []string) int {
 					}
 				}
 			}
-			fmt.Fprintf(st.Stderr, "results written to %s\n", session)
 			return nil
 		})
 	if badConfig {
 		return ExitUsage
 	}
-	if code == ExitOK && status != "success" {
-		fmt.Fprintf(st.Stderr, "dafscript pipeline: not every stage completed; after a fix, rerun with --resume %s\n", filepath.Base(session))
+	if session != nil && status != "" {
+		fmt.Fprintf(st.Stderr, "results written to %s\n", session.Dir())
+	}
+	if code == ExitOK && status != "success" && session != nil {
+		ref := session.Operation() + "/" + session.ID()
+		fmt.Fprintf(st.Stderr, "dafscript pipeline: not every stage completed; after a fix, rerun with --resume %s\n", ref)
 		return ExitError
 	}
 	return code

@@ -15,14 +15,30 @@ import (
 	"github.com/dafscript/dafscript/runtime/train/torch"
 )
 
-var sessionID = regexp.MustCompile(`/training/[0-9]{8}_[0-9]{6}(_[0-9]+)?/`)
+// sessionID matches a session folder and the number of a step in it
+// (runs/<id>/05_package): a stage that runs again after a resume is a
+// step of the new session, numbered after the steps that ran there.
+var sessionID = regexp.MustCompile(`/(runs|pipelines)/[0-9]{8}_[0-9]{6}(_[0-9]+)?/([0-9]{2,}_)?`)
 
-// pipelineSessions returns the pipeline session folders under out, oldest first.
-func pipelineSessions(t *testing.T, out string) []string {
+// pipelineFolders returns the folders of the pipelines run under out,
+// oldest first: the pipeline steps of script runs (runs/<id>/NN_pipeline)
+// and of pipeline commands (pipelines/<id>/NN_pipeline).
+func pipelineFolders(t *testing.T, out string) []string {
 	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(out, "pipelines", "*"))
+	var dirs []string
+	for _, folder := range []string{"runs", "pipelines"} {
+		d, _ := filepath.Glob(filepath.Join(out, folder, "*", "[0-9][0-9]_pipeline"))
+		dirs = append(dirs, d...)
+	}
 	slices.Sort(dirs)
 	return dirs
+}
+
+// sessionRef is the FOLDER/ID of the session a pipeline's step folder
+// belongs to, as --resume takes it.
+func sessionRef(step string) string {
+	session := filepath.Dir(step)
+	return filepath.Base(filepath.Dir(session)) + "/" + filepath.Base(session)
 }
 
 // journalHas says whether a session's journal records stage as done.
@@ -79,7 +95,11 @@ print(r.status)
 			if out, err := run(plain).CombinedOutput(); err != nil {
 				t.Fatalf("uninterrupted run: %v\n%s", err, out)
 			}
-			want, err := os.ReadFile(filepath.Join(pipelineSessions(t, plain)[0], "pipeline.json"))
+			plainFolders := pipelineFolders(t, plain)
+			if len(plainFolders) != 1 {
+				t.Fatalf("pipelines of the uninterrupted run: %v", plainFolders)
+			}
+			want, err := os.ReadFile(filepath.Join(plainFolders[0], "pipeline.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +111,7 @@ print(r.status)
 			}
 			deadline := time.Now().Add(60 * time.Second)
 			for {
-				if s := pipelineSessions(t, out); len(s) == 1 && journalHas(s[0], c.first) {
+				if s := pipelineFolders(t, out); len(s) == 1 && journalHas(s[0], c.first) {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -104,16 +124,18 @@ print(r.status)
 				t.Fatal(err)
 			}
 			cmd.Wait()
-			killed := pipelineSessions(t, out)[0]
+			killed := pipelineFolders(t, out)[0]
 			if _, err := os.Stat(filepath.Join(killed, "pipeline.json")); err == nil {
 				t.Fatal("the killed run finished before the kill; make its stage longer")
 			}
 			killedInStage := !journalHas(killed, c.killed)
 			// Resumed.
-			if o, err := run(out, "--resume", filepath.Base(killed)).CombinedOutput(); err != nil {
+			// --resume names the killed run's session; the pipeline's
+			// journal is found in it by name.
+			if o, err := run(out, "--resume", sessionRef(killed)).CombinedOutput(); err != nil {
 				t.Fatalf("resumed run: %v\n%s", err, o)
 			}
-			sessions := pipelineSessions(t, out)
+			sessions := pipelineFolders(t, out)
 			if len(sessions) != 2 {
 				t.Fatalf("sessions after resume: %v", sessions)
 			}
@@ -121,11 +143,12 @@ print(r.status)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// A training's checkpoint is named by its output root and
-			// session, which differ between the runs.
+			// A training's checkpoint and a package are named by their
+			// output root, session and step, which differ between the
+			// runs.
 			norm := func(b []byte, out string) []byte {
 				b = bytes.ReplaceAll(b, []byte(out), []byte("OUT"))
-				return sessionID.ReplaceAll(b, []byte("SESSION"))
+				return sessionID.ReplaceAll(b, []byte("/SESSION/NN_"))
 			}
 			got, want = norm(got, out), norm(want, plain)
 			if !bytes.Equal(got, want) {
@@ -162,15 +185,18 @@ func TestPipelineCommandResume(t *testing.T) {
 	if code := Main(st, []string{"pipeline", "-q", "--episode-steps", "100", "p.yaml"}); code != ExitOK {
 		t.Fatalf("exit code %d\n%s", code, errs)
 	}
-	first := pipelineSessions(t, filepath.Join(dir, "daf_output"))[0]
+	firsts := pipelineFolders(t, filepath.Join(dir, "daf_output"))
+	if len(firsts) != 1 || !strings.Contains(firsts[0], string(filepath.Separator)+"pipelines"+string(filepath.Separator)) {
+		t.Fatalf("pipelines after one command: %v, want one step of a pipelines/ session", firsts)
+	}
 	st, out, errs := testState(dir)
-	if code := Main(st, []string{"pipeline", "-q", "--episode-steps", "100", "--resume", "pipelines/" + filepath.Base(first), "p.yaml"}); code != ExitOK {
+	if code := Main(st, []string{"pipeline", "-q", "--episode-steps", "100", "--resume", sessionRef(firsts[0]), "p.yaml"}); code != ExitOK {
 		t.Fatalf("resume: exit code %d\n%s", code, errs)
 	}
 	if !strings.Contains(out.String(), `reused: ["check", "comparison"]`) {
 		t.Errorf("resume output:\n%s", out)
 	}
-	s := pipelineSessions(t, filepath.Join(dir, "daf_output"))
+	s := pipelineFolders(t, filepath.Join(dir, "daf_output"))
 	a, _ := os.ReadFile(filepath.Join(s[0], "pipeline.json"))
 	b, _ := os.ReadFile(filepath.Join(s[1], "pipeline.json"))
 	if len(s) != 2 || len(a) == 0 || !bytes.Equal(a, b) {

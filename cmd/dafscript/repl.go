@@ -62,7 +62,7 @@ func replCommand(st *State, args []string) int {
 		workDir:    wd,
 		scriptPath: "<stdin>",
 	})
-	rs := openRunSession(env)
+	rs := openRunSession(env, "")
 	d := sf.distribution(st, ctx)
 	d.session = rs.get
 	defer d.close()

@@ -88,6 +88,21 @@ func (f *ScriptFlags) Register(fs *flag.FlagSet, st *State) {
 	f.Dist.define(fs)
 }
 
+// resolveResume turns --resume SESSION into the folder it names (a
+// session, a step of one, FOLDER/ID or an id under --out), where the
+// script's sweeps and pipelines find their journals by name.
+func (f *ScriptFlags) resolveResume(st *State) error {
+	if f.Resume == "" {
+		return nil
+	}
+	dir, err := resumeFolder(st, f.Out, f.Resume)
+	if err != nil {
+		return fmt.Errorf("--resume: %v", err)
+	}
+	f.Resume = dir
+	return nil
+}
+
 // registerResume adds --resume (run and pipeline).
 func (f *ScriptFlags) registerResume(fs *flag.FlagSet) {
 	fs.StringVar(&f.Resume, "resume", "", "resume the script's sweeps and pipelines from `SESSION` (an id, FOLDER/ID under --out, or a folder): finished trials and stages are reused")
@@ -167,12 +182,8 @@ func runCommand(st *State, args []string) int {
 	if err := sf.check(); err != nil {
 		return usageError(st, c, "%v", err)
 	}
-	if sf.Resume != "" {
-		s, err := findSession(st, sf.Out, sf.Resume)
-		if err != nil {
-			return usageError(st, c, "--resume: %v", err)
-		}
-		sf.Resume = s.Dir
+	if err := sf.resolveResume(st); err != nil {
+		return usageError(st, c, "%v", err)
 	}
 	switch len(pos) {
 	case 0:
@@ -292,7 +303,7 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	defer cancel()
 	p.ctx = ctx
 	host, env := newHost(st, sf, p)
-	rs := openRunSession(env)
+	rs := openRunSession(env, p.sessions)
 	d := sf.distribution(st, ctx)
 	d.session = rs.get
 	defer d.close()
@@ -304,24 +315,32 @@ func execScript(st *State, sf *ScriptFlags, p hostParams, exec func(context.Cont
 	if ferr := rs.finish(ctx, err); err == nil {
 		err = ferr
 	}
+	if p.opened != nil && rs.s != nil {
+		p.opened(rs.s)
+	}
 	return reportError(st, host, ctx, err)
 }
 
 // runSession is the one session of a script run (a REPL session, a
 // *_test.star file), opened by the first operation the script calls
-// (daf_output/runs/<id>/), every operation a step of it, and finished
-// when the script ends.
+// (daf_output/runs/<id>/, or the folder of the command that runs the
+// script: pipelines/<id>/ for dafscript pipeline), every operation a step
+// of it, and finished when the script ends.
 type runSession struct {
-	mu   sync.Mutex
-	root string
-	info output.RunInfo
-	s    *output.Session
+	mu     sync.Mutex
+	root   string
+	folder string
+	info   output.RunInfo
+	s      *output.Session
 }
 
 // openRunSession makes every operation env's builtins run a step of one
-// run session, opened when the first one starts.
-func openRunSession(env *builtins.Env) *runSession {
-	rs := &runSession{root: env.OutDir, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
+// run session, opened when the first one starts, in folder ("" : runs).
+func openRunSession(env *builtins.Env, folder string) *runSession {
+	if folder == "" {
+		folder = "runs"
+	}
+	rs := &runSession{root: env.OutDir, folder: folder, info: output.RunInfo{Version: env.Version, ScriptPath: env.ScriptPath,
 		ScriptSHA256: env.ScriptSHA256, Vars: env.Vars, Seed: env.Seed}}
 	env.RunSession = rs.get
 	return rs
@@ -331,7 +350,7 @@ func (r *runSession) get() (*output.Session, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.s == nil {
-		s, err := output.NewManager(r.root).NewSession("runs", r.info)
+		s, err := output.NewManager(r.root).NewSession(r.folder, r.info)
 		if err != nil {
 			return nil, err
 		}
@@ -389,4 +408,9 @@ type hostParams struct {
 	workDir    string
 	scriptPath string
 	scriptSHA  string
+	// sessions is the folder of the run's session: "runs" when empty.
+	sessions string
+	// opened, when set, receives the run's session once the script has
+	// ended, if an operation opened one.
+	opened func(*output.Session)
 }

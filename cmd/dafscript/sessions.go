@@ -413,3 +413,18 @@ func writeReportSession(st *State, c *Command, out string, src output.SessionInf
 		Args: map[string]any{"command": "report", "source": src.Ref(), "kinds": o.Kinds}})
 	return p, err
 }
+
+// resumeFolder resolves --resume SESSION to the folder whose journals a
+// run resumes: a session folder or a step folder of one (a path), or
+// FOLDER/ID or an ID under the output folder out.
+func resumeFolder(st *State, out, ref string) (string, error) {
+	root, err := absPath(st, out)
+	if err != nil {
+		return "", err
+	}
+	wd, err := st.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return output.NewManager(root).FindFolder(ref, wd)
+}

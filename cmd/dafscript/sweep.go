@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/config"
+	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/sweep"
 	"github.com/dafscript/dafscript/runtime/sweepop"
 	"github.com/dafscript/dafscript/runtime/train"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -77,15 +79,15 @@ dafscript validate does.`,
 			return configFailed(st, c, pos[0], doc.At(err))
 		}
 		if *resume != "" {
-			s, err := findSession(st, *out, *resume)
+			dir, err := resumeFolder(st, *out, *resume)
 			if err != nil {
 				return usageError(st, c, "--resume: %v", err)
 			}
-			if o.Resume, err = sweepop.FindJournal(s.Dir, cfg.Name); err != nil {
-				return runFailed(st, c.Name, err)
+			if o.Resume, err = journal.Find(dir, sweep.JournalKind, cfg.Name); err != nil {
+				return usageError(st, c, "--resume: %v", err)
 			}
 			if o.Resume == "" {
-				return usageError(st, c, "--resume: session %s holds no journal of sweep %q", s.Ref(), cfg.Name)
+				return usageError(st, c, "--resume: %s holds no journal of sweep %q", *resume, cfg.Name)
 			}
 		}
 		r, err := opRun(st, c, *out, max(1, st.NumCPU))

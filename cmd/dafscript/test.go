@@ -114,7 +114,7 @@ func testCommand(st *State, args []string) int {
 				root = filepath.Dir(file)
 			}
 			cfg, env := hostConfig(st, &sf, hostParams{ctx: ctx, root: root, workDir: wd, scriptPath: file})
-			rs := openRunSession(env)
+			rs := openRunSession(env, "")
 			runsMu.Lock()
 			runs[file] = rs
 			runsMu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -248,4 +249,70 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// FileName is the name of a journal in its folder: a session's, or a
+// step's of a run's session.
+const FileName = "journal.jsonl"
+
+// Header is the first record of a journal: its Type is the kind of work
+// ("sweep", "pipeline") and its data names the work ({"name": ...}).
+type Header struct {
+	Name string `json:"name"`
+}
+
+// Find returns the journal of the work of kind called name in dir: dir's
+// own journal, else one of its direct subfolders' (the steps of a run's
+// session). dir may be a session folder (runs/<id>, pipelines/<id>,
+// sweeps/<id>) or a step folder. It returns "" when there is none; two
+// journals of that kind and name in the subfolders are an error naming
+// them. A journal is matched on its header record alone.
+func Find(dir, kind, name string) (string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("%s is not a folder", dir)
+	}
+	if p := filepath.Join(dir, FileName); matches(p, kind, name) {
+		return p, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	for _, e := range entries { // sorted by name: steps in the order they ran
+		if e.IsDir() {
+			if p := filepath.Join(dir, e.Name(), FileName); matches(p, kind, name) {
+				found = append(found, p)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	steps := make([]string, len(found))
+	for i, p := range found {
+		steps[i] = filepath.Base(filepath.Dir(p))
+	}
+	return "", fmt.Errorf("%s holds %d journals of %s %q (in %s); give the %ss different names, or name the folder of one", dir, len(found), kind, name, strings.Join(steps, ", "), kind)
+}
+
+// matches says whether the journal at path starts with the header of
+// kind and name. A missing or unreadable journal does not match.
+func matches(path, kind, name string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	recs, err := Read(path)
+	if err != nil || len(recs) == 0 || recs[0].Type != kind {
+		return false
+	}
+	var h Header
+	return recs[0].Decode(&h) == nil && h.Name == name
 }

@@ -186,3 +186,36 @@ func Verify(dir string, man *Manifest) []string {
 	}
 	return problems
 }
+
+// FindFolder resolves ref to a session folder or a step folder of one,
+// as a resume names what to resume: the path of either (a relative path
+// against wd), or "FOLDER/ID" or an ID under the root (see Find). A
+// folder that is neither is an error.
+func (m *Manager) FindFolder(ref, wd string) (string, error) {
+	p := ref
+	if !filepath.IsAbs(p) && wd != "" {
+		p = filepath.Join(wd, p)
+	}
+	isDir := false
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		isDir = true
+		if _, err := os.Stat(filepath.Join(p, ManifestName)); err == nil {
+			return filepath.Clean(p), nil
+		}
+		if man, err := ReadManifest(filepath.Dir(p)); err == nil {
+			for _, st := range man.Steps {
+				if st.Dir == filepath.Base(p) {
+					return filepath.Clean(p), nil
+				}
+			}
+		}
+	}
+	si, err := m.Find(ref)
+	if err != nil && isDir {
+		return "", fmt.Errorf("%s is neither a session folder nor a step of one (it has no %s, and its parent lists no step %s)", ref, ManifestName, filepath.Base(p))
+	}
+	if err != nil {
+		return "", err
+	}
+	return si.Dir, nil
+}

@@ -45,8 +45,9 @@ type Stage struct {
 type Options struct {
 	Name   string
 	Stages []Stage
-	// Resume, if set, is the folder of an earlier session of the same
-	// pipeline: its finished stages are reused, not rerun.
+	// Resume, if set, is the journal of an earlier run of the same
+	// pipeline (journal.Find(dir, JournalKind, name) finds it in a
+	// session or step folder): its finished stages are reused, not rerun.
 	Resume string
 }
 
@@ -234,25 +235,28 @@ func signature(o Options) startRecord {
 	return r
 }
 
-// JournalName and StagesDir are where a pipeline session keeps its
-// journal and its stages' outputs.
+// JournalName and StagesDir are where a pipeline keeps its journal and
+// its stages' outputs, in its session or step folder. JournalKind is the
+// type of the journal's header record (the pipeline's name and stages),
+// by which journal.Find finds it.
 const (
-	JournalName = "journal.jsonl"
+	JournalName = journal.FileName
 	StagesDir   = "stages"
+	JournalKind = "pipeline"
 )
 
-// readPrevious returns the verified outputs of the finished stages of the
-// session at dir, which must have run the same pipeline.
-func readPrevious(dir string, o Options) (map[string]json.RawMessage, error) {
-	path := filepath.Join(dir, JournalName)
+// readPrevious returns the verified outputs of the finished stages
+// recorded in the journal at path, which must be of the same pipeline.
+func readPrevious(path string, o Options) (map[string]json.RawMessage, error) {
+	dir := filepath.Dir(path)
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("resume: %s is not a pipeline session (no %s)", dir, JournalName)
+		return nil, fmt.Errorf("resume: %s is not a pipeline's folder (no %s)", dir, JournalName)
 	}
 	recs, err := journal.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	if len(recs) == 0 || recs[0].Type != "start" {
+	if len(recs) == 0 || recs[0].Type != JournalKind {
 		return nil, fmt.Errorf("resume: the journal of %s does not start with the pipeline's description", dir)
 	}
 	var start startRecord
@@ -262,7 +266,7 @@ func readPrevious(dir string, o Options) (map[string]json.RawMessage, error) {
 	want, _ := json.Marshal(signature(o))
 	got, _ := json.Marshal(start)
 	if string(want) != string(got) {
-		return nil, fmt.Errorf("resume: session %s ran pipeline %s with other stages (%s); resume it with the same stages, or run afresh", dir, start.Name, sigText(start))
+		return nil, fmt.Errorf("resume: %s ran pipeline %s with other stages (%s); resume it with the same stages, or run afresh", dir, start.Name, sigText(start))
 	}
 	out := map[string]json.RawMessage{}
 	for _, r := range recs[1:] {
@@ -318,11 +322,12 @@ func Canonical(data []byte) (json.RawMessage, error) {
 	return json.Marshal(v)
 }
 
-// Operation runs a pipeline in a session of its own
-// (pipelines/<session>/): journal.jsonl, stages/NAME.json for each
-// finished stage, pipeline.json (the Result) and timings.json. A failed
-// stage does not fail the operation: the Result says so. A cancelled
-// context does.
+// Operation runs a pipeline in its step of the run's session
+// (runs/<id>/NN_pipeline/ in a script), or in a session of its own
+// (pipelines/<id>/) when the run has none: journal.jsonl,
+// stages/NAME.json for each finished stage, pipeline.json (the Result)
+// and timings.json. A failed stage does not fail the operation: the
+// Result says so. A cancelled context does.
 var Operation = op.Spec[Options, *Run]{
 	Name: "pipeline", Folder: "pipelines",
 	Body: func(r *op.Run, s *output.Session, o Options) (*Run, error) {
@@ -348,14 +353,14 @@ func run(ctx context.Context, s *output.Session, o Options) (*Run, error) {
 	if err := s.Track(JournalName); err != nil {
 		return nil, err
 	}
-	if err := j.Append("start", signature(o)); err != nil {
+	if err := j.Append(JournalKind, signature(o)); err != nil {
 		return nil, err
 	}
 	res := &Result{Name: o.Name, StagesCompleted: []string{}, StagesFailed: []string{}, StagesSkipped: []string{},
 		Errors: []StageError{}, Outputs: map[string]json.RawMessage{}}
 	tm := &Timings{Stages: map[string]float64{}, Reused: []string{}}
 	if o.Resume != "" {
-		tm.ResumedFrom = o.Resume
+		tm.ResumedFrom = filepath.Dir(o.Resume)
 	}
 	for _, i := range idx {
 		st := o.Stages[i]

@@ -11,7 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
 )
 
 // stages builds a diamond a -> (b, c) -> d; each stage's output sums its
@@ -36,6 +38,16 @@ func stages(calls map[string]int, fail string) []Stage {
 		}}
 	}
 	return []Stage{mk("a", 1), mk("b", 10, "a"), mk("c", 100, "a"), mk("d", 1000, "b", "c")}
+}
+
+// findJournal is the journal of pipeline name in dir, as a resume finds it.
+func findJournal(t *testing.T, dir, name string) string {
+	t.Helper()
+	j, err := journal.Find(dir, JournalKind, name)
+	if err != nil || j == "" {
+		t.Fatalf("no journal of pipeline %s in %s: %v", name, dir, err)
+	}
+	return j
 }
 
 func runOp(t *testing.T, out string, o Options) (*Run, string) {
@@ -71,7 +83,7 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
-	if err := (Options{Name: "p", Stages: []Stage{{Name: "a", Run: ok}}, Resume: t.TempDir()}).Check(); err == nil || !strings.Contains(err.Error(), "is not a pipeline session") {
+	if err := (Options{Name: "p", Stages: []Stage{{Name: "a", Run: ok}}, Resume: filepath.Join(t.TempDir(), JournalName)}).Check(); err == nil || !strings.Contains(err.Error(), "is not a pipeline's folder") {
 		t.Errorf("resume of a non-session: %v", err)
 	}
 }
@@ -110,9 +122,12 @@ func TestFailureThenResume(t *testing.T) {
 	}
 	// Resume: a and b are reused, c and d run.
 	calls2 := map[string]int{}
-	res2, dir2 := runOp(t, out, Options{Name: "p", Stages: stages(calls2, ""), Resume: dir})
+	res2, dir2 := runOp(t, out, Options{Name: "p", Stages: stages(calls2, ""), Resume: findJournal(t, dir, "p")})
 	if res2.Status != StatusSuccess || !cmp.Equal(calls2, map[string]int{"c": 1, "d": 1}) || !cmp.Equal(res2.Timings.Reused, []string{"a", "b"}) {
 		t.Fatalf("resume: status %s, calls %v, reused %v", res2.Status, calls2, res2.Timings.Reused)
+	}
+	if res2.Timings.ResumedFrom != dir {
+		t.Errorf("resumed_from %q, want %q", res2.Timings.ResumedFrom, dir)
 	}
 	// The same pipeline.json as a run never interrupted.
 	_, fresh := runOp(t, out, Options{Name: "p", Stages: stages(map[string]int{}, "")})
@@ -125,13 +140,13 @@ func TestFailureThenResume(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "stages", "a.json"), []byte(`{"Sum":2}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Options{Name: "p", Stages: stages(map[string]int{}, ""), Resume: dir}.Check()
+	err := Options{Name: "p", Stages: stages(map[string]int{}, ""), Resume: findJournal(t, dir, "p")}.Check()
 	if err == nil || !strings.Contains(err.Error(), "stage a: stages/a.json has changed since it was written") {
 		t.Errorf("tampered output: %v", err)
 	}
 	// Other stages: refused.
 	other := stages(map[string]int{}, "")[:2]
-	if err := (Options{Name: "p", Stages: other, Resume: dir2}).Check(); err == nil || !strings.Contains(err.Error(), "with other stages (a b(a) c(a) d(b,c))") {
+	if err := (Options{Name: "p", Stages: other, Resume: findJournal(t, dir2, "p")}).Check(); err == nil || !strings.Contains(err.Error(), "with other stages (a b(a) c(a) d(b,c))") {
 		t.Errorf("other stages: %v", err)
 	}
 }
@@ -148,5 +163,40 @@ func TestCancelled(t *testing.T) {
 	_, _, err := op.Do(&op.Run{Ctx: ctx, Out: t.TempDir(), Jobs: 1}, Operation, op.Call[Options]{Options: Options{Name: "p", Stages: st}})
 	if op.KindOf(err) != op.Cancelled {
 		t.Errorf("err = %v, want cancelled", err)
+	}
+}
+
+// In a script, a pipeline is a step of the run's session, and a resume
+// of that session finds the pipeline's journal by its name among the
+// steps, next to a sweep's or another pipeline's.
+func TestStepOfARunSessionResumes(t *testing.T) {
+	out := t.TempDir()
+	runIn := func(o Options) (*output.Session, *Run, string) {
+		s, err := output.NewManager(out).NewSession("runs", output.RunInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &op.Run{Out: out, Jobs: 1, RunSession: func() (*output.Session, error) { return s, nil }}
+		// Another pipeline first: the lookup is by name, not by position.
+		if _, _, err := op.Do(r, Operation, op.Call[Options]{Options: Options{Name: "other", Stages: stages(map[string]int{}, "")}}); err != nil {
+			t.Fatal(err)
+		}
+		res, dir, err := op.Do(r, Operation, op.Call[Options]{Options: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Finish(output.StatusDone); err != nil {
+			t.Fatal(err)
+		}
+		return s, res, dir
+	}
+	first, _, step := runIn(Options{Name: "p", Stages: stages(map[string]int{}, "d")})
+	if want := filepath.Join(first.Dir(), "02_pipeline"); step != want {
+		t.Fatalf("the pipeline's folder is %s, want the step %s", step, want)
+	}
+	calls := map[string]int{}
+	_, res, _ := runIn(Options{Name: "p", Stages: stages(calls, ""), Resume: findJournal(t, first.Dir(), "p")})
+	if !cmp.Equal(res.Timings.Reused, []string{"a", "b", "c"}) || !cmp.Equal(calls, map[string]int{"d": 1}) || res.Timings.ResumedFrom != step {
+		t.Errorf("reused %v, calls %v, from %s", res.Timings.Reused, calls, res.Timings.ResumedFrom)
 	}
 }

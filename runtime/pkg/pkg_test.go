@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,13 +22,20 @@ import (
 // tinyCheckpoint writes a checkpoint of a hidden-size-8 network with
 // seeded initial weights and a trainer record, as daf.train would.
 func tinyCheckpoint(t testing.TB, class string) string {
+	return tinyCheckpointSPS(t, class, 9000)
+}
+
+// tinyCheckpointSPS is tinyCheckpoint whose training curve measured sps
+// agent-steps per second.
+func tinyCheckpointSPS(t testing.TB, class string, sps float64) string {
 	t.Helper()
 	cfg, err := torch.DefaultConfig(class, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := cfg.Init(3)
-	trainer := json.RawMessage(`{"policy":"` + class + `","missions":["training_facility_1"],"seed":7,"hyperparameters":{"learning_rate":0.0003},"update":2,"step":4096,"episodes":5}`)
+	curve := fmt.Sprintf(`[{"update":1,"step":2048,"reward":0.5,"sps":%g},{"update":2,"step":4096,"reward":0.75,"sps":%g}]`, sps, sps*1.5)
+	trainer := json.RawMessage(`{"policy":"` + class + `","missions":["training_facility_1"],"seed":7,"hyperparameters":{"learning_rate":0.0003},"update":2,"step":4096,"episodes":5,"curve":` + curve + `}`)
 	dir := filepath.Join(t.TempDir(), "ckpt")
 	avg := make([]float32, len(w))
 	if err := torch.WriteCheckpoint(dir, &torch.Checkpoint{Config: cfg, Params: w, AdamAvg: avg, AdamAvgSq: avg, AdamStep: 2, Trainer: trainer}); err != nil {
@@ -72,6 +80,37 @@ func TestReproducible(t *testing.T) {
 		}
 		if !zr.ModTime.IsZero() || zr.Name != "" {
 			t.Errorf("gzip header has time %v name %q", zr.ModTime, zr.Name)
+		}
+	}
+}
+
+// Two trainings with the same options and seed write the same weights
+// but measure different speeds: their packages are the same bytes, and
+// keep the rest of the curve.
+func TestSpeedsLeftOut(t *testing.T) {
+	o := Options{Policy: policy.Spec{Class: "stateless", Data: tinyCheckpointSPS(t, "stateless", 9000)}, Name: "net", Version: "1", CodeVersion: "test"}
+	a := build(t, o)
+	o.Policy.Data = tinyCheckpointSPS(t, "stateless", 43000)
+	if b := build(t, o); !bytes.Equal(a, b) {
+		t.Error("packages of checkpoints that differ only in their measured speeds differ")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatal("no state.json in the package")
+		}
+		if strings.HasSuffix(h.Name, "state.json") {
+			var b bytes.Buffer
+			b.ReadFrom(tr)
+			if strings.Contains(b.String(), "sps") || !strings.Contains(b.String(), `"reward": 0.75`) {
+				t.Errorf("packaged state.json keeps the speeds or lost the curve:\n%s", b.String())
+			}
+			return
 		}
 	}
 }

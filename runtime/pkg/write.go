@@ -334,6 +334,13 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	// Drop the optimizer state: a deployed policy does not train.
 	st["optimizer"] = json.RawMessage("false")
 	st["adam_step"] = json.RawMessage("0")
+	if tr, ok := st["trainer"]; ok {
+		clean, err := dropSpeeds(tr)
+		if err != nil {
+			return nil, fail("state.json: trainer: %v", err)
+		}
+		st["trainer"] = clean
+	}
 	sj, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return nil, err
@@ -358,4 +365,32 @@ func (r *Result) WriteText(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "Packaged %s@%s (policy %s, %d bytes)\n  %s\n  sha256 %s\n",
 		r.Manifest.Name, r.Manifest.Version, r.Manifest.Policy.Class, r.Bytes, r.Path, r.SHA256)
 	return err
+}
+
+// dropSpeeds removes the wall-clock speed (sps) of every point of the
+// trainer's curve: two trainings with the same options and seed write
+// the same weights but not the same speeds, and a package must depend on
+// what was learned alone.
+func dropSpeeds(trainer json.RawMessage) (json.RawMessage, error) {
+	var tr map[string]json.RawMessage
+	if err := json.Unmarshal(trainer, &tr); err != nil || tr == nil {
+		return trainer, nil // null or not an object: nothing to drop
+	}
+	raw, ok := tr["curve"]
+	if !ok {
+		return trainer, nil
+	}
+	var curve []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &curve); err != nil {
+		return nil, fmt.Errorf("curve: %v", err)
+	}
+	for _, pt := range curve {
+		delete(pt, "sps")
+	}
+	c, err := json.Marshal(curve)
+	if err != nil {
+		return nil, err
+	}
+	tr["curve"] = c
+	return json.Marshal(tr)
 }

@@ -133,8 +133,12 @@ type trialRecord struct {
 	DurationNS int64     `json:"duration_ns"`
 }
 
+// JournalKind is the type of a sweep journal's header record, by which
+// journal.Find finds a sweep's journal (with the sweep's name).
+const JournalKind = "sweep"
+
 const (
-	recHeader = "sweep"
+	recHeader = JournalKind
 	recTrial  = "trial"
 )
 

@@ -17,7 +17,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/dafscript/dafscript/runtime/compare"
@@ -34,7 +33,7 @@ import (
 
 // JournalName and ResultName are the sweep's files in its session.
 const (
-	JournalName = "journal.jsonl"
+	JournalName = journal.FileName
 	ResultName  = "sweep.json"
 )
 
@@ -51,8 +50,9 @@ type Options struct {
 	// Config is the sweep, decoded with its defaults (config.NewSweep).
 	Config config.Sweep
 	// Resume is the journal of an earlier run of the same sweep
-	// (FindJournal finds it in a session); its ended trials are kept and
-	// not run again. "" starts afresh.
+	// (journal.Find(dir, sweep.JournalKind, name) finds it in a session
+	// or step folder); its ended trials are kept and not run again. ""
+	// starts afresh.
 	Resume string
 	// MaxSteps > 0 caps every evaluation episode (--episode-steps).
 	MaxSteps int
@@ -234,61 +234,6 @@ func checkValues(p config.Param, lo, hi float64, integer bool, who string) error
 		return fmt.Errorf("range [%v, %v] goes out of range; %s", p.Min, p.Max, bounds)
 	}
 	return nil
-}
-
-// FindJournal returns the journal of the sweep called name in a session
-// folder (the session's own journal.jsonl, or one in a folder below it,
-// for a session that holds several operations); "" when there is none.
-// Two journals of that name are an error.
-func FindJournal(sessionDir, name string) (string, error) {
-	st, err := os.Stat(sessionDir)
-	if err != nil {
-		return "", fmt.Errorf("resume: %w", err)
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("resume: %s is not a session folder", sessionDir)
-	}
-	var found []string
-	root := filepath.Clean(sessionDir)
-	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if rel, _ := filepath.Rel(root, path); rel != "." && strings.Count(rel, string(filepath.Separator)) >= 2 {
-				return filepath.SkipDir
-			}
-			if d.Name() == "trials" || d.Name() == "checkpoints" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Name() != JournalName {
-			return nil
-		}
-		recs, err := journal.Read(path)
-		if err != nil || len(recs) == 0 || recs[0].Type != "sweep" {
-			return nil // not a sweep's journal
-		}
-		var h struct {
-			Name string `json:"name"`
-		}
-		if recs[0].Decode(&h) == nil && h.Name == name {
-			found = append(found, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("resume: %w", err)
-	}
-	sort.Strings(found)
-	switch len(found) {
-	case 0:
-		return "", nil
-	case 1:
-		return found[0], nil
-	}
-	return "", fmt.Errorf("resume: session %s holds %d journals of sweep %q (%s); name the folder of one", sessionDir, len(found), name, strings.Join(found, ", "))
 }
 
 // copyFile copies the journal to resume into the new session, which then

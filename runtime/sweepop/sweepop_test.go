@@ -10,6 +10,7 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/config"
 	"github.com/dafscript/dafscript/runtime/eval"
+	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/sweep"
 	"github.com/dafscript/dafscript/runtime/train"
@@ -188,12 +189,12 @@ episodes_per_trial: 1
 	if err := os.WriteFile(filepath.Join(old, JournalName), []byte(torn), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	found, err := FindJournal(old, "r")
+	found, err := journal.Find(old, sweep.JournalKind, "r")
 	if err != nil || found != filepath.Join(old, JournalName) {
-		t.Fatalf("FindJournal: %q, %v", found, err)
+		t.Fatalf("journal.Find: %q, %v", found, err)
 	}
-	if f, err := FindJournal(old, "other"); f != "" || err != nil {
-		t.Fatalf("FindJournal of another sweep: %q, %v", f, err)
+	if f, err := journal.Find(old, sweep.JournalKind, "other"); f != "" || err != nil {
+		t.Fatalf("journal.Find of another sweep: %q, %v", f, err)
 	}
 	o.Resume = found
 	resumed, dir2 := run(t, o, out, 1)
