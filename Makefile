@@ -91,11 +91,12 @@ test-nocgo:
 test-star: build
 	./$(BIN) test scripts/
 
-# Every decoder of user input, fuzzed for a few seconds each (about 30 s
-# in all): json.decode through the host, map files, session manifests,
-# checkpoint manifests, YAML configs, deployment packages. FUZZTIME=1m
-# fuzzes longer.
-FUZZTIME ?= 4s
+# Every decoder of user input, fuzzed for a few seconds each: json.decode
+# through the host, map files, session manifests, checkpoint manifests,
+# YAML configs, deployment packages. A count of inputs, not a time: a time
+# limit that ends while a worker is busy fails the run with "context
+# deadline exceeded" on a loaded machine. FUZZTIME=1m fuzzes longer.
+FUZZTIME ?= 10000x
 FUZZ_TARGETS := ./interp:FuzzJSONDecode ./interp:FuzzRun ./sim/maps:FuzzParse \
                 ./runtime/output:FuzzManifest ./runtime/train/torch:FuzzCheckpointManifest \
                 ./runtime/config:FuzzParse ./runtime/pkg:FuzzRead ./runtime/pkg:FuzzParseManifest
