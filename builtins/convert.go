@@ -179,17 +179,25 @@ func viaJSON(v any) (starlark.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeJSON(data, false)
+}
+
+// decodeJSON decodes data, keeping numbers exact, and converts it with
+// fromJSON.
+func decodeJSON(data []byte, records bool) (starlark.Value, error) {
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.UseNumber()
 	var x any
 	if err := dec.Decode(&x); err != nil {
 		return nil, err
 	}
-	return fromJSON(x)
+	return fromJSON(x, records)
 }
 
-// fromJSON converts decoded JSON (numbers as json.Number) to Starlark.
-func fromJSON(x any) (starlark.Value, error) {
+// fromJSON converts decoded JSON (numbers as json.Number) to Starlark:
+// numbers become ints where they are whole, objects dicts with sorted keys
+// or, with records, records (r["k"] and r.k).
+func fromJSON(x any, records bool) (starlark.Value, error) {
 	switch x := x.(type) {
 	case json.Number:
 		if i, ok := new(big.Int).SetString(x.String(), 10); ok {
@@ -203,7 +211,7 @@ func fromJSON(x any) (starlark.Value, error) {
 	case []any:
 		elems := make([]starlark.Value, len(x))
 		for i, e := range x {
-			v, err := fromJSON(e)
+			v, err := fromJSON(e, records)
 			if err != nil {
 				return nil, err
 			}
@@ -214,11 +222,14 @@ func fromJSON(x any) (starlark.Value, error) {
 		keys := slices.Sorted(maps.Keys(x))
 		d := starlark.NewDict(len(x))
 		for _, k := range keys {
-			v, err := fromJSON(x[k])
+			v, err := fromJSON(x[k], records)
 			if err != nil {
 				return nil, err
 			}
 			_ = d.SetKey(starlark.String(k), v)
+		}
+		if records {
+			return newRecord(d), nil
 		}
 		return d, nil
 	}

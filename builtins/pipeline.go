@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -320,62 +318,10 @@ func stageBacktrace(bt string) string {
 // objects become records (r["k"] and r.k), numbers ints where they are
 // whole.
 func DecodeOutput(data json.RawMessage) (starlark.Value, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.UseNumber()
-	var x any
-	if err := dec.Decode(&x); err != nil {
-		return nil, err
-	}
-	v, err := outputValue(x)
+	v, err := decodeJSON(data, true)
 	if err != nil {
 		return nil, err
 	}
 	v.Freeze()
 	return v, nil
-}
-
-func outputValue(x any) (starlark.Value, error) {
-	switch x := x.(type) {
-	case nil:
-		return starlark.None, nil
-	case bool:
-		return starlark.Bool(x), nil
-	case string:
-		return starlark.String(x), nil
-	case json.Number:
-		if i, ok := new(big.Int).SetString(x.String(), 10); ok {
-			return starlark.MakeBigInt(i), nil
-		}
-		f, err := x.Float64()
-		if err != nil {
-			return nil, err
-		}
-		return starlark.Float(f), nil
-	case []any:
-		elems := make([]starlark.Value, len(x))
-		for i, e := range x {
-			v, err := outputValue(e)
-			if err != nil {
-				return nil, err
-			}
-			elems[i] = v
-		}
-		return starlark.NewList(elems), nil
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		d := starlark.NewDict(len(x))
-		for _, k := range keys {
-			v, err := outputValue(x[k])
-			if err != nil {
-				return nil, err
-			}
-			_ = d.SetKey(starlark.String(k), v)
-		}
-		return newRecord(d), nil
-	}
-	return nil, fmt.Errorf("unexpected JSON value %s", reflect.TypeOf(x))
 }

@@ -75,20 +75,10 @@ the result is written to package.json there. As daf.package.`,
 				return runFailed(st, c.Name, err)
 			}
 		}
-		r, err := opRun(st, c, *out, 1)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		res, dir, err := op.Do(r, deploy.PackageOperation, op.Call[pkg.Options]{Options: o,
-			Args: map[string]any{"command": c.Name, "policy": pos[0], "name": *name, "version": *version, "path": *path}})
-		if err == nil {
-			err = writeResult(st, *format, res, res.WriteText)
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
-		return ExitOK
+		_, code = doCommand(st, c, *out, 1, nil, deploy.PackageOperation, op.Call[pkg.Options]{Options: o,
+			Args: map[string]any{"command": c.Name, "policy": pos[0], "name": *name, "version": *version, "path": *path}},
+			showAs(*format, (*pkg.Result).WriteText), "results")
+		return code
 	}
 	return c
 }
@@ -178,18 +168,12 @@ The exit code is 1 when the package fails a check. As daf.validate.`,
 		if err != nil {
 			return usageError(st, c, "%v", err)
 		}
-		r, err := opRun(st, c, *out, g.jobs)
-		if err != nil {
-			return runFailed(st, c.Name, err)
+		res, code := doCommand(st, c, *out, g.jobs, nil, deploy.ValidateOperation,
+			op.Call[deploy.ValidateOptions]{Options: o, Seed: g.seed, Args: g.args(c, pos[0])},
+			showAs(*format, (*deploy.ValidationResult).WriteText), "results")
+		if code != ExitOK {
+			return code
 		}
-		res, dir, err := op.Do(r, deploy.ValidateOperation, op.Call[deploy.ValidateOptions]{Options: o, Seed: g.seed, Args: g.args(c, pos[0])})
-		if err == nil {
-			err = writeResult(st, *format, res, res.WriteText)
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
 		if !res.Passed {
 			fmt.Fprintf(st.Stderr, "dafscript validate: %s failed validation\n", pos[0])
 			return ExitError
@@ -244,21 +228,12 @@ are written to DIR/deployment/<session>/. As daf.deploy.`,
 				return runFailed(st, c.Name, err)
 			}
 		}
-		r, err := opRun(st, c, *out, g.jobs)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
 		a := g.args(c, pos[0])
 		a["registry"], a["force"] = *reg, *force
-		res, dir, err := op.Do(r, deploy.DeployOperation, op.Call[deploy.Options]{Options: o, Seed: g.seed, Args: a})
-		if err == nil {
-			err = writeResult(st, *format, res, res.WriteText)
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
-		return ExitOK
+		_, code = doCommand(st, c, *out, g.jobs, nil, deploy.DeployOperation,
+			op.Call[deploy.Options]{Options: o, Seed: g.seed, Args: a},
+			showAs(*format, (*deploy.Result).WriteText), "results")
+		return code
 	}
 	return c
 }
@@ -296,20 +271,10 @@ As daf.rollback.`,
 				return runFailed(st, c.Name, err)
 			}
 		}
-		r, err := opRun(st, c, *out, 1)
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		res, dir, err := op.Do(r, deploy.RollbackOperation, op.Call[deploy.RollbackOptions]{Options: o,
-			Args: map[string]any{"command": c.Name, "name": pos[0], "registry": *reg}})
-		if err == nil {
-			err = writeResult(st, *format, res, res.WriteText)
-		}
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		fmt.Fprintf(st.Stderr, "results written to %s\n", dir)
-		return ExitOK
+		_, code = doCommand(st, c, *out, 1, nil, deploy.RollbackOperation, op.Call[deploy.RollbackOptions]{Options: o,
+			Args: map[string]any{"command": c.Name, "name": pos[0], "registry": *reg}},
+			showAs(*format, (*deploy.RollbackResult).WriteText), "results")
+		return code
 	}
 	return c
 }

@@ -43,18 +43,9 @@ which; resume it), 2 usage or a bad config, 130 interrupted.`,
 func pipelineCommand(st *State, args []string) int {
 	c := commands["pipeline"]
 	var sf ScriptFlags
-	fs := newFlagSet(c)
-	sf.Register(fs, st)
-	sf.registerResume(fs)
-	pos, code, ok := parseFlags(st, c, fs, args)
+	pos, code, ok := parseResumable(st, c, &sf, args)
 	if !ok {
 		return code
-	}
-	if err := sf.check(); err != nil {
-		return usageError(st, c, "%v", err)
-	}
-	if err := sf.resolveResume(st); err != nil {
-		return usageError(st, c, "%v", err)
 	}
 	if len(pos) != 1 {
 		return usageError(st, c, "want one config file, got %d arguments", len(pos))

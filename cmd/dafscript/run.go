@@ -103,9 +103,24 @@ func (f *ScriptFlags) resolveResume(st *State) error {
 	return nil
 }
 
-// registerResume adds --resume (run and pipeline).
-func (f *ScriptFlags) registerResume(fs *flag.FlagSet) {
-	fs.StringVar(&f.Resume, "resume", "", "resume the script's sweeps and pipelines from `SESSION` (an id, FOLDER/ID under --out, or a folder): finished trials and stages are reused")
+// parseResumable parses the flags of a command that runs a script and
+// takes --resume (run and pipeline) into sf, checks them and resolves
+// --resume. It returns the positional arguments, or ok false and the exit
+// code of the usage error already reported.
+func parseResumable(st *State, c *Command, sf *ScriptFlags, args []string) (pos []string, code int, ok bool) {
+	fs := newFlagSet(c)
+	sf.Register(fs, st)
+	fs.StringVar(&sf.Resume, "resume", "", "resume the script's sweeps and pipelines from `SESSION` (an id, FOLDER/ID under --out, or a folder): finished trials and stages are reused")
+	if pos, code, ok = parseFlags(st, c, fs, args); !ok {
+		return nil, code, false
+	}
+	if err := sf.check(); err != nil {
+		return nil, usageError(st, c, "%v", err), false
+	}
+	if err := sf.resolveResume(st); err != nil {
+		return nil, usageError(st, c, "%v", err), false
+	}
+	return pos, ExitOK, true
 }
 
 func (f *ScriptFlags) check() error {
@@ -172,18 +187,9 @@ Exit status: 0 success, 1 script error, 2 usage, 4 environment unhealthy,
 func runCommand(st *State, args []string) int {
 	c := commands["run"]
 	var sf ScriptFlags
-	fs := newFlagSet(c)
-	sf.Register(fs, st)
-	sf.registerResume(fs)
-	pos, code, ok := parseFlags(st, c, fs, args)
+	pos, code, ok := parseResumable(st, c, &sf, args)
 	if !ok {
 		return code
-	}
-	if err := sf.check(); err != nil {
-		return usageError(st, c, "%v", err)
-	}
-	if err := sf.resolveResume(st); err != nil {
-		return usageError(st, c, "%v", err)
 	}
 	switch len(pos) {
 	case 0:
