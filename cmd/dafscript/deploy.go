@@ -93,6 +93,8 @@ type gateFlags struct {
 	seed      uint64
 	steps     int
 	jobs      int
+	format    string
+	out       string
 }
 
 func (g *gateFlags) define(fs *flag.FlagSet, st *State) {
@@ -106,6 +108,32 @@ func (g *gateFlags) define(fs *flag.FlagSet, st *State) {
 	fs.Uint64Var(&g.seed, "seed", 0, "base `seed` of the episodes")
 	fs.IntVar(&g.steps, "episode-steps", 0, "cap every episode at `N` steps (0: each mission's own length)")
 	fs.IntVar(&g.jobs, "jobs", st.NumCPU, "play episodes on `N` goroutines (results do not depend on it)")
+	fs.StringVar(&g.format, "format", "table", "output `format`: table, json or yaml")
+	fs.StringVar(&g.out, "out", "daf_output", "output `directory`")
+}
+
+// parse parses the arguments of c (validate or deploy: one PKG and the
+// gate's flags, defined on fs beforehand) and converts them. ok is false
+// when c should return code at once.
+func (g *gateFlags) parse(st *State, c *Command, fs *flag.FlagSet, args []string) (pkgArg string, o deploy.ValidateOptions, code int, ok bool) {
+	pos, code, ok := parseFlags(st, c, fs, args)
+	if !ok {
+		return "", o, code, false
+	}
+	if len(pos) != 1 {
+		return "", o, usageError(st, c, "want one PKG (a .dafpkg file), got %d arguments", len(pos)), false
+	}
+	if p := formatProblem(g.format); p != "" {
+		return "", o, usageError(st, c, "%s", p), false
+	}
+	path, err := absPath(st, pos[0])
+	if err != nil {
+		return "", o, runFailed(st, c.Name, err), false
+	}
+	if o, err = g.options(path); err != nil {
+		return "", o, usageError(st, c, "%v", err), false
+	}
+	return pos[0], o, ExitOK, true
 }
 
 // options converts the flags; Check judges them. An error is a usage
@@ -148,34 +176,18 @@ The exit code is 1 when the package fails a check. As daf.validate.`,
 		fs := newFlagSet(c)
 		var g gateFlags
 		g.define(fs, st)
-		format := fs.String("format", "table", "output `format`: table, json or yaml")
-		out := fs.String("out", "daf_output", "output `directory`")
-		pos, code, ok := parseFlags(st, c, fs, args)
+		pkgArg, o, code, ok := g.parse(st, c, fs, args)
 		if !ok {
 			return code
 		}
-		if len(pos) != 1 {
-			return usageError(st, c, "want one PKG (a .dafpkg file), got %d arguments", len(pos))
-		}
-		if p := formatProblem(*format); p != "" {
-			return usageError(st, c, "%s", p)
-		}
-		path, err := absPath(st, pos[0])
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		o, err := g.options(path)
-		if err != nil {
-			return usageError(st, c, "%v", err)
-		}
-		res, code := doCommand(st, c, *out, g.jobs, nil, deploy.ValidateOperation,
-			op.Call[deploy.ValidateOptions]{Options: o, Seed: g.seed, Args: g.args(c, pos[0])},
-			showAs(*format, (*deploy.ValidationResult).WriteText), "results")
+		res, code := doCommand(st, c, g.out, g.jobs, nil, deploy.ValidateOperation,
+			op.Call[deploy.ValidateOptions]{Options: o, Seed: g.seed, Args: g.args(c, pkgArg)},
+			showAs(g.format, (*deploy.ValidationResult).WriteText), "results")
 		if code != ExitOK {
 			return code
 		}
 		if !res.Passed {
-			fmt.Fprintf(st.Stderr, "dafscript validate: %s failed validation\n", pos[0])
+			fmt.Fprintf(st.Stderr, "dafscript validate: %s failed validation\n", pkgArg)
 			return ExitError
 		}
 		return ExitOK
@@ -202,37 +214,22 @@ are written to DIR/deployment/<session>/. As daf.deploy.`,
 		g.define(fs, st)
 		reg := fs.String("registry", "", "registry `folder` (default: the output directory's registry/)")
 		force := fs.Bool("force", false, "deploy even if the package fails the gate")
-		format := fs.String("format", "table", "output `format`: table, json or yaml")
-		out := fs.String("out", "daf_output", "output `directory`")
-		pos, code, ok := parseFlags(st, c, fs, args)
+		pkgArg, gate, code, ok := g.parse(st, c, fs, args)
 		if !ok {
 			return code
 		}
-		if len(pos) != 1 {
-			return usageError(st, c, "want one PKG (a .dafpkg file), got %d arguments", len(pos))
-		}
-		if p := formatProblem(*format); p != "" {
-			return usageError(st, c, "%s", p)
-		}
-		path, err := absPath(st, pos[0])
-		if err != nil {
-			return runFailed(st, c.Name, err)
-		}
-		gate, err := g.options(path)
-		if err != nil {
-			return usageError(st, c, "%v", err)
-		}
-		o := deploy.Options{Package: path, Gate: gate, Force: *force}
+		o := deploy.Options{Package: gate.Package, Gate: gate, Force: *force}
 		if *reg != "" {
+			var err error
 			if o.Registry, err = absPath(st, *reg); err != nil {
 				return runFailed(st, c.Name, err)
 			}
 		}
-		a := g.args(c, pos[0])
+		a := g.args(c, pkgArg)
 		a["registry"], a["force"] = *reg, *force
-		_, code = doCommand(st, c, *out, g.jobs, nil, deploy.DeployOperation,
+		_, code = doCommand(st, c, g.out, g.jobs, nil, deploy.DeployOperation,
 			op.Call[deploy.Options]{Options: o, Seed: g.seed, Args: a},
-			showAs(*format, (*deploy.Result).WriteText), "results")
+			showAs(g.format, (*deploy.Result).WriteText), "results")
 		return code
 	}
 	return c

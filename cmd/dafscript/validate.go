@@ -22,8 +22,6 @@ func validateCmd() *Command {
 				fs := newFlagSet(c)
 				var g gateFlags
 				g.define(fs, st)
-				fs.String("format", "table", "output `format`: table, json or yaml")
-				fs.String("out", "daf_output", "output `directory`")
 				printUsage(st.Stdout, c, fs)
 				return ExitOK
 			}
