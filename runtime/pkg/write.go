@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/train/torch"
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
@@ -227,22 +228,6 @@ func Build(o Options) ([]byte, *Manifest, error) {
 // optimizer.bin with their sizes and sha256. A package keeps the weights
 // and drops the optimizer state, so it rewrites state.json and the
 // checkpoint manifest accordingly.
-const (
-	ckFormat  = "dafscript-checkpoint"
-	ckVersion = 1
-)
-
-type ckFile struct {
-	Name   string `json:"name"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
-
-type ckManifest struct {
-	Format  string   `json:"format"`
-	Version int      `json:"version"`
-	Files   []ckFile `json:"files"`
-}
 
 type checkpoint struct {
 	class    string
@@ -269,12 +254,12 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	if err != nil {
 		return nil, fail("no readable manifest.json (is this a checkpoint folder written by daf.train?)")
 	}
-	var man ckManifest
+	var man torch.CheckpointManifest
 	if err := json.Unmarshal(mb, &man); err != nil {
 		return nil, fail("manifest.json is corrupted: %v", err)
 	}
-	if man.Format != ckFormat || man.Version != ckVersion {
-		return nil, fail("manifest.json is not a version %d dafscript checkpoint manifest (format %q, version %d)", ckVersion, man.Format, man.Version)
+	if man.Format != torch.CheckpointFormat || man.Version != torch.CheckpointVersion {
+		return nil, fail("manifest.json is not a version %d dafscript checkpoint manifest (format %q, version %d)", torch.CheckpointVersion, man.Format, man.Version)
 	}
 	raw := map[string][]byte{}
 	for _, f := range man.Files {
@@ -347,11 +332,7 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	}
 	sj = append(sj, '\n')
 	ck.files = map[string][]byte{"state.json": sj, "weights.bin": raw["weights.bin"]}
-	out := ckManifest{Format: ckFormat, Version: ckVersion}
-	for _, n := range []string{"state.json", "weights.bin"} {
-		sum := sha256.Sum256(ck.files[n])
-		out.Files = append(out.Files, ckFile{Name: n, Bytes: int64(len(ck.files[n])), SHA256: hex.EncodeToString(sum[:])})
-	}
+	out := torch.NewCheckpointManifest(ck.files, []string{"state.json", "weights.bin"})
 	omj, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, err

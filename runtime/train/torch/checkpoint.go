@@ -28,8 +28,10 @@ import (
 // It is written into a temporary directory that is then renamed, so a
 // reader sees a complete checkpoint or none.
 const (
-	checkpointFormat  = "dafscript-checkpoint"
-	checkpointVersion = 1
+	// CheckpointFormat and CheckpointVersion name what a checkpoint's
+	// manifest.json and state.json hold.
+	CheckpointFormat  = "dafscript-checkpoint"
+	CheckpointVersion = 1
 	manifestName      = "manifest.json"
 )
 
@@ -62,16 +64,30 @@ type ckState struct {
 	Trainer    json.RawMessage `json:"trainer,omitempty"`
 }
 
-type ckFile struct {
+// CheckpointFile is one file of a checkpoint as its manifest lists it.
+type CheckpointFile struct {
 	Name   string `json:"name"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
 }
 
-type ckManifest struct {
-	Format  string   `json:"format"`
-	Version int      `json:"version"`
-	Files   []ckFile `json:"files"`
+// CheckpointManifest is a checkpoint's manifest.json. Deployment packages
+// (runtime/pkg) rewrite it when they leave the optimizer state out.
+type CheckpointManifest struct {
+	Format  string           `json:"format"`
+	Version int              `json:"version"`
+	Files   []CheckpointFile `json:"files"`
+}
+
+// NewCheckpointManifest lists files in the order of names, with their
+// sizes and sha256.
+func NewCheckpointManifest(files map[string][]byte, names []string) CheckpointManifest {
+	man := CheckpointManifest{Format: CheckpointFormat, Version: CheckpointVersion}
+	for _, n := range names {
+		sum := sha256.Sum256(files[n])
+		man.Files = append(man.Files, CheckpointFile{Name: n, Bytes: int64(len(files[n])), SHA256: hex.EncodeToString(sum[:])})
+	}
+	return man
 }
 
 func floatsBytes(v []float32) []byte {
@@ -96,7 +112,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 	if len(ck.Params) != c.NumParams() {
 		return fmt.Errorf("checkpoint %s: %d weights for a network of %d", dir, len(ck.Params), c.NumParams())
 	}
-	st := ckState{Format: checkpointFormat, Version: checkpointVersion, Class: c.Class(), Obs: c.Obs, Encoding: c.Encoding, Hidden: c.Hidden,
+	st := ckState{Format: CheckpointFormat, Version: CheckpointVersion, Class: c.Class(), Obs: c.Obs, Encoding: c.Encoding, Hidden: c.Hidden,
 		Actions: c.Actions, Activation: c.Activation(), NumParams: c.NumParams(), Layout: c.Layout(), Trainer: ck.Trainer}
 	files := map[string][]byte{"weights.bin": floatsBytes(ck.Params)}
 	names := []string{"state.json", "weights.bin"}
@@ -113,11 +129,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 		return err
 	}
 	files["state.json"] = append(sj, '\n')
-	man := ckManifest{Format: checkpointFormat, Version: checkpointVersion}
-	for _, n := range names {
-		sum := sha256.Sum256(files[n])
-		man.Files = append(man.Files, ckFile{Name: n, Bytes: int64(len(files[n])), SHA256: hex.EncodeToString(sum[:])})
-	}
+	man := NewCheckpointManifest(files, names)
 	mj, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return err
@@ -198,15 +210,15 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fail("no readable %s: a checkpoint is a folder written by daf.train (holding %s, state.json and weights.bin)", manifestName, manifestName)
 	}
-	var man ckManifest
+	var man CheckpointManifest
 	if err := json.Unmarshal(mb, &man); err != nil {
 		return nil, fail("%s is corrupted: %v", manifestName, err)
 	}
-	if man.Format != checkpointFormat {
+	if man.Format != CheckpointFormat {
 		return nil, fail("%s is not a dafscript checkpoint manifest (format %q)", manifestName, man.Format)
 	}
-	if man.Version != checkpointVersion {
-		return nil, fail("format version %d is not supported (this dafscript reads version %d)", man.Version, checkpointVersion)
+	if man.Version != CheckpointVersion {
+		return nil, fail("format version %d is not supported (this dafscript reads version %d)", man.Version, CheckpointVersion)
 	}
 	files := map[string][]byte{}
 	for _, f := range man.Files {
