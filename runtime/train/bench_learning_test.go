@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/output"
-	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
@@ -82,46 +81,14 @@ type benchPoint struct {
 	ReachedTarget bool    `json:"reached_target"`
 }
 
-// evalHearts plays n episodes of the first mission with the policy and
-// returns the mean reward per agent and the mean hearts in chests.
+// evalHearts plays n episodes of the last mission of the benchmark with
+// the policy and returns the mean reward per agent and the mean hearts in
+// chests.
 func evalHearts(t *testing.T, spec policy.Spec, n int, seed uint64) (reward, hearts float64) {
 	t.Helper()
-	m := missions(t, strings.Split(benchMission, ",")[len(strings.Split(benchMission, ","))-1])[0]
-	p, err := policy.New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ep := 0; ep < n; ep++ {
-		s := sim.DeriveSeed(seed, "bench-eval", uint64(ep))
-		cfg, err := m.Build(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := sim.NewEnv(cfg, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := env.NumAgents()
-		c, err := p.NewController(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < k; i++ {
-			c.Reset(i, sim.DeriveSeed(s, "agent", uint64(i)))
-		}
-		obs := make([]uint8, k*sim.ObsSize)
-		act := make([]int32, k)
-		for done := false; !done; {
-			env.ObserveInto(obs)
-			if err := c.Act(obs, act); err != nil {
-				t.Fatal(err)
-			}
-			done = env.Step(act)
-		}
-		reward += meanOf(env.EpisodeRewards())
-		hearts += float64(env.ChestHearts())
-	}
-	return reward / float64(n), hearts / float64(n)
+	names := strings.Split(benchMission, ",")
+	rewards, hs := playMission(t, missions(t, names[len(names)-1])[0], spec, n, seed, "bench-eval")
+	return meanOf(rewards), meanOf(hs)
 }
 
 func TestHeartsFromScratch(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/stats"
-	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/policy"
 )
 
@@ -40,42 +39,8 @@ func envInt(k string, def int64) int64 {
 // playEpisodes returns the mean reward per agent of n episodes of the mission.
 func playEpisodes(t *testing.T, spec policy.Spec, n int, seed uint64) []float64 {
 	t.Helper()
-	m := missions(t, learnMission)[0]
-	p, err := policy.New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []float64
-	for ep := 0; ep < n; ep++ {
-		s := sim.DeriveSeed(seed, "learning-eval", uint64(ep))
-		cfg, err := m.Build(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := sim.NewEnv(cfg, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := env.NumAgents()
-		c, err := p.NewController(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < k; i++ {
-			c.Reset(i, sim.DeriveSeed(s, "agent", uint64(i)))
-		}
-		obs := make([]uint8, k*sim.ObsSize)
-		act := make([]int32, k)
-		for done := false; !done; {
-			env.ObserveInto(obs)
-			if err := c.Act(obs, act); err != nil {
-				t.Fatal(err)
-			}
-			done = env.Step(act)
-		}
-		out = append(out, meanOf(env.EpisodeRewards()))
-	}
-	return out
+	rewards, _ := playMission(t, missions(t, learnMission)[0], spec, n, seed, "learning-eval")
+	return rewards
 }
 
 // TestLearn trains on one mission for at most learnSteps agent-steps and
