@@ -10,6 +10,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/config"
 	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
+	"github.com/dafscript/dafscript/runtime/output"
 	"github.com/dafscript/dafscript/runtime/sweep"
 	"github.com/dafscript/dafscript/runtime/sweepop"
 )
@@ -368,18 +369,7 @@ func (e *Env) confined(path string) (string, error) {
 		p = filepath.Join(e.ScriptDir(), p)
 	}
 	p = filepath.Clean(p)
-	if e.Root == "" {
-		return p, nil
-	}
-	root, real := e.Root, p
-	if r, err := filepath.EvalSymlinks(root); err == nil {
-		root = r
-	}
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		real = r
-	}
-	rel, err := filepath.Rel(root, real)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if e.Root != "" && !output.Within(e.Root, p) {
 		return "", fmt.Errorf("%s is outside the script's root directory %s; scripts may only read files under it", path, e.Root)
 	}
 	return p, nil

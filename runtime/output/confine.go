@@ -66,6 +66,12 @@ func ResolveWrite(userPath string, r WriteRules) (string, error) {
 	return "", fmt.Errorf("path %q: %s is outside the output folder %s; scripts write only there (a relative path is relative to it), unless the command line opens another directory with --allow-write DIR", userPath, p, allowed)
 }
 
+// Within reports whether p is root or below it once the symbolic links
+// of both are followed, so that a link cannot lead out of root. The
+// builtins use it for the files a script reads (interp's load() and
+// sim/maps keep their own, their layers importing nothing of runtime/).
+func Within(root, p string) bool { return under(realPath(root), realPath(p)) }
+
 // realPath follows the symbolic links of p, or of its nearest existing
 // parent when p does not exist yet.
 func realPath(p string) string {
