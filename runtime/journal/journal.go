@@ -1,9 +1,10 @@
 // Package journal is the one append-only, crash-safe record log used to
 // resume long work (sweeps, pipelines). A journal is a file of JSON lines,
-// one record a line: {"type":"...","data":{...}}. Append writes a whole
-// line with one write and flushes it to disk (fsync) before returning, so
-// a record that Append acknowledged survives a crash or kill -9 at any
-// moment. A crash in the middle of a write can leave the last line torn
+// one record a line: {"type":"...","data":{...}}. Append and Write write
+// a whole line with one write(2), so a record survives a kill -9 from the
+// moment either returns; Append also waits for the fsync that makes it
+// survive a crash of the machine, Write leaves that to a background
+// flusher. A crash in the middle of a write can leave the last line torn
 // (cut short, or not JSON); reading ignores such a last line, and Open
 // truncates it away before appending, so the journal stays well formed.
 // A bad line anywhere but at the end is corruption and an error.
@@ -44,17 +45,20 @@ func (r Record) Decode(v any) error {
 }
 
 // Journal is an open journal, appended to by one process. Its methods are
-// safe for concurrent use. Appends that arrive while a flush is under way
-// are written together and made durable by the next single fsync (group
-// commit), so concurrent writers share the cost of the disk flush.
+// safe for concurrent use. Every record is written to the file at once,
+// in the order of the calls, with one write(2): from then on it survives
+// the process being killed (the kernel holds it). Durability against a
+// crash of the machine comes from fsync: Append waits for it, Write
+// leaves it to a flusher that runs at most one fsync behind. Records
+// written while an fsync is under way are made durable together by the
+// next one (group commit), so concurrent writers share its cost.
 type Journal struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	f        *os.File
 	path     string
-	pending  []byte // lines queued for the next flush
-	queued   uint64 // lines queued so far
-	durable  uint64 // lines on disk so far
+	written  uint64 // lines in the file so far
+	durable  uint64 // lines flushed to disk so far
 	flushing bool
 	err      error // a failed write or flush: the journal takes no more
 }
@@ -168,77 +172,145 @@ func Open(path string) (*Journal, []Record, error) {
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Append writes one record and flushes it to disk. data is marshalled to
-// JSON (nil for none).
+// Append writes one record and returns once it is on disk (fsync). data
+// is marshalled to JSON (nil for none).
 func (j *Journal) Append(typ string, data any) error {
+	mine, err := j.write(typ, data)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.flushTo(mine)
+	return j.err
+}
+
+// Write writes one record and returns without waiting for the disk: the
+// record survives the process being killed from the moment Write
+// returns, and a machine crash once the flusher's fsync, started at once,
+// is done (Sync and Close wait for it). Work that can redo what its last
+// records describe (a sweep reruns a trial the journal lost) uses Write,
+// so that it does not wait about a millisecond per record for the disk.
+func (j *Journal) Write(typ string, data any) error {
+	if _, err := j.write(typ, data); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.flushing {
+		j.flushing = true
+		go j.flusher()
+	}
+	return nil
+}
+
+// Sync returns once every record written so far is on disk.
+func (j *Journal) Sync() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.flushTo(j.written)
+	return j.err
+}
+
+// write marshals and writes one record and returns its line count.
+func (j *Journal) write(typ string, data any) (uint64, error) {
 	if typ == "" {
-		return errors.New("journal: record type is empty")
+		return 0, errors.New("journal: record type is empty")
 	}
 	rec := Record{Type: typ}
 	if data != nil {
 		b, err := json.Marshal(data)
 		if err != nil {
-			return fmt.Errorf("journal %s: %s record: %w", j.path, typ, err)
+			return 0, fmt.Errorf("journal %s: %s record: %w", j.path, typ, err)
 		}
 		rec.Data = b
 	}
 	line, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	line = append(line, '\n')
 	if len(line) > MaxRecordBytes {
-		return fmt.Errorf("journal %s: %s record is %d bytes, over the limit of %d", j.path, typ, len(line), MaxRecordBytes)
+		return 0, fmt.Errorf("journal %s: %s record is %d bytes, over the limit of %d", j.path, typ, len(line), MaxRecordBytes)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
-		return fmt.Errorf("journal %s is closed", j.path)
+		return 0, fmt.Errorf("journal %s is closed", j.path)
 	}
 	if j.err != nil {
-		return j.err
+		return 0, j.err
 	}
-	j.pending = append(j.pending, line...)
-	j.queued++
-	mine := j.queued
-	for j.durable < mine && j.err == nil {
+	// One write call a line, under the lock: lines never interleave, and
+	// a kill leaves at most the last one torn.
+	if _, err := j.f.Write(line); err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		return 0, j.err
+	}
+	j.written++
+	return j.written, nil
+}
+
+// flushTo waits, holding j.mu, until line n is durable, leading fsyncs
+// itself when no flush is under way.
+func (j *Journal) flushTo(n uint64) {
+	for j.durable < n && j.err == nil {
 		if j.flushing {
 			j.cond.Wait()
 			continue
 		}
-		// Lead a flush of everything queued so far.
 		j.flushing = true
-		batch, upto, f := j.pending, j.queued, j.f
-		j.pending = nil
-		j.mu.Unlock()
-		_, err := f.Write(batch)
-		if err == nil {
-			err = f.Sync()
-		}
-		j.mu.Lock()
+		j.flushOnce()
 		j.flushing = false
-		if err != nil {
-			j.err = fmt.Errorf("journal %s: %w", j.path, err)
-		} else {
-			j.durable = upto
-		}
 		j.cond.Broadcast()
 	}
-	return j.err
 }
 
-// Close closes the file, after any flush under way.
+// flushOnce makes every line written so far durable; called holding
+// j.mu with j.flushing set, it releases the lock during the fsync.
+func (j *Journal) flushOnce() {
+	upto, f := j.written, j.f
+	j.mu.Unlock()
+	err := f.Sync()
+	j.mu.Lock()
+	if err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.path, err)
+	} else if upto > j.durable {
+		j.durable = upto
+	}
+}
+
+// flusher makes the records that Write wrote durable, with as few fsyncs
+// as keep up with them, and stops when it has caught up.
+func (j *Journal) flusher() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.durable < j.written && j.err == nil && j.f != nil {
+		j.flushOnce()
+		j.cond.Broadcast()
+	}
+	j.flushing = false
+	j.cond.Broadcast()
+}
+
+// Close waits for the records written so far to reach the disk, then
+// closes the file.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for j.flushing {
-		j.cond.Wait()
-	}
 	if j.f == nil {
 		return nil
 	}
+	j.flushTo(j.written)
+	for j.flushing {
+		j.cond.Wait()
+	}
+	serr := j.err
 	err := j.f.Close()
 	j.f = nil
+	if serr != nil {
+		return serr
+	}
 	return err
 }
 

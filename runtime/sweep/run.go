@@ -355,7 +355,7 @@ func Run(ctx context.Context, o Options, obj Objective) (*Result, error) {
 			}
 		}
 		if j != nil {
-			if err := j.Append(recTrial, trialRecord{*t, x, int64(t.Duration)}); err != nil {
+			if err := j.Write(recTrial, trialRecord{*t, x, int64(t.Duration)}); err != nil {
 				results <- ended{fatal: err}
 				return
 			}

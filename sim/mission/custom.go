@@ -51,9 +51,7 @@ func RegisterMapFile(file string, f *maps.File) (string, error) {
 	b := &base{name: name, mapName: file, agents: agents, maxAgents: agents, maxSteps: DefaultMaxSteps,
 		doc:   fmt.Sprintf("Map file %s with every cog its %d spawn cells hold.", file, agents),
 		width: src.Map.Width, height: src.Map.Height,
-		source: func(uint64, int) (*maps.File, error) {
-			return &maps.File{Map: maps.Clone(src.Map), ClippedCells: slices.Clone(src.ClippedCells)}, nil
-		}}
+		source: func(uint64, int) (*maps.File, error) { return src, nil }}
 	custom[name] = &customMap{base: b, rows: rows}
 	return name, nil
 }

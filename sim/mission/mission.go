@@ -47,7 +47,7 @@ type base struct {
 	// source makes the map for a number of agents, border included,
 	// and says which cells start clipped. File maps ignore agents:
 	// newConfig drops their extra spawn cells.
-	source func(seed uint64, agents int) (*maps.File, error)
+	source func(seed uint64, agents int) (*maps.File, error) // its file is read-only
 
 	// sized: width, height, agents and maxAgents are known (catalog
 	// entries learn them on first use, from their map: see size).
@@ -93,15 +93,19 @@ func catalog() (map[string]*base, error) {
 	return bases, catalogErr
 }
 
-// fileSource serves an embedded map file with the CoGames border.
+// fileSource serves an embedded map file with the CoGames border, built
+// once: a source's file is shared and read-only (newConfig copies the
+// map before it changes it), so building an environment does not copy
+// the map twice more.
 func fileSource(name string) func(uint64, int) (*maps.File, error) {
-	return func(uint64, int) (*maps.File, error) {
+	load := sync.OnceValues(func() (*maps.File, error) {
 		f, err := maps.Open(name)
 		if err != nil {
 			return nil, err
 		}
 		return bordered(f), nil
-	}
+	})
+	return func(uint64, int) (*maps.File, error) { return load() }
 }
 
 // bordered puts the 5-cell wall border around a parsed file, moving its
