@@ -1,8 +1,10 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"github.com/dafscript/dafscript/runtime/dist"
 	"syscall"
 	"testing"
 
@@ -81,4 +83,47 @@ func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// overheadKind is a job that does nothing but return a result of the
+// size of a batch of 8 episodes' JSON, so that BenchmarkOverhead measures
+// the queue alone.
+const overheadKind = "queue_test.noop"
+
+func init() {
+	result := bytes.Repeat([]byte("x"), 32<<10)
+	dist.Register(overheadKind, func(ctx context.Context, payload []byte) ([]byte, error) { return result, nil })
+}
+
+// BenchmarkOverhead runs calls of 1 and of 48 empty jobs through an
+// embedded server with 1 in-process worker and reports the process's CPU
+// per call and per job: the queue's own cost, without any play.
+func BenchmarkOverhead(b *testing.B) {
+	for _, n := range []int{1, 48} {
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			ex, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+				Server: queue.ServerOptions{StoreDir: b.TempDir()}, Workers: 1, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ex.Close()
+			list := make([]dist.Job, n)
+			for i := range list {
+				list[i] = dist.Job{ID: fmt.Sprint("job", i), Kind: overheadKind, Payload: []byte(`{"n":1}`)}
+			}
+			cpu := cpuSeconds()
+			for b.Loop() {
+				got := 0
+				if err := ex.Run(context.Background(), list, func(int, []byte, error) { got++ }); err != nil {
+					b.Fatal(err)
+				}
+				if got != n {
+					b.Fatalf("%d results, want %d", got, n)
+				}
+			}
+			used := cpuSeconds() - cpu
+			b.ReportMetric(1000*used/float64(b.N), "cpu-ms/call")
+			b.ReportMetric(1000*used/float64(b.N*n), "cpu-ms/job")
+		})
+	}
 }
