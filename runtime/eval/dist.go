@@ -42,6 +42,7 @@ type batchJob struct {
 
 // batchResult is a JobKind job's result: the episodes, or the failure of
 // one of them (a failure is a result: replaying it fails the same way).
+// It travels encoded by encodeResult.
 type batchResult struct {
 	Episodes []Episode    `json:"episodes,omitempty"`
 	Error    *failureJSON `json:"error,omitempty"`
@@ -101,7 +102,7 @@ func runJob(ctx context.Context, payload []byte) ([]byte, error) {
 	default:
 		return nil, err
 	}
-	return json.Marshal(res)
+	return encodeResult(&res), nil
 }
 
 // keyer computes the content addresses of episodes.
@@ -290,8 +291,8 @@ func runExecutor(parent context.Context, opts *Options, k *keyer, keys []jobs.Ke
 		b := batches[bi]
 		base := baseOf(b)
 		if err == nil {
-			var r batchResult
-			if uerr := json.Unmarshal(out, &r); uerr != nil {
+			r, uerr := decodeResult(out)
+			if uerr != nil {
 				err = fmt.Errorf("%s: unreadable result: %w", list[bi].Desc, uerr)
 			} else if r.Error != nil {
 				err = &EpisodeError{Policy: r.Error.Policy, Mission: r.Error.Mission, Episode: r.Error.Episode, Seed: r.Error.Seed, Err: errors.New(r.Error.Msg)}
