@@ -256,19 +256,16 @@ func runExecutor(parent context.Context, opts *Options, k *keyer, keys []jobs.Ke
 			return err
 		}
 		base := baseOf(b)
-		var epKeys []jobs.Key
+		// The job's content address: that of its episodes' keys when the
+		// cache made them, else (one hash rather than one per episode)
+		// that of what its episodes are made from.
+		var id jobs.Key
 		if keys != nil {
-			epKeys = keys[base : base+b.n]
+			id, err = jobs.KeyOf(jobs.Spec{Kind: JobKind, CodeVersion: k.version, Extra: keys[base : base+b.n]})
 		} else {
-			for ep := b.first; ep < b.first+b.n; ep++ {
-				key, err := k.episode(opts, b.entry, b.mission, ep)
-				if err != nil {
-					return err
-				}
-				epKeys = append(epKeys, key)
-			}
+			id, err = jobs.KeyOf(jobs.Spec{Kind: JobKind, Mission: k.missions[b.mission], Policies: k.entries[b.entry],
+				Seed: opts.Seed, Steps: opts.MaxSteps, CodeVersion: k.version, Extra: [2]int{b.first, b.n}})
 		}
-		id, err := jobs.KeyOf(jobs.Spec{Kind: JobKind, CodeVersion: k.version, Extra: epKeys})
 		if err != nil {
 			return err
 		}
