@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The result of a JobKind job travels in a compact binary form rather
@@ -130,8 +131,9 @@ func decodeResult(b []byte) (*batchResult, error) {
 }
 
 type encoder struct {
-	buf []byte
-	ids map[string]uint64 // string -> its number, in order of first use
+	buf  []byte
+	ids  map[string]uint64 // string -> its number, in order of first use
+	keys []string          // the keys of the last stats, sorted
 }
 
 func (e *encoder) byte(b byte)   { e.buf = append(e.buf, b) }
@@ -192,9 +194,26 @@ func (e *encoder) stats(m map[string]float64) {
 		return
 	}
 	e.uint(uint64(len(m)) + 1)
-	for k, v := range m {
+	// In key order, so that the same result is the same bytes. The maps
+	// of a batch mostly have the same keys: the last order is reused
+	// when it fits.
+	same := len(e.keys) == len(m)
+	for _, k := range e.keys {
+		if !same {
+			break
+		}
+		_, same = m[k]
+	}
+	if !same {
+		e.keys = e.keys[:0]
+		for k := range m {
+			e.keys = append(e.keys, k)
+		}
+		slices.Sort(e.keys)
+	}
+	for _, k := range e.keys {
 		e.str(k)
-		e.float(v)
+		e.float(m[k])
 	}
 }
 

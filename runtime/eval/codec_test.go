@@ -1,12 +1,16 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/dafscript/dafscript/runtime/jobs"
+	"github.com/dafscript/dafscript/sim/policy"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -35,6 +39,9 @@ func TestResultCodecRoundTrip(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := encodeResult(&c.in)
+			if !bytes.Equal(b, encodeResult(&c.in)) {
+				t.Error("two encodings of one result differ (map order?)")
+			}
 			got, err := decodeResult(b)
 			if err != nil {
 				t.Fatal(err)
@@ -92,5 +99,47 @@ func TestResultCodecDamaged(t *testing.T) {
 		c := append([]byte{}, b...)
 		c[i] ^= 0xa5
 		decodeResult(c)
+	}
+}
+
+var builds atomic.Int64
+
+func init() {
+	policy.Register("test_counted", "random, counting its builds", func(s policy.Spec) (policy.Policy, error) {
+		builds.Add(1)
+		return policy.New(policy.Spec{Class: "random"})
+	})
+}
+
+// A worker builds a policy once for the jobs that share it, and again
+// for another one; the results are those of fresh policies.
+func TestWorkerReusesPolicies(t *testing.T) {
+	job := func(kwargs map[string]any, first int) []byte {
+		b, err := json.Marshal(batchJob{Name: "c", Members: []jobs.Policy{{Class: "test_counted", Kwargs: kwargs, Proportion: 1}},
+			Mission: "training_facility_1", Seed: 4, MaxSteps: 30, First: first, N: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := runJob(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	workerPolicies.Lock()
+	clear(workerPolicies.m)
+	workerPolicies.Unlock()
+	builds.Store(0)
+	a := job(nil, 0)
+	job(nil, 2)
+	if again := job(nil, 0); !bytes.Equal(a, again) {
+		t.Error("the same job gave other bytes with the policy reused")
+	}
+	if n := builds.Load(); n != 1 {
+		t.Errorf("%d builds for 3 jobs of one policy, want 1", n)
+	}
+	job(map[string]any{"x": 1}, 0)
+	if n := builds.Load(); n != 2 {
+		t.Errorf("%d builds after a job with other keyword arguments, want 2", n)
 	}
 }

@@ -80,7 +80,7 @@ func runJob(ctx context.Context, payload []byte) ([]byte, error) {
 				return nil, fmt.Errorf("policy %s: the weights at %s on this worker differ from the submitter's (sha256 %.12s, want %.12s): give every worker the same file", spec, mem.Data, h, mem.WeightsHash)
 			}
 		}
-		pol, err := policy.New(spec)
+		pol, err := workerPolicy(mem, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -103,6 +103,44 @@ func runJob(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	return encodeResult(&res), nil
+}
+
+// The policies a worker has built, by what they are built from (class,
+// data path, keyword arguments, SHA-256 of the weights, checked against
+// the file for every job before this is asked): the jobs of one run share
+// their policies, as the local pool's batches do, instead of building
+// them (loading weights) again for each job.
+var workerPolicies = struct {
+	sync.Mutex
+	m map[string]policy.Policy
+}{m: map[string]policy.Policy{}}
+
+// maxWorkerPolicies bounds workerPolicies: past it, it starts afresh.
+const maxWorkerPolicies = 64
+
+func workerPolicy(mem jobs.Policy, spec policy.Spec) (policy.Policy, error) {
+	mem.Proportion = 0
+	b, err := json.Marshal(mem)
+	if err != nil {
+		return nil, err
+	}
+	key := string(b)
+	workerPolicies.Lock()
+	pol, ok := workerPolicies.m[key]
+	workerPolicies.Unlock()
+	if ok {
+		return pol, nil
+	}
+	if pol, err = policy.New(spec); err != nil {
+		return nil, err
+	}
+	workerPolicies.Lock()
+	defer workerPolicies.Unlock()
+	if len(workerPolicies.m) >= maxWorkerPolicies {
+		clear(workerPolicies.m)
+	}
+	workerPolicies.m[key] = pol
+	return pol, nil
 }
 
 // keyer computes the content addresses of episodes.
