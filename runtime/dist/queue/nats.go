@@ -385,8 +385,13 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 		// Leave nothing of this run on the server: jobs not taken (a
 		// cancelled or failed run), dead ones, and the results. After a
 		// run where every job gave its result this is off the run's path.
-		if complete {
+		n.mu.Lock()
+		async := complete && !n.closed // Close waits for n.bg
+		if async {
 			n.bg.Add(1)
+		}
+		n.mu.Unlock()
+		if async {
 			go func() {
 				defer n.bg.Done()
 				n.purge(run)
