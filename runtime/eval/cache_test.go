@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,27 +153,47 @@ func (c *countingExecutor) Run(ctx context.Context, jobs []dist.Job, done dist.D
 }
 
 // With an executor and no batch size given, short scripted episodes are
-// grouped into jobs of at least MinJobCost agent-steps: fewer jobs, the
+// grouped into jobs of at least MinJobCost agent-steps, or of half the
+// episodes of a policy on a mission when that is less: fewer jobs, the
 // same bytes.
 func TestExecutorGroupsShortEpisodes(t *testing.T) {
-	opts := Options{Entries: entries(t, "random", "baseline"), Missions: missions(t, "training_facility_1"),
-		Episodes: 7, Seed: 3, MaxSteps: 100, Jobs: 2, CodeVersion: "sha256:v1"}
-	want := runJSON(t, opts)
-	ex := &countingExecutor{Local: dist.Local{Workers: 2}}
-	opts.Executor = ex
-	if got := runJSON(t, opts); !bytes.Equal(got, want) {
-		t.Fatal("grouped jobs give other bytes than the local pool")
-	}
-	m := opts.Missions[0]
-	per := max(1, m.NumAgents) * 100
-	size := (MinJobCost + per - 1) / per
-	wantJobs := 2 * ((7 + size - 1) / size)
-	if len(ex.jobs) != wantJobs {
-		t.Fatalf("%d jobs for 2x7 episodes of %d agent-steps, want %d (groups of %d)", len(ex.jobs), per, wantJobs, size)
-	}
-	opts.Batch = 1
-	ex.jobs = nil
-	if got := runJSON(t, opts); !bytes.Equal(got, want) || len(ex.jobs) != 14 {
-		t.Fatalf("batch 1: %d jobs (want 14), same bytes: %v", len(ex.jobs), bytes.Equal(got, want))
+	for _, c := range []struct {
+		name              string
+		episodes, steps   int
+		batch             int
+		jobsPerPair, most int // jobs per policy and mission, most episodes in one
+	}{
+		// 4 agents x 100 steps: MinJobCost would take 82 episodes; half
+		// the pair's episodes is the limit.
+		{"short: halves", 7, 100, 0, 2, 4},
+		{"one episode", 1, 100, 0, 1, 1},
+		// 4 agents x 1000 steps: groups of MinJobCost (9 episodes).
+		{"MinJobCost", 20, 1000, 0, 3, 9},
+		{"batch 1", 7, 100, 1, 7, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := Options{Entries: entries(t, "random", "noop"), Missions: missions(t, "training_facility_1"),
+				Episodes: c.episodes, Seed: 3, MaxSteps: c.steps, Jobs: 2, Batch: c.batch, CodeVersion: "sha256:v1"}
+			want := runJSON(t, opts)
+			ex := &countingExecutor{Local: dist.Local{Workers: 2}}
+			opts.Executor = ex
+			if got := runJSON(t, opts); !bytes.Equal(got, want) {
+				t.Fatal("grouped jobs give other bytes than the local pool")
+			}
+			if len(ex.jobs) != 2*c.jobsPerPair {
+				t.Errorf("%d jobs, want %d", len(ex.jobs), 2*c.jobsPerPair)
+			}
+			most := 0
+			for _, j := range ex.jobs {
+				var p batchJob
+				if err := json.Unmarshal(j.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				most = max(most, p.N)
+			}
+			if most != c.most {
+				t.Errorf("at most %d episodes in a job, want %d", most, c.most)
+			}
+		})
 	}
 }

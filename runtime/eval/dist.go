@@ -42,6 +42,7 @@ type batchJob struct {
 
 // batchResult is a JobKind job's result: the episodes, or the failure of
 // one of them (a failure is a result: replaying it fails the same way).
+// It travels encoded by encodeResult.
 type batchResult struct {
 	Episodes []Episode    `json:"episodes,omitempty"`
 	Error    *failureJSON `json:"error,omitempty"`
@@ -79,7 +80,7 @@ func runJob(ctx context.Context, payload []byte) ([]byte, error) {
 				return nil, fmt.Errorf("policy %s: the weights at %s on this worker differ from the submitter's (sha256 %.12s, want %.12s): give every worker the same file", spec, mem.Data, h, mem.WeightsHash)
 			}
 		}
-		pol, err := policy.New(spec)
+		pol, err := workerPolicy(mem, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +102,45 @@ func runJob(ctx context.Context, payload []byte) ([]byte, error) {
 	default:
 		return nil, err
 	}
-	return json.Marshal(res)
+	return encodeResult(&res), nil
+}
+
+// The policies a worker has built, by what they are built from (class,
+// data path, keyword arguments, SHA-256 of the weights, checked against
+// the file for every job before this is asked): the jobs of one run share
+// their policies, as the local pool's batches do, instead of building
+// them (loading weights) again for each job.
+var workerPolicies = struct {
+	sync.Mutex
+	m map[string]policy.Policy
+}{m: map[string]policy.Policy{}}
+
+// maxWorkerPolicies bounds workerPolicies: past it, it starts afresh.
+const maxWorkerPolicies = 64
+
+func workerPolicy(mem jobs.Policy, spec policy.Spec) (policy.Policy, error) {
+	mem.Proportion = 0
+	b, err := json.Marshal(mem)
+	if err != nil {
+		return nil, err
+	}
+	key := string(b)
+	workerPolicies.Lock()
+	pol, ok := workerPolicies.m[key]
+	workerPolicies.Unlock()
+	if ok {
+		return pol, nil
+	}
+	if pol, err = policy.New(spec); err != nil {
+		return nil, err
+	}
+	workerPolicies.Lock()
+	defer workerPolicies.Unlock()
+	if len(workerPolicies.m) >= maxWorkerPolicies {
+		clear(workerPolicies.m)
+	}
+	workerPolicies.m[key] = pol
+	return pol, nil
 }
 
 // keyer computes the content addresses of episodes.
@@ -255,19 +294,16 @@ func runExecutor(parent context.Context, opts *Options, k *keyer, keys []jobs.Ke
 			return err
 		}
 		base := baseOf(b)
-		var epKeys []jobs.Key
+		// The job's content address: that of its episodes' keys when the
+		// cache made them, else (one hash rather than one per episode)
+		// that of what its episodes are made from.
+		var id jobs.Key
 		if keys != nil {
-			epKeys = keys[base : base+b.n]
+			id, err = jobs.KeyOf(jobs.Spec{Kind: JobKind, CodeVersion: k.version, Extra: keys[base : base+b.n]})
 		} else {
-			for ep := b.first; ep < b.first+b.n; ep++ {
-				key, err := k.episode(opts, b.entry, b.mission, ep)
-				if err != nil {
-					return err
-				}
-				epKeys = append(epKeys, key)
-			}
+			id, err = jobs.KeyOf(jobs.Spec{Kind: JobKind, Mission: k.missions[b.mission], Policies: k.entries[b.entry],
+				Seed: opts.Seed, Steps: opts.MaxSteps, CodeVersion: k.version, Extra: [2]int{b.first, b.n}})
 		}
-		id, err := jobs.KeyOf(jobs.Spec{Kind: JobKind, CodeVersion: k.version, Extra: epKeys})
 		if err != nil {
 			return err
 		}
@@ -290,8 +326,8 @@ func runExecutor(parent context.Context, opts *Options, k *keyer, keys []jobs.Ke
 		b := batches[bi]
 		base := baseOf(b)
 		if err == nil {
-			var r batchResult
-			if uerr := json.Unmarshal(out, &r); uerr != nil {
+			r, uerr := decodeResult(out)
+			if uerr != nil {
 				err = fmt.Errorf("%s: unreadable result: %w", list[bi].Desc, uerr)
 			} else if r.Error != nil {
 				err = &EpisodeError{Policy: r.Error.Policy, Mission: r.Error.Mission, Episode: r.Error.Episode, Seed: r.Error.Seed, Err: errors.New(r.Error.Msg)}

@@ -277,13 +277,15 @@ func buildPolicies(entries []Entry, res *Results) ([][]policy.Policy, error) {
 }
 
 // MinJobCost is the least work, in agent-steps, that Run gives an
-// executor as one job when opts.Batch is 0: about 20 ms of scripted play,
-// so that the ~1 ms of CPU a job costs through NATS (publish, pull,
-// result, ack) stays under 5% of it.
+// executor as one job when opts.Batch is 0 (unless that is more than half
+// of the episodes of the job's policy and mission): about 20 ms of
+// scripted play, so that the ~0.3 ms of CPU a job costs through NATS
+// (publish, pull, result, ack) stays near 1% of it.
 const MinJobCost = 32_768
 
 // planBatches cuts the work into batches of the policies' preferred size
-// (or opts.Batch; with an executor, at least MinJobCost agent-steps), longest first (agents x steps x episodes), so that no
+// (or opts.Batch; with an executor, at least MinJobCost agent-steps or
+// half the episodes of the entry on the mission), longest first (agents x steps x episodes), so that no
 // long batch starts last and leaves the other workers idle; the order of
 // the results does not depend on it. Episodes marked in have (the cache
 // holds them; nil: none) are left out: a batch is a run of at most the
@@ -303,8 +305,11 @@ func planBatches(opts *Options, pols [][]policy.Policy, have []bool) []batch {
 		for j := range opts.Missions {
 			size := size
 			if opts.Executor != nil && opts.Batch < 1 {
+				// At least MinJobCost, but at most half the pair's
+				// episodes, so that two workers share even a run of one
+				// short pair (a larger run makes many jobs anyway).
 				per := batchCost(opts)(batch{i, j, 0, 1})
-				size = max(size, (MinJobCost+per-1)/per)
+				size = max(size, min((MinJobCost+per-1)/per, (opts.Episodes+1)/2))
 			}
 			base := (i*len(opts.Missions) + j) * opts.Episodes
 			for ep := 0; ep < opts.Episodes; {

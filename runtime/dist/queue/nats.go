@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/dist"
@@ -32,6 +33,11 @@ type NATSOptions struct {
 	// OnEvent, if not nil, is told what workers say (from the run's
 	// goroutine).
 	OnEvent func(Event)
+	// MemoryResults keeps the results in the server's memory instead of
+	// its file store: for a server in this process (Embedded sets it),
+	// which takes the run with it when it stops. Against a remote server
+	// leave it false, so that results survive a restart of the server.
+	MemoryResults bool
 }
 
 // Check validates the options.
@@ -49,6 +55,13 @@ func (o *NATSOptions) Check() error {
 }
 
 // NATS runs jobs through a JetStream work queue.
+//
+// What every run needs is made once, by NewNATS: the streams, one
+// ordered consumer of this executor's results, one subscription to its
+// workers' events and one to the server's max-deliveries advisories.
+// Each run gets subjects of its own under the executor's ID (jobs, results
+// and events of run ID.N), and the executor hands each run the messages
+// of its subjects.
 type NATS struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
@@ -60,6 +73,26 @@ type NATS struct {
 	mu     sync.Mutex
 	stats  Stats
 	closed bool
+
+	id      string
+	seq     atomic.Uint64
+	jobsSt  jetstream.Stream
+	resSt   jetstream.Stream
+	resIt   jetstream.MessagesContext
+	resDone chan struct{} // closed when the results reader stops
+	resErr  error         // why it stopped (nil: closed)
+	subs    []*nats.Subscription
+	rmu     sync.Mutex
+	runs    map[string]*runState
+	bg      sync.WaitGroup // clean-ups after runs
+}
+
+// runState is what the executor hands one run.
+type runState struct {
+	res  chan jetstream.Msg
+	ev   chan *nats.Msg
+	adv  chan []byte
+	done chan struct{} // closed when the run stops reading
 }
 
 // Stats counts what happened over the executor's runs.
@@ -78,7 +111,98 @@ func NewNATS(ctx context.Context, nc *nats.Conn, o NATSOptions) (*NATS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NATS{nc: nc, js: js, o: o}, nil
+	n := &NATS{nc: nc, js: js, o: o, id: nuid.Next(), runs: map[string]*runState{}, resDone: make(chan struct{})}
+	if n.resSt, err = setupResults(ctx, js, o.MemoryResults); err != nil {
+		return nil, err
+	}
+	if n.jobsSt, err = js.Stream(ctx, JobsStream); err != nil {
+		return nil, fmt.Errorf("NATS: stream %s: %w", JobsStream, err)
+	}
+	if err := n.listen(ctx); err != nil {
+		n.unlisten()
+		return nil, err
+	}
+	return n, nil
+}
+
+// listen starts the readers of the executor's results, events and
+// advisories.
+func (n *NATS) listen(ctx context.Context) error {
+	evSub, err := n.nc.Subscribe(eventsPrefix+n.id+".>", func(m *nats.Msg) {
+		if rs := n.run(m.Subject[len(eventsPrefix):]); rs != nil {
+			select {
+			case rs.ev <- m:
+			case <-rs.done:
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("NATS: %w", err)
+	}
+	n.subs = append(n.subs, evSub)
+	advSub, err := n.nc.Subscribe(maxDeliverAdv, func(m *nats.Msg) {
+		n.rmu.Lock()
+		rss := make([]*runState, 0, len(n.runs))
+		for _, rs := range n.runs {
+			rss = append(rss, rs)
+		}
+		n.rmu.Unlock()
+		for _, rs := range rss {
+			select {
+			case rs.adv <- m.Data:
+			case <-rs.done:
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("NATS: %w", err)
+	}
+	n.subs = append(n.subs, advSub)
+	cons, err := n.js.OrderedConsumer(ctx, ResultsStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{resultsPrefix + n.id + ".>"}, DeliverPolicy: jetstream.DeliverNewPolicy})
+	if err != nil {
+		return fmt.Errorf("NATS: results: %w", err)
+	}
+	if n.resIt, err = cons.Messages(); err != nil {
+		return fmt.Errorf("NATS: results: %w", err)
+	}
+	go func() {
+		defer close(n.resDone)
+		for {
+			m, err := n.resIt.Next()
+			if err != nil {
+				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					n.resErr = err
+				}
+				return
+			}
+			if rs := n.run(m.Subject()[len(resultsPrefix):]); rs != nil {
+				select {
+				case rs.res <- m:
+				case <-rs.done:
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// unlisten stops the readers listen started.
+func (n *NATS) unlisten() {
+	for _, s := range n.subs {
+		s.Unsubscribe()
+	}
+	if n.resIt != nil {
+		n.resIt.Stop()
+		<-n.resDone
+	}
+}
+
+// run is the run of that ID, nil when it has stopped (a late duplicate).
+func (n *NATS) run(id string) *runState {
+	n.rmu.Lock()
+	defer n.rmu.Unlock()
+	return n.runs[id]
 }
 
 // Remote connects to the server c names; workers elsewhere run the jobs.
@@ -138,6 +262,7 @@ func Embedded(ctx context.Context, o EmbeddedOptions) (*NATS, error) {
 		srv.Shutdown()
 		return nil, err
 	}
+	o.NATS.MemoryResults = true
 	n, err := NewNATS(ctx, nc, o.NATS)
 	if err != nil {
 		nc.Close()
@@ -188,6 +313,8 @@ func (n *NATS) Close() error {
 		n.stop()
 		n.wg.Wait()
 	}
+	n.bg.Wait()
+	n.unlisten()
 	for _, c := range n.conns {
 		c.Close()
 	}
@@ -244,55 +371,34 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 	if len(jobs) == 0 {
 		return ctx.Err()
 	}
-	run := nuid.Next()
-	evCh := make(chan *nats.Msg, 4096)
-	evSub, err := n.nc.ChanSubscribe(eventsPrefix+run, evCh)
-	if err != nil {
-		return fmt.Errorf("NATS: %w", err)
-	}
-	defer evSub.Unsubscribe()
-	advCh := make(chan *nats.Msg, 256)
-	advSub, err := n.nc.ChanSubscribe(maxDeliverAdv, advCh)
-	if err != nil {
-		return fmt.Errorf("NATS: %w", err)
-	}
-	defer advSub.Unsubscribe()
-	resCons, err := n.js.OrderedConsumer(ctx, ResultsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{resultsPrefix + run}})
-	if err != nil {
-		return fmt.Errorf("NATS: results: %w", err)
-	}
-	it, err := resCons.Messages()
-	if err != nil {
-		return fmt.Errorf("NATS: results: %w", err)
-	}
-	resCh := make(chan jetstream.Msg, 256)
-	resErr := make(chan error, 1)
-	go func() {
-		for {
-			m, err := it.Next()
-			if err != nil {
-				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					resErr <- err
-				}
-				close(resCh)
-				return
-			}
-			resCh <- m
-		}
-	}()
+	run := n.id + "." + strconv.FormatUint(n.seq.Add(1), 10)
+	rs := &runState{res: make(chan jetstream.Msg, 64), ev: make(chan *nats.Msg, 64), adv: make(chan []byte, 16), done: make(chan struct{})}
+	n.rmu.Lock()
+	n.runs[run] = rs
+	n.rmu.Unlock()
+	complete := false
 	defer func() {
-		it.Stop()
-		for range resCh {
-		}
+		n.rmu.Lock()
+		delete(n.runs, run)
+		n.rmu.Unlock()
+		close(rs.done)
 		// Leave nothing of this run on the server: jobs not taken (a
-		// cancelled or failed run), dead ones, and the results.
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, s := range []struct{ stream, subj string }{{JobsStream, jobsPrefix + run}, {ResultsStream, resultsPrefix + run}} {
-			if st, err := n.js.Stream(cctx, s.stream); err == nil {
-				st.Purge(cctx, jetstream.WithPurgeSubject(s.subj))
-			}
+		// cancelled or failed run), dead ones, and the results. After a
+		// run where every job gave its result this is off the run's path.
+		n.mu.Lock()
+		async := complete && !n.closed // Close waits for n.bg
+		if async {
+			n.bg.Add(1)
 		}
+		n.mu.Unlock()
+		if async {
+			go func() {
+				defer n.bg.Done()
+				n.purge(run)
+			}()
+			return
+		}
+		n.purge(run)
 	}()
 
 	order := make([]int, len(jobs))
@@ -340,19 +446,19 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 	defer startTimer.Stop()
 	finished := make([]bool, len(jobs))
 	lastWorker := make([]string, len(jobs))
-	remaining := len(jobs)
+	remaining, dead := len(jobs), 0
 	for remaining > 0 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case err := <-resErr:
-			return fmt.Errorf("NATS: results: %w", err)
+		case <-n.resDone:
+			if n.resErr != nil {
+				return fmt.Errorf("NATS: results: %w", n.resErr)
+			}
+			return errors.New("NATS: results stopped")
 		case <-startTimer.C:
 			return fmt.Errorf("no worker took a job within %v: start workers with `dafscript worker --nats URL` on the same server", startTimeout)
-		case m, ok := <-resCh:
-			if !ok {
-				return errors.New("NATS: results stopped")
-			}
+		case m := <-rs.res:
 			i, err := strconv.Atoi(m.Headers().Get(hdrJob))
 			if err != nil || i < 0 || i >= len(jobs) || finished[i] {
 				continue // a duplicate (a job delivered twice finished twice)
@@ -365,7 +471,7 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			} else {
 				done(i, m.Data(), nil)
 			}
-		case m := <-evCh:
+		case m := <-rs.ev:
 			var ev Event
 			if json.Unmarshal(m.Data, &ev) != nil || ev.Job < 0 || ev.Job >= len(jobs) {
 				continue
@@ -385,12 +491,12 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 					n.mu.Unlock()
 				}
 			}
-		case m := <-advCh:
+		case data := <-rs.adv:
 			var adv struct {
 				StreamSeq  uint64 `json:"stream_seq"`
 				Deliveries int    `json:"deliveries"`
 			}
-			if json.Unmarshal(m.Data, &adv) != nil {
+			if json.Unmarshal(data, &adv) != nil {
 				continue
 			}
 			i, ok := seqOf[adv.StreamSeq]
@@ -399,6 +505,7 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			}
 			finished[i] = true
 			remaining--
+			dead++
 			n.mu.Lock()
 			n.stats.Failed++
 			n.mu.Unlock()
@@ -409,5 +516,14 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			done(i, nil, &DeliveryError{Desc: desc, Deliveries: adv.Deliveries, LastWorker: lastWorker[i]})
 		}
 	}
+	complete = dead == 0
 	return nil
+}
+
+// purge drops the run's jobs and results from the server.
+func (n *NATS) purge(run string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.jobsSt.Purge(ctx, jetstream.WithPurgeSubject(jobsPrefix+run))
+	n.resSt.Purge(ctx, jetstream.WithPurgeSubject(resultsPrefix+run))
 }

@@ -84,7 +84,9 @@ func (q QueueOptions) maxDeliver() int {
 	return q.MaxDeliver
 }
 
-// setupQueue makes (or updates) the streams and the workers' consumer.
+// setupQueue makes (or updates) the jobs stream and the workers'
+// consumer. Workers need no more; submitters add the results stream
+// (setupResults).
 func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions) (jetstream.JetStream, jetstream.Consumer, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -102,12 +104,6 @@ func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions) (jetstream.J
 	}); err != nil {
 		return nil, nil, fmt.Errorf("NATS: stream %s: %w", JobsStream, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: ResultsStream, Subjects: []string{resultsPrefix + ">"}, Retention: jetstream.LimitsPolicy,
-		Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute, MaxAge: 24 * time.Hour,
-	}); err != nil {
-		return nil, nil, fmt.Errorf("NATS: stream %s: %w", ResultsStream, err)
-	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{
 		Durable: WorkConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: q.ackWait(),
 		MaxDeliver: q.maxDeliver(), FilterSubject: jobsPrefix + ">", MaxAckPending: -1,
@@ -117,6 +113,31 @@ func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions) (jetstream.J
 		return nil, nil, fmt.Errorf("NATS: consumer %s: %w", WorkConsumer, err)
 	}
 	return js, cons, nil
+}
+
+// setupResults makes the results stream: in the server's memory when
+// memory is set (a server in this process, which takes the run with it
+// when it stops: an existing stream of another storage is replaced, it
+// can hold nothing of use), else in its file store, so that results
+// stored before a server restart are still there after it.
+func setupResults(ctx context.Context, js jetstream.JetStream, memory bool) (jetstream.Stream, error) {
+	cfg := jetstream.StreamConfig{
+		Name: ResultsStream, Subjects: []string{resultsPrefix + ">"}, Retention: jetstream.LimitsPolicy,
+		Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute, MaxAge: 24 * time.Hour,
+	}
+	if memory {
+		cfg.Storage = jetstream.MemoryStorage
+		if st, err := js.Stream(ctx, ResultsStream); err == nil && st.CachedInfo().Config.Storage != cfg.Storage {
+			if err := js.DeleteStream(ctx, ResultsStream); err != nil {
+				return nil, fmt.Errorf("NATS: stream %s: %w", ResultsStream, err)
+			}
+		}
+	}
+	st, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("NATS: stream %s: %w", ResultsStream, err)
+	}
+	return st, nil
 }
 
 // Event is what workers say about the jobs of a run, as they say it.

@@ -20,6 +20,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 	"github.com/dafscript/dafscript/sim/policy"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 const testVersion = "sha256:test-version"
@@ -287,6 +288,120 @@ func TestEmbeddedExecutor(t *testing.T) {
 	// A second run on the same executor.
 	if got := runJSON(t, opts); !bytes.Equal(got, want) {
 		t.Fatal("second run differs")
+	}
+}
+
+// Runs share what the executor opened (results consumer, subscriptions):
+// runs one after another and at the same time each get their own
+// results, and a finished run leaves nothing on the server. Results live
+// in memory on an embedded server and in the file store otherwise.
+func TestRunsShareTheExecutor(t *testing.T) {
+	for _, embedded := range []bool{true, false} {
+		t.Run(fmt.Sprint("embedded=", embedded), func(t *testing.T) {
+			a, b := evalOptions(t, "random", 3), evalOptions(t, "noop", 4)
+			wantA, wantB := runJSON(t, a), runJSON(t, b)
+			var n *queue.NATS
+			var s *queue.Server
+			if embedded {
+				var err error
+				n, err = queue.Embedded(context.Background(), queue.EmbeddedOptions{
+					Server: queue.ServerOptions{StoreDir: t.TempDir()}, Workers: 2, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { n.Close() })
+				s = n.Server()
+			} else {
+				s = startServer(t, false)
+				startWorker(t, s, queue.QueueOptions{}, testVersion)
+				startWorker(t, s, queue.QueueOptions{}, testVersion)
+				n = executor(t, s, queue.NATSOptions{})
+			}
+			a.Executor, b.Executor = n, n
+			for range 2 {
+				var wg sync.WaitGroup
+				var gotA, gotB []byte
+				wg.Add(2)
+				go func() { defer wg.Done(); gotA = runJSON(t, a) }()
+				go func() { defer wg.Done(); gotB = runJSON(t, b) }()
+				wg.Wait()
+				if !bytes.Equal(gotA, wantA) || !bytes.Equal(gotB, wantB) {
+					t.Fatal("runs at the same time on one executor: results differ from local runs")
+				}
+			}
+			nc, err := s.Connect("test inspector")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			res, err := js.Stream(ctx, queue.ResultsStream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := jetstream.FileStorage
+			if embedded {
+				want = jetstream.MemoryStorage
+			}
+			if got := res.CachedInfo().Config.Storage; got != want {
+				t.Errorf("results stream storage %v, want %v", got, want)
+			}
+			// The purge after a complete run is off its path: wait for it.
+			deadline := time.Now().Add(5 * time.Second)
+			for _, name := range []string{queue.JobsStream, queue.ResultsStream} {
+				for {
+					st, err := js.Stream(ctx, name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if st.CachedInfo().State.Msgs == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("stream %s holds %d messages after the runs finished", name, st.CachedInfo().State.Msgs)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+}
+
+// An embedded server whose store holds a results stream in its file
+// store (left by a remote-style executor, or an older build) replaces it
+// with one in memory.
+func TestEmbeddedReplacesFileResults(t *testing.T) {
+	dir := t.TempDir()
+	s, err := queue.StartServer(queue.ServerOptions{StoreDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := s.Connect("old submitter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := queue.NewNATS(context.Background(), nc, queue.NATSOptions{CodeVersion: testVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	nc.Close()
+	s.Shutdown()
+	n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+		Server: queue.ServerOptions{StoreDir: dir}, Workers: 1, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+	if err != nil {
+		t.Fatalf("embedded server on a store with a file-backed results stream: %v", err)
+	}
+	defer n.Close()
+	opts := evalOptions(t, "random", 2)
+	want := runJSON(t, opts)
+	opts.Executor = n
+	if got := runJSON(t, opts); !bytes.Equal(got, want) {
+		t.Fatal("results differ from the local run")
 	}
 }
 

@@ -52,7 +52,15 @@ func Work(ctx context.Context, nc *nats.Conn, o WorkerOptions) error {
 	if err := o.Check(); err != nil {
 		return err
 	}
-	js, cons, err := setupQueue(ctx, nc, o.Queue)
+	js, _, err := setupQueue(ctx, nc, o.Queue)
+	if err != nil {
+		return err
+	}
+	// Each slot pulls one job at a time through a pull subscription of its
+	// own, kept for the worker's life (jetstream.Consumer.Next would
+	// subscribe and unsubscribe for every job), and never holds a job it
+	// has not started: the others stay in the queue for idle workers.
+	ljs, err := nc.JetStream()
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,13 @@ func Work(ctx context.Context, nc *nats.Conn, o WorkerOptions) error {
 			if len(errs) > 1 {
 				slot += "/" + strconv.Itoa(k)
 			}
-			errs[k] = w.loop(wctx, ctx, cons, slot)
+			sub, err := ljs.PullSubscribe(jobsPrefix+">", WorkConsumer, nats.Bind(JobsStream, WorkConsumer))
+			if err != nil {
+				errs[k] = fmt.Errorf("worker: NATS: consumer %s: %w", WorkConsumer, err)
+				return
+			}
+			defer sub.Unsubscribe()
+			errs[k] = w.loop(wctx, ctx, sub, slot)
 		}()
 	}
 	wg.Wait()
@@ -111,7 +125,7 @@ func (w *worker) logf(format string, args ...any) {
 	fmt.Fprintf(w.o.Log, format+"\n", args...)
 }
 
-func (w *worker) loop(ctx, parent context.Context, cons jetstream.Consumer, slot string) error {
+func (w *worker) loop(ctx, parent context.Context, sub *nats.Subscription, slot string) error {
 	for {
 		if ctx.Err() != nil {
 			if parent.Err() != nil {
@@ -119,7 +133,12 @@ func (w *worker) loop(ctx, parent context.Context, cons jetstream.Consumer, slot
 			}
 			return errors.New("worker: connection to NATS closed")
 		}
-		msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+		fctx, cancel := context.WithTimeout(ctx, time.Second)
+		msgs, err := sub.Fetch(1, nats.Context(fctx))
+		cancel()
+		if err == nil && len(msgs) == 0 {
+			err = nats.ErrTimeout
+		}
 		if err != nil {
 			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 				continue
@@ -134,7 +153,7 @@ func (w *worker) loop(ctx, parent context.Context, cons jetstream.Consumer, slot
 			}
 			continue
 		}
-		w.handle(ctx, msg, slot)
+		w.handle(ctx, msgs[0], slot)
 	}
 }
 
@@ -143,8 +162,8 @@ func (w *worker) event(run string, ev Event) {
 	w.nc.Publish(eventsPrefix+run, b)
 }
 
-func (w *worker) handle(ctx context.Context, msg jetstream.Msg, slot string) {
-	h := msg.Headers()
+func (w *worker) handle(ctx context.Context, msg *nats.Msg, slot string) {
+	h := msg.Header
 	run, kind := h.Get(hdrRun), h.Get(hdrKind)
 	job, err := strconv.Atoi(h.Get(hdrJob))
 	if run == "" || err != nil {
@@ -180,7 +199,7 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg, slot string) {
 			}
 		}
 	}()
-	out, jerr := dist.Call(jctx, kind, msg.Data())
+	out, jerr := dist.Call(jctx, kind, msg.Data)
 	stop()
 	<-beat
 	if ctx.Err() != nil {
@@ -210,9 +229,11 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg, slot string) {
 		msg.Nak()
 		return
 	}
-	if err := msg.DoubleAck(pctx); err != nil {
-		// The result is stored; a second delivery will store it again and
-		// the submitter keeps the first.
+	// The result is stored: acknowledge without waiting for the server's
+	// confirmation. Should the ack be lost, the job is delivered again
+	// after the ack wait, stores its result again, and the submitter
+	// keeps the first.
+	if err := msg.Ack(); err != nil {
 		w.logf("job %d of run %s: ack failed: %v", job, run, err)
 	}
 }
