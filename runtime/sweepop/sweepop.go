@@ -4,9 +4,12 @@
 // neural policy (lstm, stateless) is trained by runtime/train with the
 // trial's hyperparameters and its final checkpoint evaluated; a scripted
 // policy (baseline) receives them as its tunable parameters and is
-// evaluated. The session holds the journal (journal.jsonl), the result
-// (sweep.json) and, for neural policies, each trial's training under
-// trials/NNNN/.
+// evaluated. Each trial is a runtime/dist job (TrialJobKind) given to the
+// run's executor, the local pool unless the run has another (NATS
+// workers), and finished trials are kept in the result cache by content
+// address (trialjob.go, objective.go). The session holds the journal
+// (journal.jsonl), the result (sweep.json) and, for neural policies, each
+// trial's training under trials/NNNN/.
 package sweepop
 
 import (
