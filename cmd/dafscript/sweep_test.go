@@ -241,6 +241,17 @@ seed: 3
 	if got := sweep("--no-cache", "--nats", "embedded"); got != want {
 		t.Fatalf("--nats embedded:\n%s\nlocal:\n%s", got, want)
 	}
+	// daf.sweep in a script run with --nats embedded.
+	if err := os.WriteFile(filepath.Join(dir, "s.star"), []byte(`daf.sweep(**daf.load_config("s.yaml"))`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	if code := Main(st, []string{"run", "-q", "--episode-steps", "40", "--jobs", "2", "--no-cache", "--nats", "embedded", "--out", "script", "s.star"}); code != ExitOK {
+		t.Fatalf("script: exit %d: %s", code, errs)
+	}
+	if got := string(mustRead(t, onlyMatch(t, filepath.Join(dir, "script/runs/*/*_sweep/sweep.json")))); got != want {
+		t.Fatalf("daf.sweep with --nats embedded:\n%s\nlocal:\n%s", got, want)
+	}
 	if got := sweep("--nats", "embedded"); got != want {
 		t.Fatalf("with the cache:\n%s\nlocal:\n%s", got, want)
 	}

@@ -15,9 +15,10 @@ import (
 
 // Pruning is what decides whether a trial is pruned: the pruner and its
 // settings, the direction, and the trials it may see (the trials before
-// its window, as they ended). Only the settings of the pruner in use are
-// set, and the view only when there is a pruner, so that it is the same
-// for every trial whose pruning cannot differ.
+// its window, as they ended, in order; failed ones left out, as no
+// pruner reads them). Only the settings of the pruner in use are set, and
+// the view only when there is a pruner, so that it is the same for every
+// trial whose pruning cannot differ.
 type Pruning struct {
 	Pruner    string  `json:"pruner"`
 	Direction string  `json:"direction"`
@@ -46,9 +47,11 @@ func (t *TrialRun) Pruning() Pruning {
 	default:
 		return p
 	}
-	p.View = make([]Seen, len(t.view))
-	for i, v := range t.view {
-		p.View[i] = Seen{Status: v.Status, Intermediate: v.Intermediate}
+	for _, v := range t.view {
+		if v.Status == StatusFailed {
+			continue // no pruner reads failed trials
+		}
+		p.View = append(p.View, Seen{Status: v.Status, Intermediate: v.Intermediate})
 	}
 	return p
 }
