@@ -110,8 +110,8 @@ fuzz-short: $(TORCH_LIB)
 # The example sweeps, end to end with a small budget (seconds): a scripted
 # policy's thresholds, and a trained policy's learning rate and entropy.
 test-sweeps: build
-	./$(BIN) -q --out build/test-sweeps --var trials=6 --var episodes=1 --episode-steps 200 scripts/sweep_baseline.star
-	./$(BIN) -q --out build/test-sweeps --var steps=8192 --var trials=2 --var episodes=1 --episode-steps 100 scripts/sweep_train.star
+	./$(BIN) -q --no-cache --out build/test-sweeps --var trials=6 --var episodes=1 --episode-steps 200 scripts/sweep_baseline.star
+	./$(BIN) -q --no-cache --out build/test-sweeps --var steps=8192 --var trials=2 --var episodes=1 --episode-steps 100 scripts/sweep_train.star
 
 # The training run that shows a policy learns (several minutes).
 test-learning: $(TORCH_LIB)

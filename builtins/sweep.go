@@ -43,6 +43,9 @@ holding journal.jsonl (every ended trial, for --resume SESSION: a rerun
 of the script finds the journal there by the sweep's name, keeps the
 ended trials and runs the rest, with the same final result), sweep.json
 and, for neural policies, each trial's training under trials/NNNN/.
+Each trial is a job of the run's executor (--nats: NATS workers; trials
+that train need the output folder shared with them) and is reused from
+the result cache by a rerun of the same sweep (--no-cache: not).
 
 Result fields: name, strategy, pruner, objective, direction, seed,
 num_trials, parameters, trials (number, hyperparameters, value (None if

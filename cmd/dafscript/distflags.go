@@ -32,8 +32,9 @@ func (f *natsFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.ackWait.AckWait, "nats-ack-wait", 0, "a job neither finished nor heartbeated for this `duration` goes to another worker (0: 30s); give every worker and submitter the same")
 }
 
-// distFlags are the flags that choose where episodes run and whether
-// finished ones are reused: run, test, repl, eval and compare take them.
+// distFlags are the flags that choose where episodes and sweep trials
+// run and whether finished ones are reused: run, test, repl, eval,
+// compare and sweep take them.
 type distFlags struct {
 	natsFlags
 	nats    string
@@ -42,10 +43,10 @@ type distFlags struct {
 }
 
 func (f *distFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&f.nats, "nats", "", "run episodes through NATS JetStream: `URL` of a server (nats://host:4222) whose `dafscript worker`s play them, or \"embedded\" for a server in this process")
+	fs.StringVar(&f.nats, "nats", "", "run episodes and sweep trials through NATS JetStream: `URL` of a server (nats://host:4222) whose `dafscript worker`s run them, or \"embedded\" for a server in this process")
 	fs.StringVar(&f.listen, "nats-listen", "", "with --nats embedded: let outside workers connect at `HOST:PORT` (default: no port at all)")
 	f.natsFlags.define(fs)
-	fs.BoolVar(&f.noCache, "no-cache", false, "neither reuse nor keep finished episodes (the result cache, see dafscript cache)")
+	fs.BoolVar(&f.noCache, "no-cache", false, "neither reuse nor keep finished episodes and sweep trials (the result cache, see dafscript cache)")
 }
 
 // options are the queue options the flags give; their Check is the only

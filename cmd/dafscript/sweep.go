@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,7 +21,7 @@ import (
 func sweepCmd() *Command {
 	c := &Command{
 		Name:    "sweep",
-		Usage:   "dafscript sweep [--resume SESSION] [--jobs N] [--seed S] [--episode-steps N] [--device auto|cpu|cuda] [--format table|json] [--out DIR] CONFIG.yaml",
+		Usage:   "dafscript sweep [--resume SESSION] [--jobs N] [--seed S] [--episode-steps N] [--device auto|cpu|cuda] [--nats URL] [--no-cache] [--format table|json] [--out DIR] CONFIG.yaml",
 		Summary: "run a hyperparameter sweep from a YAML config",
 		Help: `Runs the sweep that CONFIG.yaml describes (docs/sweeps.md: name, missions,
 policy_class_path, strategy, search_space, episodes_per_trial, num_trials,
@@ -31,7 +32,10 @@ DIR/sweeps/<session>/ holds journal.jsonl, sweep.json and, for neural
 policies, each trial's training. --resume SESSION continues an interrupted
 sweep from that session's journal: the trials that ended are kept, the
 rest run, and the result is the uninterrupted one. --jobs and --seed
-override the config's jobs and seed. The config is checked first, as
+override the config's jobs and seed. Each trial is a job: --nats sends
+them to NATS workers (docs/distributed.md; trials that train need the
+session folder shared with the workers), and finished trials are reused
+from the result cache unless --no-cache. The config is checked first, as
 dafscript validate does.`,
 	}
 	c.Run = func(st *State, args []string) int {
@@ -43,6 +47,8 @@ dafscript validate does.`,
 		device := fs.String("device", "auto", "`device` neural policies train on: auto, cpu or cuda")
 		format := fs.String("format", "table", "output `format`: table or json (sweep.json)")
 		out := fs.String("out", "daf_output", "output `directory`; results go to DIR/sweeps/<session>/")
+		var df distFlags
+		df.define(fs)
 		pos, code, ok := parseFlags(st, c, fs, args)
 		if !ok {
 			return code
@@ -90,6 +96,9 @@ dafscript validate does.`,
 				return usageError(st, c, "--resume: %s holds no journal of sweep %q", *resume, cfg.Name)
 			}
 		}
+		if qo := df.options(); qo.Check() != nil {
+			return usageError(st, c, "%v", qo.Check())
+		}
 		r, err := opRun(st, c, *out, max(1, st.NumCPU))
 		if err != nil {
 			return runFailed(st, c.Name, err)
@@ -97,6 +106,11 @@ dafscript validate does.`,
 		ctx, stop := scriptContext(st)
 		defer stop()
 		r.Ctx = ctx
+		// An embedded server works on as many trials at once as the sweep
+		// runs.
+		d := newRunDist(st, ctx, &df, max(1, cmp.Or(cfg.Jobs, r.Jobs)))
+		defer d.close()
+		d.wire(r)
 		res, dir, err := op.Do(r, sweepop.Operation, op.Call[sweepop.Options]{Options: o, Seed: cfg.Seed,
 			Args: map[string]any{"command": "sweep", "config": pos[0], "resume": *resume, "jobs": cfg.Jobs,
 				"episode_steps": *steps, "device": *device}})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +62,13 @@ func TestSweepKilledAndResumed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "s.yaml"), []byte(killSweep), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// --no-cache: the killed run must play its trials, not take them
+	// from the uninterrupted run's cache entries.
+	cacheDir := t.TempDir()
 	dafscript := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, args...)
+		cmd := exec.Command(bin, append([]string{args[0], "--no-cache"}, args[1:]...)...)
 		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DAF_CACHE_DIR="+cacheDir)
 		return cmd
 	}
 	if out, err := dafscript("sweep", "--jobs", "2", "--out", "whole", "s.yaml").CombinedOutput(); err != nil {
@@ -200,4 +205,66 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestSweepTrialsOnNATSAndCache: `dafscript sweep --nats embedded` runs
+// the trials on in-process NATS workers and prints the sweep.json of a
+// local run; a rerun with the cache takes them from it (dafscript cache
+// stats counts them) and prints the same.
+func TestSweepTrialsOnNATSAndCache(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `name: n
+missions: [training_facility_1]
+policy_class_path: baseline
+strategy: tpe
+num_trials: 5
+search_space: {recharge_below: {min: 0, max: 120, type: int}}
+episodes_per_trial: 1
+pruner: asha
+seed: 3
+`
+	if err := os.WriteFile(filepath.Join(dir, "s.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	sweep := func(args ...string) string {
+		t.Helper()
+		st, out, errs := testState(dir)
+		st.UserCacheDir = func() (string, error) { return cacheDir, nil }
+		args = append(append([]string{"sweep", "--episode-steps", "40", "--jobs", "2", "--format", "json"}, args...), "s.yaml")
+		if code := Main(st, args); code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return out.String()
+	}
+	want := sweep("--no-cache")
+	if got := sweep("--no-cache", "--nats", "embedded"); got != want {
+		t.Fatalf("--nats embedded:\n%s\nlocal:\n%s", got, want)
+	}
+	// daf.sweep in a script run with --nats embedded.
+	if err := os.WriteFile(filepath.Join(dir, "s.star"), []byte(`daf.sweep(**daf.load_config("s.yaml"))`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := testState(dir)
+	if code := Main(st, []string{"run", "-q", "--episode-steps", "40", "--jobs", "2", "--no-cache", "--nats", "embedded", "--out", "script", "s.star"}); code != ExitOK {
+		t.Fatalf("script: exit %d: %s", code, errs)
+	}
+	if got := string(mustRead(t, onlyMatch(t, filepath.Join(dir, "script/runs/*/*_sweep/sweep.json")))); got != want {
+		t.Fatalf("daf.sweep with --nats embedded:\n%s\nlocal:\n%s", got, want)
+	}
+	if got := sweep("--nats", "embedded"); got != want {
+		t.Fatalf("with the cache:\n%s\nlocal:\n%s", got, want)
+	}
+	if got := sweep(); got != want {
+		t.Fatalf("from the cache:\n%s\nlocal:\n%s", got, want)
+	}
+	st, out, errs := testState(dir)
+	st.UserCacheDir = func() (string, error) { return cacheDir, nil }
+	if code := Main(st, []string{"cache", "stats"}); code != ExitOK || !regexp.MustCompile(`(?m)^  trial +5 entries`).MatchString(out.String()) {
+		t.Errorf("cache stats: exit %d: %s%s", code, out, errs)
+	}
+	st, _, errs = testState(dir)
+	if code := Main(st, []string{"sweep", "--nats", "nats://x:4222", "--nats-listen", ":0", "s.yaml"}); code != ExitUsage || !strings.Contains(errs.String(), "--nats-listen is for --nats embedded") {
+		t.Errorf("bad NATS flags: exit %d: %s", code, errs)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/pkg"
 	"github.com/dafscript/dafscript/runtime/serve"
+	"github.com/dafscript/dafscript/runtime/sweepop"
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
@@ -58,7 +59,8 @@ func init() {
 	// "remote" (a policy served by dafscript serve).
 	pkg.Register()
 	serve.Register()
-	// The jobs a worker (or a run through NATS) plays: batches of
-	// episodes.
+	// The jobs a worker (or a run through NATS) runs: batches of
+	// episodes, and sweep trials.
 	eval.RegisterJobs()
+	sweepop.RegisterJobs()
 }

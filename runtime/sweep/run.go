@@ -58,8 +58,8 @@ type Outcome struct {
 // Objective runs one trial. It should call t.Report with intermediate
 // values when it has them, and return soon after Report says to stop
 // (the trial is then pruned, whatever it returns). An error fails the
-// trial (the sweep goes on), unless ctx was cancelled, which stops the
-// sweep without recording the trial.
+// trial (the sweep goes on), unless ctx was cancelled or the error was
+// made by Fatal: either stops the sweep without recording the trial.
 type Objective func(ctx context.Context, t *TrialRun) (Outcome, error)
 
 // TrialRun is the trial an Objective runs.
@@ -327,6 +327,10 @@ func Run(ctx context.Context, o Options, obj Objective) (*Result, error) {
 		out, err := call(ctx, obj, tr)
 		if err != nil && ctx.Err() != nil {
 			results <- ended{fatal: ctx.Err()}
+			return
+		}
+		if isFatal(err) {
+			results <- ended{fatal: err}
 			return
 		}
 		t := &Trial{Number: k, Params: tr.Params, x: x, Duration: time.Since(start), Intermediate: tr.reps, Checkpoint: out.Checkpoint}

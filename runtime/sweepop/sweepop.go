@@ -4,13 +4,15 @@
 // neural policy (lstm, stateless) is trained by runtime/train with the
 // trial's hyperparameters and its final checkpoint evaluated; a scripted
 // policy (baseline) receives them as its tunable parameters and is
-// evaluated. The session holds the journal (journal.jsonl), the result
-// (sweep.json) and, for neural policies, each trial's training under
-// trials/NNNN/.
+// evaluated. Each trial is a runtime/dist job (TrialJobKind) given to the
+// run's executor, the local pool unless the run has another (NATS
+// workers), and finished trials are kept in the result cache by content
+// address (trialjob.go, objective.go). The session holds the journal
+// (journal.jsonl), the result (sweep.json) and, for neural policies, each
+// trial's training under trials/NNNN/.
 package sweepop
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +23,6 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/compare"
 	"github.com/dafscript/dafscript/runtime/config"
-	"github.com/dafscript/dafscript/runtime/eval"
 	"github.com/dafscript/dafscript/runtime/journal"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
@@ -363,7 +364,10 @@ var Operation = op.Spec[Options, *sweep.Result]{
 			}
 			bar.Describe(desc)
 		}
-		obj := objective{o: o, missions: ms, session: s, device: orDefault(o.Device, "auto")}
+		obj, err := newObjective(r, s, o, ms)
+		if err != nil {
+			return nil, err
+		}
 		res, err := sweep.Run(r.Context(), so, obj.run)
 		if err != nil {
 			return nil, err
@@ -377,134 +381,4 @@ var Operation = op.Spec[Options, *sweep.Result]{
 		}
 		return res, nil
 	},
-}
-
-// objective runs one trial.
-type objective struct {
-	o        Options
-	missions []*mission.Mission
-	session  *output.Session
-	device   string
-}
-
-func (ob objective) run(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
-	if IsNeural(ob.o.Config.PolicyClassPath) {
-		return ob.trained(ctx, t)
-	}
-	return ob.scripted(ctx, t)
-}
-
-// scripted plays the policy with the trial's parameters as its keyword
-// arguments, mission by mission; with a pruner, the mean over the
-// missions played so far is reported after each (steps 1, 2, ...).
-func (ob objective) scripted(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
-	spec := policy.Spec{Class: ob.o.Config.PolicyClassPath, Kwargs: map[string]any{}}
-	for k, v := range t.Params {
-		spec.Kwargs[k] = v
-	}
-	var out sweep.Outcome
-	sum := 0.0
-	for i, m := range ob.missions {
-		v, err := ob.evaluate(ctx, spec, m, t.Seed)
-		if err != nil {
-			return sweep.Outcome{}, err
-		}
-		out.MissionValues = append(out.MissionValues, sweep.MissionValue{Mission: m.Name, Value: v})
-		sum += v
-		if ob.o.Config.Pruner != "none" && i < len(ob.missions)-1 && t.Report(i+1, sum/float64(i+1)) {
-			return out, nil
-		}
-	}
-	out.Value = sum / float64(len(ob.missions))
-	return out, nil
-}
-
-// trained trains the network with the trial's hyperparameters for
-// train_steps (one thread unless the space sets threads, so that parallel
-// trials share the cores and results do not depend on the machine), then
-// evaluates the final checkpoint on every mission. With a pruner, the
-// trainer stops PruningEvaluations times for an evaluation of the network
-// so far, reported as steps 1, 2, 3.
-func (ob objective) trained(ctx context.Context, t *sweep.TrialRun) (sweep.Outcome, error) {
-	c := ob.o.Config
-	hyper := map[string]float64{"threads": 1}
-	for k, v := range t.Params {
-		f, ok := number(v)
-		if !ok {
-			return sweep.Outcome{}, fmt.Errorf("hyperparameter %s = %v is not a number", k, v)
-		}
-		hyper[k] = f
-	}
-	rel := filepath.Join("trials", fmt.Sprintf("%04d", t.Number))
-	dir := ob.session.Path(filepath.ToSlash(rel))
-	to := train.Options{
-		Missions: ob.missions, Policy: c.PolicyClassPath, Steps: int64(c.TrainSteps), Seed: t.Seed,
-		Hyperparameters: hyper, Device: ob.device, Dir: dir,
-		Track: func(name string) error { return ob.session.Track(filepath.ToSlash(filepath.Join(rel, name))) },
-	}
-	if c.Pruner != "none" {
-		to.Evaluations = &train.Evaluations{Count: PruningEvaluations, Evaluate: func(ctx context.Context, e train.Evaluation) (bool, error) {
-			v, _, err := ob.evaluateAll(ctx, ob.network(e.Checkpoint), t.Seed)
-			if err != nil {
-				return false, err
-			}
-			return t.Report(e.Number, v), nil
-		}}
-	}
-	res, err := train.Train(ctx, to)
-	if err != nil {
-		return sweep.Outcome{}, err
-	}
-	ckpt, err := filepath.Rel(ob.session.Dir(), res.FinalCheckpoint)
-	if err != nil {
-		return sweep.Outcome{}, err
-	}
-	out := sweep.Outcome{Checkpoint: filepath.ToSlash(ckpt)}
-	if t.Pruned() {
-		return out, nil
-	}
-	out.Value, out.MissionValues, err = ob.evaluateAll(ctx, ob.network(res.FinalCheckpoint), t.Seed)
-	return out, err
-}
-
-func (ob objective) network(checkpoint string) policy.Spec {
-	return policy.Spec{Class: ob.o.Config.PolicyClassPath, Data: checkpoint,
-		Kwargs: map[string]any{"threads": int64(1), "device": ob.device}}
-}
-
-// evaluateAll evaluates spec on every mission: the mean over missions
-// and each mission's value.
-func (ob objective) evaluateAll(ctx context.Context, spec policy.Spec, seed uint64) (float64, []sweep.MissionValue, error) {
-	var mvs []sweep.MissionValue
-	sum := 0.0
-	for _, m := range ob.missions {
-		v, err := ob.evaluate(ctx, spec, m, seed)
-		if err != nil {
-			return 0, nil, err
-		}
-		mvs = append(mvs, sweep.MissionValue{Mission: m.Name, Value: v})
-		sum += v
-	}
-	return sum / float64(len(ob.missions)), mvs, nil
-}
-
-// evaluate plays episodes_per_trial episodes of spec on m (the same
-// episodes for every trial: their seeds derive from the sweep's seed) and
-// returns the mean of the objective over them.
-func (ob objective) evaluate(ctx context.Context, spec policy.Spec, m *mission.Mission, seed uint64) (float64, error) {
-	res, err := eval.Run(ctx, eval.Options{Entries: []eval.Entry{eval.Single(spec)}, Missions: []*mission.Mission{m},
-		Episodes: ob.o.Config.EpisodesPerTrial, Seed: seed, MaxSteps: ob.o.MaxSteps, Jobs: 1})
-	if err != nil {
-		return 0, err
-	}
-	sum := 0.0
-	for i := range res.Results {
-		e := &res.Results[i]
-		agents := make([]int, len(e.Rewards))
-		for a := range agents {
-			agents[a] = a
-		}
-		sum += compare.MetricValue(ob.o.Config.Objective, e, agents)
-	}
-	return sum / float64(len(res.Results)), nil
 }

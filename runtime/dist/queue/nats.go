@@ -73,6 +73,11 @@ type NATS struct {
 	mu     sync.Mutex
 	stats  Stats
 	closed bool
+	// busy counts the jobs of all runs that a worker has taken and not
+	// finished: while there are any, a run whose jobs wait is waiting for
+	// a busy worker, not for one to appear (runs at the same time: the
+	// trials of a sweep).
+	busy int
 
 	id      string
 	seq     atomic.Uint64
@@ -445,6 +450,24 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 	startTimer := time.NewTimer(startTimeout)
 	defer startTimer.Stop()
 	finished := make([]bool, len(jobs))
+	started := make([]bool, len(jobs)) // counted in n.busy
+	defer func() {
+		n.mu.Lock()
+		for i := range started {
+			if started[i] && !finished[i] {
+				n.busy--
+			}
+		}
+		n.mu.Unlock()
+	}()
+	settle := func(i int) {
+		finished[i] = true
+		if started[i] {
+			n.mu.Lock()
+			n.busy--
+			n.mu.Unlock()
+		}
+	}
 	lastWorker := make([]string, len(jobs))
 	remaining, dead := len(jobs), 0
 	for remaining > 0 {
@@ -457,6 +480,13 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			}
 			return errors.New("NATS: results stopped")
 		case <-startTimer.C:
+			n.mu.Lock()
+			busy := n.busy
+			n.mu.Unlock()
+			if busy > 0 {
+				startTimer.Reset(startTimeout)
+				continue
+			}
 			return fmt.Errorf("no worker took a job within %v: start workers with `dafscript worker --nats URL` on the same server", startTimeout)
 		case m := <-rs.res:
 			i, err := strconv.Atoi(m.Headers().Get(hdrJob))
@@ -464,7 +494,7 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 				continue // a duplicate (a job delivered twice finished twice)
 			}
 			startTimer.Stop() // a worker is there, even if its events were lost
-			finished[i] = true
+			settle(i)
 			remaining--
 			if m.Headers().Get(hdrError) != "" {
 				done(i, nil, &JobError{Worker: m.Headers().Get(hdrWorker), Msg: string(m.Data())})
@@ -485,6 +515,12 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 				return &VersionError{Worker: ev.Worker, WorkerVersion: ev.Version, Version: n.o.CodeVersion}
 			case "start":
 				lastWorker[ev.Job] = ev.Worker
+				if !started[ev.Job] && !finished[ev.Job] {
+					started[ev.Job] = true
+					n.mu.Lock()
+					n.busy++
+					n.mu.Unlock()
+				}
 				if ev.Delivery > 1 {
 					n.mu.Lock()
 					n.stats.Redelivered++
@@ -503,7 +539,7 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			if !ok || finished[i] {
 				continue
 			}
-			finished[i] = true
+			settle(i)
 			remaining--
 			dead++
 			n.mu.Lock()

@@ -527,6 +527,41 @@ func TestNoWorker(t *testing.T) {
 	}
 }
 
+// Runs at the same time on one executor (the trials of a sweep): a run
+// whose job waits while the only worker is busy with another run's job
+// is not a run without a worker, however long that job takes.
+func TestBusyWorkerIsNotNoWorker(t *testing.T) {
+	gateMu.Lock()
+	gateOpen = make(chan struct{})
+	gateMu.Unlock()
+	defer openGate()
+	drain(gateStart)
+	s := startServer(t, false)
+	startWorker(t, s, queue.QueueOptions{}, testVersion)
+	n := executor(t, s, queue.NATSOptions{StartTimeout: 300 * time.Millisecond})
+	held := evalOptions(t, "queue_test_gate", 1)
+	held.Entries, held.Missions = held.Entries[:1], held.Missions[:1]
+	held.Executor = n
+	errs := make(chan error, 2)
+	go func() { _, err := eval.Run(context.Background(), held); errs <- err }()
+	select {
+	case <-gateStart:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no job started")
+	}
+	waiting := evalOptions(t, "random", 1)
+	waiting.Entries, waiting.Missions = waiting.Entries[:1], waiting.Missions[:1]
+	waiting.Executor = n
+	go func() { _, err := eval.Run(context.Background(), waiting); errs <- err }()
+	time.Sleep(time.Second) // more than three start timeouts
+	openGate()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A failing episode is reported as locally, with its seed, and not
 // retried.
 func TestEpisodeErrorAsLocal(t *testing.T) {
