@@ -158,7 +158,7 @@ func (k *keyer) episode(opts *Options, i, j, ep int) (jobs.Key, error) {
 		steps = opts.MaxSteps
 	}
 	return jobs.KeyOf(jobs.Spec{Kind: CacheKind, Mission: k.missions[j], Policies: k.entries[i],
-		Seed: EpisodeSeed(opts.Seed, m.Name, ep), Steps: steps, CodeVersion: k.version})
+		Seed: EpisodeSeed(opts.Seed, m.Name, ep), Steps: steps, CodeVersion: k.version, Format: entryFormat})
 }
 
 // lookup fills res with the cached episodes and returns, by job base
@@ -186,6 +186,7 @@ func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			names := interner{}
 			for {
 				idx := int(next.Add(1) - 1)
 				if idx >= len(keys) {
@@ -199,9 +200,11 @@ func lookup(opts *Options, k *keyer, res *Results) (have []bool, keys []jobs.Key
 				if !ok {
 					continue
 				}
-				var e Episode
-				if json.Unmarshal(data, &e) != nil {
-					continue // unreadable: play it again, and overwrite it
+				e, err := decodeEntry(data, names)
+				if err != nil {
+					// Unreadable: play it again, and keep the new one.
+					opts.Cache.Discard(CacheKind, keys[idx], err)
+					continue
 				}
 				e.Policy, e.Episode = res.Policies[idx/(len(opts.Missions)*opts.Episodes)], idx%opts.Episodes
 				res.Results[idx] = e
@@ -229,11 +232,7 @@ func keep(opts *Options, keys []jobs.Key, base int, eps []Episode) error {
 		return nil
 	}
 	for k := range eps {
-		b, err := json.Marshal(&eps[k])
-		if err != nil {
-			return err
-		}
-		if err := opts.Cache.Put(CacheKind, keys[base+k], b); err != nil {
+		if err := opts.Cache.Put(CacheKind, keys[base+k], encodeEntry(&eps[k])); err != nil {
 			return err
 		}
 	}
