@@ -8,35 +8,37 @@ import (
 	"slices"
 )
 
-// entryFormat is the version of the encoding of an episode in the result
-// cache (encodeEntry). It is part of every episode's key (jobs.Spec.Format),
-// so entries of another encoding are never read as this one: change it
-// with the encoding.
+// entryFormat is the version of the encoding of a series of episodes in
+// the result cache (encodeSeries). It is part of every series' key
+// (jobs.Spec.Format), so entries of another encoding are never read as
+// this one: change it with the encoding.
 //
-// Format 1 was the episode's JSON (4.7 KB for four agents, each with a
-// map of ~45 statistics); decoding it was most of a cached run. Format 2
-// is binary: the names (the mission, the assignment, every statistic's
-// name) once in a table, then each value as an index into it and the
-// float64's 8 bytes, so that a statistic costs 9 bytes and decoding is a
-// copy (~1.7 KB for four agents).
+// Format 1 was one entry per episode, its JSON (4.7 KB for four agents,
+// each with a map of ~45 statistics); decoding it was most of a cached
+// run. Format 2 is one entry per series, binary: the names (missions,
+// assignments, every statistic's name) once in a table, then each
+// episode with each value as an index into the table and the float64's 8
+// bytes, so that a statistic costs 9 bytes and decoding is a copy (~1.6
+// KB an episode of four agents).
 const entryFormat = 2
 
-// encodeEntry encodes e for the cache. Policy and Episode are left out:
-// they are not part of the key (a renamed entry, the episode's index in a
-// run) and lookup sets them.
+// encodeSeries encodes the episodes of a series (with their indexes in
+// it, ascending). Policy and Episode are left out: they are not part of
+// the key (a renamed entry, the episode's index in a run) and lookup sets
+// them.
 //
-//	entry   = names, mission, seed, steps, assignment, rewards,
-//	          reward, hearts_made, hearts_deposited, resources_gained,
-//	          action_success, action_failed, agent_stats, game_stats
+//	series  = names, count, count x (index, episode)
 //	names   = count, count x (length, bytes)  (every string, once)
+//	episode = mission, seed, steps, assignment, rewards, reward,
+//	          hearts_made, hearts_deposited, resources_gained,
+//	          action_success, action_failed, agent_stats, game_stats
 //	string  = index into names
 //	list    = 0 (nil) | 1+count, count x item
 //	map     = 0 (nil) | 1+count, count x (string, float64), sorted by name
 //	float64 = its IEEE 754 bits, 8 bytes little-endian
 //
-// Counts, lengths, indexes and steps are unsigned varints; the seed is
-// a varint too.
-func encodeEntry(e *Episode) []byte {
+// Counts, lengths, indexes, the seed and steps are unsigned varints.
+func encodeSeries(indexes []int, eps []*Episode) []byte {
 	var names []string
 	index := map[string]uint64{}
 	name := func(s string) uint64 {
@@ -49,14 +51,15 @@ func encodeEntry(e *Episode) []byte {
 		return i
 	}
 	// The body first (it numbers the names), then the table before it.
-	var body []byte
+	body := make([]byte, 0, 2048*len(eps))
 	putFloat := func(v float64) { body = binary.LittleEndian.AppendUint64(body, math.Float64bits(v)) }
+	var keys []string
 	putMap := func(m map[string]float64) {
 		if m == nil {
 			body = binary.AppendUvarint(body, 0)
 			return
 		}
-		keys := make([]string, 0, len(m))
+		keys = keys[:0]
 		for k := range m {
 			keys = append(keys, k)
 		}
@@ -67,40 +70,44 @@ func encodeEntry(e *Episode) []byte {
 			putFloat(m[k])
 		}
 	}
-	body = binary.AppendUvarint(body, name(e.Mission))
-	body = binary.AppendUvarint(body, e.Seed)
-	body = binary.AppendUvarint(body, uint64(e.Steps))
-	if e.Assignment == nil {
-		body = binary.AppendUvarint(body, 0)
-	} else {
-		body = binary.AppendUvarint(body, uint64(len(e.Assignment))+1)
-		for _, a := range e.Assignment {
-			body = binary.AppendUvarint(body, name(a))
+	body = binary.AppendUvarint(body, uint64(len(eps)))
+	for n, e := range eps {
+		body = binary.AppendUvarint(body, uint64(indexes[n]))
+		body = binary.AppendUvarint(body, name(e.Mission))
+		body = binary.AppendUvarint(body, e.Seed)
+		body = binary.AppendUvarint(body, uint64(e.Steps))
+		if e.Assignment == nil {
+			body = binary.AppendUvarint(body, 0)
+		} else {
+			body = binary.AppendUvarint(body, uint64(len(e.Assignment))+1)
+			for _, a := range e.Assignment {
+				body = binary.AppendUvarint(body, name(a))
+			}
 		}
-	}
-	if e.Rewards == nil {
-		body = binary.AppendUvarint(body, 0)
-	} else {
-		body = binary.AppendUvarint(body, uint64(len(e.Rewards))+1)
-		for _, r := range e.Rewards {
-			putFloat(r)
+		if e.Rewards == nil {
+			body = binary.AppendUvarint(body, 0)
+		} else {
+			body = binary.AppendUvarint(body, uint64(len(e.Rewards))+1)
+			for _, r := range e.Rewards {
+				putFloat(r)
+			}
 		}
-	}
-	putFloat(e.Reward)
-	putFloat(e.HeartsMade)
-	putFloat(e.HeartsDeposited)
-	putMap(e.ResourcesGained)
-	putFloat(e.ActionSuccess)
-	putFloat(e.ActionFailed)
-	if e.AgentStats == nil {
-		body = binary.AppendUvarint(body, 0)
-	} else {
-		body = binary.AppendUvarint(body, uint64(len(e.AgentStats))+1)
-		for _, m := range e.AgentStats {
-			putMap(m)
+		putFloat(e.Reward)
+		putFloat(e.HeartsMade)
+		putFloat(e.HeartsDeposited)
+		putMap(e.ResourcesGained)
+		putFloat(e.ActionSuccess)
+		putFloat(e.ActionFailed)
+		if e.AgentStats == nil {
+			body = binary.AppendUvarint(body, 0)
+		} else {
+			body = binary.AppendUvarint(body, uint64(len(e.AgentStats))+1)
+			for _, m := range e.AgentStats {
+				putMap(m)
+			}
 		}
+		putMap(e.GameStats)
 	}
-	putMap(e.GameStats)
 
 	size := binary.MaxVarintLen64 + len(body)
 	for _, n := range names {
@@ -129,6 +136,10 @@ func (in interner) get(b []byte) string {
 }
 
 var errShort = errors.New("ends early")
+
+// minEpisodeBytes is the least an encoded episode takes: 7 varints, 3
+// empty lists or maps and 5 float64s.
+const minEpisodeBytes = 7 + 3 + 5*8
 
 // entryReader decodes an entry; the first error sticks.
 type entryReader struct {
@@ -214,8 +225,9 @@ func (r *entryReader) statMap() map[string]float64 {
 	return m
 }
 
-// decodeEntry decodes what encodeEntry wrote; in interns the names.
-func decodeEntry(b []byte, in interner) (Episode, error) {
+// decodeSeries decodes what encodeSeries wrote: the episodes and their
+// indexes; in interns the names.
+func decodeSeries(b []byte, in interner) (indexes []int, eps []Episode, err error) {
 	r := &entryReader{b: b}
 	n := r.count(1)
 	r.names = make([]string, 0, n)
@@ -231,44 +243,54 @@ func decodeEntry(b []byte, in interner) (Episode, error) {
 		r.names = append(r.names, in.get(r.b[:l]))
 		r.b = r.b[l:]
 	}
-	var e Episode
-	e.Mission = r.name()
-	e.Seed = r.uvarint()
-	steps := r.uvarint()
-	if steps > math.MaxInt32 && r.err == nil {
-		r.err = fmt.Errorf("%d steps", steps)
-	}
-	e.Steps = int(steps)
-	if n, isNil := r.list(1); !isNil {
-		e.Assignment = make([]string, n)
-		for i := range e.Assignment {
-			e.Assignment[i] = r.name()
+	n = r.count(minEpisodeBytes)
+	indexes = make([]int, 0, n)
+	eps = make([]Episode, n)
+	for k := 0; k < n && r.err == nil; k++ {
+		index := r.uvarint()
+		if r.err == nil && (index > math.MaxInt32 || (k > 0 && int(index) <= indexes[k-1])) {
+			r.err = fmt.Errorf("episode %d out of order", index)
 		}
-	}
-	if n, isNil := r.list(8); !isNil {
-		e.Rewards = make([]float64, n)
-		for i := range e.Rewards {
-			e.Rewards[i] = r.float()
+		indexes = append(indexes, int(index))
+		e := &eps[k]
+		e.Mission = r.name()
+		e.Seed = r.uvarint()
+		steps := r.uvarint()
+		if steps > math.MaxInt32 && r.err == nil {
+			r.err = fmt.Errorf("%d steps", steps)
 		}
-	}
-	e.Reward = r.float()
-	e.HeartsMade = r.float()
-	e.HeartsDeposited = r.float()
-	e.ResourcesGained = r.statMap()
-	e.ActionSuccess = r.float()
-	e.ActionFailed = r.float()
-	if n, isNil := r.list(1); !isNil {
-		e.AgentStats = make([]map[string]float64, n)
-		for i := range e.AgentStats {
-			e.AgentStats[i] = r.statMap()
+		e.Steps = int(steps)
+		if n, isNil := r.list(1); !isNil {
+			e.Assignment = make([]string, n)
+			for i := range e.Assignment {
+				e.Assignment[i] = r.name()
+			}
 		}
+		if n, isNil := r.list(8); !isNil {
+			e.Rewards = make([]float64, n)
+			for i := range e.Rewards {
+				e.Rewards[i] = r.float()
+			}
+		}
+		e.Reward = r.float()
+		e.HeartsMade = r.float()
+		e.HeartsDeposited = r.float()
+		e.ResourcesGained = r.statMap()
+		e.ActionSuccess = r.float()
+		e.ActionFailed = r.float()
+		if n, isNil := r.list(1); !isNil {
+			e.AgentStats = make([]map[string]float64, n)
+			for i := range e.AgentStats {
+				e.AgentStats[i] = r.statMap()
+			}
+		}
+		e.GameStats = r.statMap()
 	}
-	e.GameStats = r.statMap()
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%d bytes after the end", len(r.b))
 	}
 	if r.err != nil {
-		return Episode{}, fmt.Errorf("episode entry (format %d): %w", entryFormat, r.err)
+		return nil, nil, fmt.Errorf("series of episodes (format %d): %w", entryFormat, r.err)
 	}
-	return e, nil
+	return indexes, eps, nil
 }

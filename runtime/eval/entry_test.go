@@ -9,10 +9,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
 	"github.com/dafscript/dafscript/runtime/cache"
+	"github.com/dafscript/dafscript/runtime/jobs"
+	"github.com/dafscript/dafscript/sim/policy"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -35,85 +39,89 @@ func fullEpisode() Episode {
 }
 
 // Every field of Episode but Policy and Episode (set by lookup) goes into
-// an entry and comes back bit for bit; a field added to Episode fails
-// here until fullEpisode sets it (and encodeEntry carries it).
-func TestEntryRoundTrip(t *testing.T) {
+// a series and comes back bit for bit; a field added to Episode fails
+// here until fullEpisode sets it (and encodeSeries carries it).
+func TestSeriesRoundTrip(t *testing.T) {
 	full := fullEpisode()
 	v := reflect.ValueOf(full)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
-			t.Errorf("fullEpisode leaves Episode.%s unset: set it, and carry it in encodeEntry (and raise entryFormat)", v.Type().Field(i).Name)
+			t.Errorf("fullEpisode leaves Episode.%s unset: set it, and carry it in encodeSeries (and raise entryFormat)", v.Type().Field(i).Name)
 		}
 	}
-	opts := cacheOptions(t)
-	res, err := Run(context.Background(), opts)
+	res, err := Run(context.Background(), cacheOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := append([]Episode{full, {}, {Assignment: []string{}, Rewards: []float64{}, AgentStats: []map[string]float64{}, GameStats: map[string]float64{}}}, res.Results...)
+	var indexes []int
+	var eps []*Episode
+	for i := range cases {
+		indexes = append(indexes, 3*i+1)
+		eps = append(eps, &cases[i])
+	}
 	in := interner{}
+	b := encodeSeries(indexes, eps)
+	gotIdx, got, err := decodeSeries(b, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(indexes, gotIdx); d != "" {
+		t.Errorf("indexes (-want +got):\n%s", d)
+	}
 	for i, e := range cases {
-		got, err := decodeEntry(encodeEntry(&e), in)
-		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
 		e.Policy, e.Episode = "", 0
-		if d := cmp.Diff(e, got, sameBits); d != "" {
-			t.Errorf("case %d: round trip (-want +got):\n%s", i, d)
+		if d := cmp.Diff(e, got[i], sameBits); d != "" {
+			t.Errorf("episode %d: round trip (-want +got):\n%s", i, d)
 		}
 	}
-	// The names are interned: the same statistic in two entries is one string.
-	a, _ := decodeEntry(encodeEntry(&res.Results[0]), in)
-	b, _ := decodeEntry(encodeEntry(&res.Results[1]), in)
-	for k := range a.AgentStats[0] {
-		if _, ok := b.AgentStats[0][k]; ok {
-			ka, kb := keyOf(a.AgentStats[0], k), keyOf(b.AgentStats[0], k)
-			if unsafe.StringData(ka) != unsafe.StringData(kb) {
+	if n := len(b) / len(res.Results); n > 2500 {
+		t.Errorf("%d bytes an episode: the names are not shared", n)
+	}
+	// The names are interned: a statistic read twice is one string.
+	_, again, _ := decodeSeries(b, in)
+	for k := range got[3].AgentStats[0] {
+		for k2 := range again[3].AgentStats[0] {
+			if k == k2 && unsafe.StringData(k) != unsafe.StringData(k2) {
 				t.Errorf("stat %q decoded twice", k)
 			}
-			break
 		}
 	}
 }
 
-func keyOf(m map[string]float64, k string) string {
-	for s := range m {
-		if s == k {
-			return s
-		}
-	}
-	return ""
-}
-
-// Every entry cut short, and every byte changed, is an error or some
-// episode, never a panic or a huge allocation; a cut is always an error.
-func TestEntryDecodeCorrupt(t *testing.T) {
-	full := fullEpisode()
-	b := encodeEntry(&full)
+// Every series cut short, and every byte changed, is an error or some
+// episodes, never a panic or a huge allocation; a cut is always an error.
+func TestSeriesDecodeCorrupt(t *testing.T) {
+	full, other := fullEpisode(), fullEpisode()
+	b := encodeSeries([]int{0, 4}, []*Episode{&full, &other})
 	for n := range len(b) {
-		if _, err := decodeEntry(b[:n], interner{}); err == nil {
-			t.Errorf("entry cut to %d of %d bytes decoded", n, len(b))
+		if _, _, err := decodeSeries(b[:n], interner{}); err == nil {
+			t.Errorf("series cut to %d of %d bytes decoded", n, len(b))
 		}
 	}
-	if _, err := decodeEntry(append(append([]byte{}, b...), 0), interner{}); err == nil || !strings.Contains(err.Error(), "after the end") {
+	if _, _, err := decodeSeries(append(append([]byte{}, b...), 0), interner{}); err == nil || !strings.Contains(err.Error(), "after the end") {
 		t.Errorf("trailing byte: %v", err)
 	}
 	for i := range b {
 		for _, x := range []byte{0x01, 0x80, 0xff} {
 			c := append([]byte{}, b...)
 			c[i] ^= x
-			decodeEntry(c, interner{}) // must not panic
+			decodeSeries(c, interner{}) // must not panic
 		}
 	}
 	huge := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
-	if _, err := decodeEntry(huge, interner{}); err == nil || !strings.Contains(err.Error(), "more than") {
+	if _, _, err := decodeSeries(huge, interner{}); err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("a count of 2^63 names: %v", err)
+	}
+	if _, _, err := decodeSeries(encodeSeries([]int{4, 0}, []*Episode{&full, &other}), interner{}); err == nil || !strings.Contains(err.Error(), "out of order") {
+		t.Errorf("indexes out of order: %v", err)
 	}
 }
 
-// An entry whose payload passes the cache's integrity check but does not
-// decode (written by a faulty build, say) is played again, logged and
-// replaced; the results are those of a run without the cache.
+// A series whose payload passes the cache's integrity check but does not
+// decode (written by a faulty build, say), or holds another mission's
+// episodes, is played again, logged and replaced; so is one corrupted on
+// disk. The results are those of a run without the cache.
 func TestCacheUndecodableEntryIsPlayedAgain(t *testing.T) {
 	want := runJSON(t, cacheOptions(t))
 	var log bytes.Buffer
@@ -128,12 +136,19 @@ func TestCacheUndecodableEntryIsPlayedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := k.episode(&opts, 0, 0, 1)
-	if err := c.Put(CacheKind, key, []byte("not an episode")); err != nil {
+	key, _ := k.series(&opts, 0, 0)
+	if err := c.Put(CacheKind, key, []byte("not a series")); err != nil {
 		t.Fatal(err)
 	}
-	// A second entry corrupted on disk: the cache's check catches it.
-	key2, _ := k.episode(&opts, 1, 1, 2)
+	// Another mission's series under this key.
+	key1, _ := k.series(&opts, 0, 1)
+	other, _ := k.series(&opts, 1, 0)
+	data, _, _ := c.Get(CacheKind, other)
+	if err := c.Put(CacheKind, key1, data); err != nil {
+		t.Fatal(err)
+	}
+	// A third corrupted on disk: the cache's own check catches it.
+	key2, _ := k.series(&opts, 1, 1)
 	p := filepath.Join(c.Dir(), CacheKind, string(key2[:2]), string(key2)+".bin")
 	if err := os.WriteFile(p, []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
@@ -141,14 +156,72 @@ func TestCacheUndecodableEntryIsPlayedAgain(t *testing.T) {
 	if got := runJSON(t, opts); !bytes.Equal(got, want) {
 		t.Fatal("a run over corrupt entries differs from a run without the cache")
 	}
-	for _, k := range []string{key.Short(), key2.Short()} {
-		if !strings.Contains(log.String(), "cache entry episode/"+k+" is corrupt") {
-			t.Errorf("no log line for the corrupt entry %s: %q", k, log.String())
+	for _, k := range []jobs.Key{key, key1, key2} {
+		if !strings.Contains(log.String(), "cache entry episodes/"+k.Short()+" is corrupt") {
+			t.Errorf("no log line for the corrupt entry %s: %q", k.Short(), log.String())
 		}
 	}
-	// Both were written again: a third run logs nothing.
+	// All were written again: a third run logs nothing.
 	log.Reset()
 	if got := runJSON(t, opts); !bytes.Equal(got, want) || log.Len() != 0 {
 		t.Fatalf("third run: same bytes %v, log %q", bytes.Equal(got, want), log.String())
+	}
+}
+
+// countPolicy counts the slots its controllers reset: agents x episodes
+// played.
+type countPolicy struct{}
+
+var resets atomic.Int64
+
+func (countPolicy) Name() string { return "test_count" }
+func (countPolicy) NewController(n int) (policy.Controller, error) {
+	return countController{}, nil
+}
+
+type countController struct{}
+
+func (countController) Reset(slot int, seed uint64)            { resets.Add(1) }
+func (countController) Close() error                           { return nil }
+func (countController) Act(obs []uint8, actions []int32) error { return nil }
+
+var registerCount sync.Once
+
+// More episodes than the cache holds: only the new ones are played, and
+// the series then holds all of them; fewer: none is played, and the
+// series keeps the ones this run did not ask for.
+func TestCacheGrowsSeries(t *testing.T) {
+	registerCount.Do(func() {
+		policy.Register("test_count", "counts the episodes it plays", func(policy.Spec) (policy.Policy, error) { return countPolicy{}, nil })
+	})
+	c := openCache(t)
+	run := func(episodes int) (played int64, out []byte) {
+		opts := cacheOptions(t)
+		opts.Entries = entries(t, "test_count", "random")
+		opts.Episodes = episodes
+		fresh := runJSON(t, opts)
+		opts.Cache = c
+		before := resets.Load()
+		out = runJSON(t, opts)
+		if !bytes.Equal(out, fresh) {
+			t.Fatalf("%d episodes: the cached run differs from a fresh one", episodes)
+		}
+		return resets.Load() - before, out
+	}
+	agents := int64(missions(t, "training_facility_1")[0].NumAgents + missions(t, "training_facility.harvest")[0].NumAgents)
+	if n, _ := run(3); n != 3*agents {
+		t.Fatalf("first run: %d resets, want %d", n, 3*agents)
+	}
+	if n, _ := run(5); n != 2*agents {
+		t.Fatalf("5 episodes over 3 cached: %d resets, want the 2 new episodes (%d)", n, 2*agents)
+	}
+	if n, _ := run(2); n != 0 {
+		t.Fatalf("2 episodes over 5 cached: %d resets, want none", n)
+	}
+	if n, _ := run(5); n != 0 {
+		t.Fatalf("5 episodes again: %d resets, want none (the series lost episodes)", n)
+	}
+	if st, _ := c.Stats(); st.Entries != 4 {
+		t.Fatalf("%d entries, want one series per entry and mission (4)", st.Entries)
 	}
 }
