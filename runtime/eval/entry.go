@@ -18,7 +18,7 @@ import (
 // run. Format 2 is one entry per series, binary: the names (missions,
 // assignments, every statistic's name) once in a table, then each
 // episode with each value as an index into the table and the float64's 8
-// bytes, so that a statistic costs 9 bytes and decoding is a copy (~1.6
+// bytes, so that a statistic costs 9 bytes and decoding is a copy (~2
 // KB an episode of four agents).
 const entryFormat = 2
 
