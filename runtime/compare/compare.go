@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dafscript/dafscript/runtime/cache"
 	"github.com/dafscript/dafscript/runtime/dist"
@@ -217,6 +219,10 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 	}
 	// values[p][m] holds the metric per episode.
 	values := make([][][]float64, len(names))
+	var (
+		summaries []func()
+		mu        sync.Mutex
+	)
 	for pi, name := range names {
 		values[pi] = make([][]float64, len(res.Missions))
 		r.PolicyMissionRewards[name] = map[string][]float64{}
@@ -239,11 +245,26 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 			detail := sums.means(len(eps))
 			values[pi][mi] = vals
 			r.PolicyMissionRewards[name][mname] = vals
-			r.PerMission[name][mname] = stats.Summarize([][]float64{vals}, sim.DeriveSeed(opts.Seed, "compare.ci."+name, uint64(mi)))
+			seed := sim.DeriveSeed(opts.Seed, "compare.ci."+name, uint64(mi))
+			summaries = append(summaries, func() {
+				s := stats.Summarize([][]float64{vals}, seed)
+				mu.Lock()
+				r.PerMission[name][mname] = s
+				mu.Unlock()
+			})
 			r.DetailedMetrics[name][mname] = detail
 		}
-		r.SummaryStatistics[name] = stats.Summarize(values[pi], sim.DeriveSeed(opts.Seed, "compare.ci."+name, math.MaxUint64))
+		seed := sim.DeriveSeed(opts.Seed, "compare.ci."+name, math.MaxUint64)
+		summaries = append(summaries, func() {
+			s := stats.Summarize(values[pi], seed)
+			mu.Lock()
+			r.SummaryStatistics[name] = s
+			mu.Unlock()
+		})
 	}
+	// The summaries' bootstraps are most of Build: each has its own seed,
+	// so they run on opts.Jobs goroutines with the same results.
+	runAll(summaries, opts.Jobs)
 
 	pooled := func(pi int) []float64 {
 		var all []float64
@@ -387,6 +408,22 @@ func (d *detailSums) means(n int) map[string]float64 {
 	}
 	out["steps"] = d.steps / float64(n)
 	return out
+}
+
+// runAll runs the functions on up to jobs goroutines and waits for them.
+func runAll(fns []func(), jobs int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(jobs, len(fns))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(fns); i = int(next.Add(1) - 1) {
+				fns[i]()
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func indexOf(names []string, n string) int {
