@@ -195,8 +195,9 @@ wait:
 // with a cache the first run filled (every episode read, none played),
 // and "no_cache" with --no-cache. It reports the median wall time and
 // the median CPU time (user + system) of the process in ms: on shared
-// cores the CPU time is the steadier figure. EPISODES sets the script's
-// --var episodes (default: none, the script's own default). Every run
+// cores the CPU time is the steadier figure. EPISODES and STEPS set the
+// script's --var episodes and --var steps (default: none, the script's
+// own defaults: 30 episodes per mission of each mission's length). Every run
 // writes to an output folder of its own, so that no run pays for the
 // sessions of those before it.
 func BenchmarkCompareScriptCache(b *testing.B) {
@@ -205,7 +206,10 @@ func BenchmarkCompareScriptCache(b *testing.B) {
 	dir := b.TempDir()
 	var vars []string
 	if e := os.Getenv("EPISODES"); e != "" {
-		vars = []string{"--var", "episodes=" + e}
+		vars = append(vars, "--var", "episodes="+e)
+	}
+	if s := os.Getenv("STEPS"); s != "" {
+		vars = append(vars, "--var", "steps="+s)
 	}
 	runs := 0
 	run := func(b *testing.B, cacheDir string, extra ...string) time.Duration {
