@@ -225,3 +225,28 @@ func TestCacheGrowsSeries(t *testing.T) {
 		t.Fatalf("%d entries, want one series per entry and mission (4)", st.Entries)
 	}
 }
+
+// A run that fails still keeps the episodes that finished before the
+// failure: the next run reads them and plays only the rest.
+func TestFailedRunKeepsFinishedEpisodes(t *testing.T) {
+	registerCrash.Do(func() {
+		policy.Register("test_crash", "panics after 5 steps", func(policy.Spec) (policy.Policy, error) { return crashPolicy{5}, nil })
+	})
+	c := openCache(t)
+	opts := cacheOptions(t)
+	opts.Entries = entries(t, "random", "test_crash")
+	opts.Jobs = 1 // random's batches come first in job order and finish before the crash
+	opts.Cache = c
+	if _, err := Run(context.Background(), opts); err == nil {
+		t.Fatal("the run with a crashing policy did not fail")
+	}
+	st, err := c.Stats()
+	if err != nil || st.Entries == 0 {
+		t.Fatalf("stats %+v, %v: the finished episodes of random were not kept", st, err)
+	}
+	opts.Entries = entries(t, "random")
+	want := runJSON(t, func() Options { o := opts; o.Cache = nil; return o }())
+	if got := runJSON(t, opts); !bytes.Equal(got, want) {
+		t.Fatal("the episodes kept by a failed run differ from a fresh run's")
+	}
+}
