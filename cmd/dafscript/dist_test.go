@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -194,18 +195,27 @@ wait:
 // with a cache the first run filled (every episode read, none played),
 // and "no_cache" with --no-cache. It reports the median wall time and
 // the median CPU time (user + system) of the process in ms: on shared
-// cores the CPU time is the steadier figure.
-// EPISODES sets the script's --var episodes (default the script's 4).
+// cores the CPU time is the steadier figure. EPISODES and STEPS set the
+// script's --var episodes and --var steps (default: none, the script's
+// own defaults: 30 episodes per mission of each mission's length). Every run
+// writes to an output folder of its own, so that no run pays for the
+// sessions of those before it.
 func BenchmarkCompareScriptCache(b *testing.B) {
 	bin := builtBinary(b)
 	script := filepath.Join(repoRoot(b), "scripts", "compare_policies.star")
 	dir := b.TempDir()
-	episodes := os.Getenv("EPISODES")
-	if episodes == "" {
-		episodes = "4"
+	var vars []string
+	if e := os.Getenv("EPISODES"); e != "" {
+		vars = append(vars, "--var", "episodes="+e)
 	}
+	if s := os.Getenv("STEPS"); s != "" {
+		vars = append(vars, "--var", "steps="+s)
+	}
+	runs := 0
 	run := func(b *testing.B, cacheDir string, extra ...string) time.Duration {
-		cmd := exec.Command(bin, append([]string{"run", script, "-q", "--out", filepath.Join(dir, "out"), "--var", "episodes=" + episodes}, extra...)...)
+		runs++
+		args := append([]string{"run", script, "-q", "--out", filepath.Join(dir, fmt.Sprintf("out%d", runs))}, vars...)
+		cmd := exec.Command(bin, append(args, extra...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DAF_CACHE_DIR="+cacheDir)
 		if out, err := cmd.CombinedOutput(); err != nil {

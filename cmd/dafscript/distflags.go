@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/dist/queue"
 	"github.com/dafscript/dafscript/runtime/jobs"
+	"github.com/dafscript/dafscript/runtime/logging"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
 )
@@ -92,6 +94,9 @@ type runDist struct {
 	cOnce sync.Once
 	c     *cache.Cache
 	cErr  error
+	// log receives the cache's warnings about corrupt entries (a
+	// script's run log; nil: a text handler on st.Stderr).
+	log *slog.Logger
 }
 
 func newRunDist(st *State, ctx context.Context, f *distFlags, jobs int) *runDist {
@@ -141,6 +146,10 @@ func (d *runDist) cache() (*cache.Cache, error) {
 		if err != nil {
 			d.cErr = err
 			return
+		}
+		o.Logger = d.log
+		if o.Logger == nil {
+			o.Logger = slog.New(logging.NewTextHandler(d.st.Stderr, slog.LevelWarn))
 		}
 		d.c, d.cErr = cache.Open(o)
 	})

@@ -281,12 +281,18 @@ func cmdMkpkg(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdCorrupt damages a file: `corrupt FILE truncate` keeps its first half,
-// `corrupt FILE flip` inverts its middle byte.
+// `corrupt FILE flip` inverts its middle byte. FILE may be a pattern that
+// names one file (a cache entry, whose name is a hash).
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: corrupt FILE truncate|flip")
 	}
 	path := ts.MkAbs(args[0])
+	if m, err := filepath.Glob(path); err == nil && len(m) == 1 {
+		path = m[0]
+	} else if len(m) > 1 {
+		ts.Fatalf("corrupt: %s names %d files, want one", args[0], len(m))
+	}
 	b, err := os.ReadFile(path)
 	ts.Check(err)
 	switch args[1] {

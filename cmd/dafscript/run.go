@@ -57,7 +57,10 @@ type ScriptFlags struct {
 // distribution returns the run's executor and cache (opened on first
 // use); ctx is the run's context.
 func (f *ScriptFlags) distribution(st *State, ctx context.Context) *runDist {
-	f.distOnce.Do(func() { f.dist = newRunDist(st, ctx, &f.Dist, f.Jobs) })
+	f.distOnce.Do(func() {
+		f.dist = newRunDist(st, ctx, &f.Dist, f.Jobs)
+		f.dist.log = f.Logger(st)
+	})
 	return f.dist
 }
 

@@ -260,7 +260,7 @@ seed: 3
 	}
 	st, out, errs := testState(dir)
 	st.UserCacheDir = func() (string, error) { return cacheDir, nil }
-	if code := Main(st, []string{"cache", "stats"}); code != ExitOK || !regexp.MustCompile(`(?m)^  trial +5 entries`).MatchString(out.String()) {
+	if code := Main(st, []string{"cache", "stats"}); code != ExitOK || !regexp.MustCompile(`(?m)^  trials +5 entries`).MatchString(out.String()) {
 		t.Errorf("cache stats: exit %d: %s%s", code, out, errs)
 	}
 	st, _, errs = testState(dir)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dafscript/dafscript/runtime/cache"
 	"github.com/dafscript/dafscript/runtime/dist"
@@ -173,11 +174,20 @@ func MetricValue(metric string, e *eval.Episode, agents []int) float64 {
 	return math.NaN()
 }
 
+// gainedStats are the agent stats of the resources PerformanceScore
+// counts.
+var gainedStats = func() (out [4]string) {
+	for i, r := range []sim.Resource{sim.Carbon, sim.Oxygen, sim.Germanium, sim.Silicon} {
+		out[i] = r.String() + ".gained"
+	}
+	return out
+}()
+
 // PerformanceScore scores one agent's stats (see MetricValue).
 func PerformanceScore(st map[string]float64) float64 {
 	res := 0.0
-	for _, r := range []sim.Resource{sim.Carbon, sim.Oxygen, sim.Germanium, sim.Silicon} {
-		res += st[r.String()+".gained"]
+	for _, k := range gainedStats {
+		res += st[k]
 	}
 	return res + 10*st["inventory.diversity"] + 0.1*st["action.move.success"] -
 		0.05*st["action.failed"] - 0.1*st["status.max_steps_without_motion"]
@@ -209,6 +219,10 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 	}
 	// values[p][m] holds the metric per episode.
 	values := make([][][]float64, len(names))
+	var (
+		summaries []func()
+		mu        sync.Mutex
+	)
 	for pi, name := range names {
 		values[pi] = make([][]float64, len(res.Missions))
 		r.PolicyMissionRewards[name] = map[string][]float64{}
@@ -222,22 +236,35 @@ func Build(res *eval.Results, opts Options) (*Report, error) {
 			}
 			eps := res.Of(entry, mi)
 			vals := make([]float64, len(eps))
-			detail := map[string]float64{}
+			var sums detailSums
 			for k := range eps {
 				agents := agentsOf(&eps[k], spec, opts.Mixed)
 				vals[k] = MetricValue(opts.Metric, &eps[k], agents)
-				addDetail(detail, &eps[k], agents)
+				sums.add(&eps[k], agents)
 			}
-			for key := range detail {
-				detail[key] /= float64(len(eps))
-			}
+			detail := sums.means(len(eps))
 			values[pi][mi] = vals
 			r.PolicyMissionRewards[name][mname] = vals
-			r.PerMission[name][mname] = stats.Summarize([][]float64{vals}, sim.DeriveSeed(opts.Seed, "compare.ci."+name, uint64(mi)))
+			seed := sim.DeriveSeed(opts.Seed, "compare.ci."+name, uint64(mi))
+			summaries = append(summaries, func() {
+				s := stats.Summarize([][]float64{vals}, seed)
+				mu.Lock()
+				r.PerMission[name][mname] = s
+				mu.Unlock()
+			})
 			r.DetailedMetrics[name][mname] = detail
 		}
-		r.SummaryStatistics[name] = stats.Summarize(values[pi], sim.DeriveSeed(opts.Seed, "compare.ci."+name, math.MaxUint64))
+		seed := sim.DeriveSeed(opts.Seed, "compare.ci."+name, math.MaxUint64)
+		summaries = append(summaries, func() {
+			s := stats.Summarize(values[pi], seed)
+			mu.Lock()
+			r.SummaryStatistics[name] = s
+			mu.Unlock()
+		})
 	}
+	// The summaries' bootstraps are most of Build: each has its own seed,
+	// so they run on opts.Jobs goroutines with the same results.
+	runAll(summaries, opts.Jobs)
 
 	pooled := func(pi int) []float64 {
 		var all []float64
@@ -314,37 +341,89 @@ func sampleWarnings(n, policies int, alpha float64) []string {
 	return w
 }
 
-// addDetail adds one episode's stats to detail: "agent.<stat>" the mean
-// over agents, "game.<stat>" the game's, and the headline numbers.
-func addDetail(detail map[string]float64, e *eval.Episode, agents []int) {
+// detailSums adds up the episodes' stats for DetailedMetrics: the
+// per-agent mean of each agent stat, each game stat, the metrics and the
+// steps. Each sum runs over the episodes in order, so the result does
+// not depend on map order.
+type detailSums struct {
+	agent, game map[string]float64
+	metrics     [3]float64 // by Metrics
+	steps       float64
+	any         bool
+}
+
+// add adds one episode's stats over the given agents (none: nothing).
+func (d *detailSums) add(e *eval.Episode, agents []int) {
 	if len(agents) == 0 {
 		return
 	}
-	keys := map[string]bool{}
-	for _, a := range agents {
+	if !d.any {
+		d.any = true
+		d.agent = make(map[string]float64, len(e.AgentStats[agents[0]]))
+		d.game = make(map[string]float64, len(e.GameStats))
+	}
+	// Every stat any of the agents has, once: a stat is summed where the
+	// first agent that has it is met; the sum runs over the agents in
+	// order (0 where an agent lacks it).
+	for i, a := range agents {
+	stats:
 		for k := range e.AgentStats[a] {
-			keys[k] = true
+			for _, b := range agents[:i] {
+				if _, ok := e.AgentStats[b][k]; ok {
+					continue stats
+				}
+			}
+			s := 0.0
+			for _, b := range agents {
+				s += e.AgentStats[b][k]
+			}
+			d.agent[k] += s / float64(len(agents))
 		}
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted) // fixed summation order
-	for _, k := range sorted {
-		s := 0.0
-		for _, a := range agents {
-			s += e.AgentStats[a][k]
-		}
-		detail["agent."+k] += s / float64(len(agents))
 	}
 	for k, v := range e.GameStats {
-		detail["game."+k] += v
+		d.game[k] += v
 	}
-	for _, m := range Metrics {
-		detail[m] += MetricValue(m, e, agents)
+	for i, m := range Metrics {
+		d.metrics[i] += MetricValue(m, e, agents)
 	}
-	detail["steps"] += float64(e.Steps)
+	d.steps += float64(e.Steps)
+}
+
+// means returns the sums over n episodes as DetailedMetrics has them:
+// "agent.<stat>", "game.<stat>", the metrics and "steps", each the mean
+// over the episodes (an empty map when no episode had agents).
+func (d *detailSums) means(n int) map[string]float64 {
+	out := make(map[string]float64, len(d.agent)+len(d.game)+len(Metrics)+1)
+	if !d.any {
+		return out
+	}
+	for k, v := range d.agent {
+		out["agent."+k] = v / float64(n)
+	}
+	for k, v := range d.game {
+		out["game."+k] = v / float64(n)
+	}
+	for i, m := range Metrics {
+		out[m] = d.metrics[i] / float64(n)
+	}
+	out["steps"] = d.steps / float64(n)
+	return out
+}
+
+// runAll runs the functions on up to jobs goroutines and waits for them.
+func runAll(fns []func(), jobs int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(jobs, len(fns))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(fns); i = int(next.Add(1) - 1) {
+				fns[i]()
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func indexOf(names []string, n string) int {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,5 +279,82 @@ func TestPerMissionPairwise(t *testing.T) {
 	}
 	if !strings.Contains(r.String(), "Per mission: A minus B") {
 		t.Errorf("text lacks the per-mission table:\n%s", r)
+	}
+}
+
+// referenceDetail is DetailedMetrics computed the plain way (a sorted
+// union of the agents' stats, one map, prefixed keys): detailSums must
+// give the same values, bit for bit.
+func referenceDetail(eps []eval.Episode, spec string, mixed bool) map[string]float64 {
+	detail := map[string]float64{}
+	for i := range eps {
+		e := &eps[i]
+		agents := agentsOf(e, spec, mixed)
+		if len(agents) == 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, a := range agents {
+			for k := range e.AgentStats[a] {
+				keys[k] = true
+			}
+		}
+		sorted := slices.Sorted(maps.Keys(keys))
+		for _, k := range sorted {
+			s := 0.0
+			for _, a := range agents {
+				s += e.AgentStats[a][k]
+			}
+			detail["agent."+k] += s / float64(len(agents))
+		}
+		for k, v := range e.GameStats {
+			detail["game."+k] += v
+		}
+		for _, m := range Metrics {
+			detail[m] += MetricValue(m, e, agents)
+		}
+		detail["steps"] += float64(e.Steps)
+	}
+	for k := range detail {
+		detail[k] /= float64(len(eps))
+	}
+	return detail
+}
+
+// DetailedMetrics in separate and mixed mode, with agents whose stats
+// differ (one lacks a stat, one has one of its own), equal the plain
+// computation bit for bit.
+func TestDetailedMetricsMatchReference(t *testing.T) {
+	for _, mixed := range []bool{false, true} {
+		opts := Options{Policies: entries(t, "baseline", "random"), Missions: missions(t, "training_facility_1"),
+			EpisodesPerMission: 3, Seed: 4, Alpha: 0.05, Metric: "reward", Mixed: mixed, MaxSteps: 120, Jobs: 2}
+		_, res, err := Run(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &res.Results[0]
+		delete(e.AgentStats[1], "action.move.success")
+		e.AgentStats[2]["only.agent.two"] = 0.1
+		e.AgentStats[0]["only.agent.zero"] = 1.0 / 3
+		rep, err := Build(res, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pi, name := range rep.Policies {
+			entry := pi
+			if mixed {
+				entry = 0
+			}
+			want := referenceDetail(res.Of(entry, 0), opts.Policies[pi].Members[0].Spec.String(), mixed)
+			got := rep.DetailedMetrics[name][res.Missions[0]]
+			if len(got) != len(want) {
+				t.Errorf("mixed %v, %s: %d metrics, want %d", mixed, name, len(got), len(want))
+			}
+			for k, w := range want {
+				if g, ok := got[k]; !ok || math.Float64bits(g) != math.Float64bits(w) {
+					t.Errorf("mixed %v, %s: %s = %v (present %v), want %v", mixed, name, k, g, ok, w)
+				}
+			}
+		}
 	}
 }

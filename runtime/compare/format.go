@@ -4,18 +4,39 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twcache"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
 // NewTable returns a plain ASCII table on w with the given headers, its
 // first left columns left-aligned (names) and the rest right-aligned
-// (numbers).
+// (numbers). To draw several tables on one writer, Tables is cheaper.
 func NewTable(w io.Writer, header []string, left int) *tablewriter.Table {
+	var ts Tables
+	return ts.Next(w, header, left)
+}
+
+// Tables draws a series of tables on one writer with one
+// tablewriter.Table, reset between them. tablewriter.NewTable allocates
+// and clears a 10,240-entry cache (for a stringer these tables do not
+// use) whatever its options, ~1.5 ms of CPU in a fresh process: 8% of a
+// comparison read from the result cache, which draws five tables.
+// Resetting a table whose cache is a one-entry one costs next to nothing.
+// The zero value is ready to use.
+type Tables struct {
+	w io.Writer
+	t *tablewriter.Table
+}
+
+// Next returns the next table, as NewTable would; w must be the writer of
+// the tables before it.
+func (ts *Tables) Next(w io.Writer, header []string, left int) *tablewriter.Table {
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
@@ -23,13 +44,20 @@ func NewTable(w io.Writer, header []string, left int) *tablewriter.Table {
 			align[i] = tw.AlignLeft
 		}
 	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignCenter),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
+	if ts.t == nil || ts.w != w {
+		ts.w = w
+		ts.t = tablewriter.NewTable(w,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithHeaderAlignment(tw.AlignCenter),
+			tablewriter.WithTrimSpace(tw.Off),
+			tablewriter.WithStringerCacheCustom(twcache.NewLRU[reflect.Type, reflect.Value](1)),
+		)
+	} else {
+		ts.t.Reset()
+	}
+	t := ts.t
+	t.Configure(func(c *tablewriter.Config) { c.Row.Alignment = tw.CellAlignment{PerColumn: align} })
 	hdr := make([]any, len(header))
 	for i, h := range header {
 		hdr[i] = h
@@ -130,7 +158,8 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 		plural(len(r.Policies), "policy", "policies"), plural(len(r.Missions), "mission", "missions"),
 		plural(r.EpisodesPerMission, "episode", "episodes"), r.Metric, r.Mode, r.Seed)
 	rank := r.Ranking()
-	t := NewTable(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"}, 2)
+	var tables Tables
+	t := tables.Next(w, []string{"#", "policy", "n", "mean", "95% CI", "std", "median", "IQM"}, 2)
 	for i, name := range rank {
 		s := r.SummaryStatistics[name]
 		t.Append([]string{fmt.Sprint(i + 1), name, fmt.Sprint(s.N), paint(Num(s.Mean), bold),
@@ -141,7 +170,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	}
 	if len(r.Missions) > 1 {
 		fmt.Fprintln(w)
-		t = NewTable(w, append([]string{"mean by mission"}, r.Missions...), 1)
+		t = tables.Next(w, append([]string{"mean by mission"}, r.Missions...), 1)
 		for _, name := range rank {
 			row := []string{name}
 			for _, m := range r.Missions {
@@ -156,7 +185,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	}
 	if len(rank) > 1 {
 		fmt.Fprintf(w, "\nPairwise: row minus column, Holm-adjusted Welch p (* <= %g, ** < 0.01, *** < 0.001)\n", r.Alpha)
-		t = NewTable(w, append([]string{"row - column"}, rank...), 1)
+		t = tables.Next(w, append([]string{"row - column"}, rank...), 1)
 		for _, a := range rank {
 			row := []string{a}
 			for _, b := range rank {
@@ -185,7 +214,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			return err
 		}
 		fmt.Fprintln(w)
-		t = NewTable(w, []string{"pair", "mean diff", "Welch p", "MWU p", "Holm p", "Cohen's d", "P(A>B)", "significant"}, 1)
+		t = tables.Next(w, []string{"pair", "mean diff", "Welch p", "MWU p", "Holm p", "Cohen's d", "P(A>B)", "significant"}, 1)
 		for _, p := range r.PairwiseComparisons {
 			sig := "no"
 			if p.Significant {
@@ -200,7 +229,7 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	}
 	if len(r.Missions) > 1 && len(r.PerMissionPairwise) > 0 {
 		fmt.Fprintf(w, "\nPer mission: A minus B, Holm-adjusted Welch p within the mission\n")
-		t = NewTable(w, append([]string{"pair"}, r.Missions...), 1)
+		t = tables.Next(w, append([]string{"pair"}, r.Missions...), 1)
 		for k, p := range r.PairwiseComparisons {
 			row := []string{p.A + " vs " + p.B}
 			for _, m := range r.Missions {

@@ -38,8 +38,8 @@ func TestCacheReuseAndInvalidation(t *testing.T) {
 		t.Fatal("first cached run differs from an uncached one")
 	}
 	st, err := c.Stats()
-	if err != nil || st.Entries != 12 || len(st.Kinds) != 1 || st.Kinds[0].Kind != CacheKind {
-		t.Fatalf("stats %+v, %v: want 12 episodes", st, err)
+	if err != nil || st.Entries != 4 || len(st.Kinds) != 1 || st.Kinds[0].Kind != CacheKind {
+		t.Fatalf("stats %+v, %v: want 4 series (2 entries x 2 missions) of 3 episodes", st, err)
 	}
 	// Every entry read back: the run must not play (a policy that fails
 	// would fail it).
@@ -66,18 +66,19 @@ func TestCacheReuseAndInvalidation(t *testing.T) {
 	}
 }
 
-// With some entries gone, those episodes are played again and the rest
-// read: the bytes are those of the full run.
+// With a series gone, its episodes are played again and the rest read:
+// the bytes are those of the full run.
 func TestCacheSkipsPlay(t *testing.T) {
 	c := openCache(t)
 	opts := cacheOptions(t)
 	opts.Entries = entries(t, "random")
 	opts.Cache = c
 	want := runJSON(t, opts)
-	// Half the entries gone: those episodes are played again, the rest read.
+	// One of the two series gone: its episodes are played again, the
+	// other's read.
 	removed := 0
 	filepath.WalkDir(c.Dir(), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && removed < 3 {
+		if err == nil && !d.IsDir() && removed < 1 {
 			os.Remove(p)
 			removed++
 		}
@@ -101,10 +102,12 @@ func TestCacheKeyHasWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := k1.episode(&opts, 0, 0, 0)
+	sa, _ := k1.series(&opts, 0, 0)
 	os.WriteFile(w, []byte("two"), 0o644)
 	k2, _ := newKeyer(&opts)
 	b, _ := k2.episode(&opts, 0, 0, 0)
-	if a == b {
+	sb, _ := k2.series(&opts, 0, 0)
+	if a == b || sa == sb {
 		t.Fatal("key unchanged when the weights changed")
 	}
 	opts.Entries = []Entry{Single(policy.Spec{Class: "random", Data: filepath.Join(dir, "missing")})}

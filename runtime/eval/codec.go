@@ -42,29 +42,7 @@ func encodeResult(r *batchResult) []byte {
 	e.byte(0)
 	e.uint(uint64(len(r.Episodes)))
 	for k := range r.Episodes {
-		ep := &r.Episodes[k]
-		e.str(ep.Policy)
-		e.str(ep.Mission)
-		e.int(ep.Episode)
-		e.uint(ep.Seed)
-		e.int(ep.Steps)
-		e.strs(ep.Assignment)
-		e.floats(ep.Rewards)
-		e.float(ep.Reward)
-		e.float(ep.HeartsMade)
-		e.float(ep.HeartsDeposited)
-		e.stats(ep.ResourcesGained)
-		e.float(ep.ActionSuccess)
-		e.float(ep.ActionFailed)
-		if ep.AgentStats == nil {
-			e.uint(0)
-		} else {
-			e.uint(uint64(len(ep.AgentStats)) + 1)
-			for _, m := range ep.AgentStats {
-				e.stats(m)
-			}
-		}
-		e.stats(ep.GameStats)
+		e.episode(&r.Episodes[k])
 	}
 	return e.buf
 }
@@ -94,27 +72,7 @@ func decodeResult(b []byte) (*batchResult, error) {
 			r.Episodes = make([]Episode, n)
 		}
 		for k := 0; k < n && d.err == nil; k++ {
-			ep := &r.Episodes[k]
-			ep.Policy = d.str()
-			ep.Mission = d.str()
-			ep.Episode = d.int()
-			ep.Seed = d.uint()
-			ep.Steps = d.int()
-			ep.Assignment = d.strs()
-			ep.Rewards = d.floats()
-			ep.Reward = d.float()
-			ep.HeartsMade = d.float()
-			ep.HeartsDeposited = d.float()
-			ep.ResourcesGained = d.stats()
-			ep.ActionSuccess = d.float()
-			ep.ActionFailed = d.float()
-			if n := d.len(1); n > 0 {
-				ep.AgentStats = make([]map[string]float64, n-1)
-				for a := range ep.AgentStats {
-					ep.AgentStats[a] = d.stats()
-				}
-			}
-			ep.GameStats = d.stats()
+			d.episode(&r.Episodes[k])
 		}
 	default:
 		if d.err == nil {
@@ -128,6 +86,57 @@ func decodeResult(b []byte) (*batchResult, error) {
 		return nil, fmt.Errorf("%s result: %w", JobKind, d.err)
 	}
 	return r, nil
+}
+
+// episode writes every field of an Episode. The result cache stores its
+// series of episodes in this form too (encodeSeries).
+func (e *encoder) episode(ep *Episode) {
+	e.str(ep.Policy)
+	e.str(ep.Mission)
+	e.int(ep.Episode)
+	e.uint(ep.Seed)
+	e.int(ep.Steps)
+	e.strs(ep.Assignment)
+	e.floats(ep.Rewards)
+	e.float(ep.Reward)
+	e.float(ep.HeartsMade)
+	e.float(ep.HeartsDeposited)
+	e.stats(ep.ResourcesGained)
+	e.float(ep.ActionSuccess)
+	e.float(ep.ActionFailed)
+	if ep.AgentStats == nil {
+		e.uint(0)
+	} else {
+		e.uint(uint64(len(ep.AgentStats)) + 1)
+		for _, m := range ep.AgentStats {
+			e.stats(m)
+		}
+	}
+	e.stats(ep.GameStats)
+}
+
+// episode reads what encoder.episode wrote.
+func (d *decoder) episode(ep *Episode) {
+	ep.Policy = d.str()
+	ep.Mission = d.str()
+	ep.Episode = d.int()
+	ep.Seed = d.uint()
+	ep.Steps = d.int()
+	ep.Assignment = d.strs()
+	ep.Rewards = d.floats()
+	ep.Reward = d.float()
+	ep.HeartsMade = d.float()
+	ep.HeartsDeposited = d.float()
+	ep.ResourcesGained = d.stats()
+	ep.ActionSuccess = d.float()
+	ep.ActionFailed = d.float()
+	if n := d.len(1); n > 0 {
+		ep.AgentStats = make([]map[string]float64, n-1)
+		for a := range ep.AgentStats {
+			ep.AgentStats[a] = d.stats()
+		}
+	}
+	ep.GameStats = d.stats()
 }
 
 type encoder struct {
@@ -218,10 +227,11 @@ func (e *encoder) stats(m map[string]float64) {
 }
 
 type decoder struct {
-	buf  []byte
-	off  int
-	seen []string // the strings read so far, by number
-	err  error
+	buf   []byte
+	off   int
+	seen  []string // the strings read so far, by number
+	names interner // when set, strings are shared with other decodings
+	err   error
 }
 
 var errShort = errors.New("truncated")
@@ -313,7 +323,12 @@ func (d *decoder) str() string {
 		d.fail(errShort)
 		return ""
 	}
-	s := string(d.buf[d.off : d.off+int(l)])
+	var s string
+	if d.names != nil {
+		s = d.names.get(d.buf[d.off : d.off+int(l)])
+	} else {
+		s = string(d.buf[d.off : d.off+int(l)])
+	}
 	d.off += int(l)
 	d.seen = append(d.seen, s)
 	return s

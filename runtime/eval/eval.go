@@ -17,7 +17,6 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/cache"
 	"github.com/dafscript/dafscript/runtime/dist"
-	"github.com/dafscript/dafscript/runtime/jobs"
 	"github.com/dafscript/dafscript/runtime/progress"
 	"github.com/dafscript/dafscript/sim"
 	"github.com/dafscript/dafscript/sim/mission"
@@ -190,9 +189,9 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 	}
 	res.Results = make([]Episode, len(opts.Entries)*len(opts.Missions)*opts.Episodes)
 	var (
-		k    *keyer
-		have []bool
-		keys []jobs.Key
+		k      *keyer
+		have   []bool
+		series []stored
 	)
 	if opts.Cache != nil || opts.Executor != nil {
 		if k, err = newKeyer(&opts); err != nil {
@@ -200,14 +199,19 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 		}
 	}
 	if opts.Cache != nil {
-		if have, keys, err = lookup(&opts, k, res); err != nil {
+		if have, series, err = lookup(&opts, k, res); err != nil {
 			return nil, err
 		}
 	}
 	batches := planBatches(&opts, pols, have)
+	played := make([]bool, len(res.Results)) // by job base index
 	if opts.Executor != nil {
 		RegisterJobs()
-		if err := runExecutor(parent, &opts, k, keys, res, batches, batchCost(&opts)); err != nil {
+		err := runExecutor(parent, &opts, k, played, res, batches, batchCost(&opts))
+		if kerr := keep(&opts, res, series, have, played); err == nil {
+			err = kerr
+		}
+		if err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -232,8 +236,10 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 					continue
 				}
 				err := runBatch(ctx, &opts, res.Policies[b.entry], pols[b.entry], b, res.Results[base:base+b.n])
-				if err == nil && keys != nil {
-					err = keep(&opts, keys, base, res.Results[base:base+b.n])
+				if err == nil {
+					for i := range b.n {
+						played[base+i] = true
+					}
 				}
 				s.finish(base, err)
 				if err == nil {
@@ -245,6 +251,9 @@ func Run(parent context.Context, opts Options) (*Results, error) {
 	go func() { wg.Wait(); close(done) }()
 	for n := range done {
 		opts.Progress.Add(int64(n))
+	}
+	if err := keep(&opts, res, series, have, played); err != nil && s.firstErr == nil && parent.Err() == nil {
+		return nil, err
 	}
 	if s.firstErr != nil {
 		return nil, s.firstErr

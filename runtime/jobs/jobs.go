@@ -65,7 +65,11 @@ type Spec struct {
 	Seed        uint64   `json:"seed"`
 	Steps       int      `json:"steps"`
 	CodeVersion string   `json:"code_version"`
-	Extra       any      `json:"extra,omitempty"`
+	// Format is the version of the encoding of the result kept under the
+	// key (a cache entry), when the kind has more than one: a new
+	// encoding gets new keys, so an entry of another is never misread.
+	Format int `json:"format,omitempty"`
+	Extra  any `json:"extra,omitempty"`
 }
 
 // KeyOf returns the content address of s. The kind and the code version

@@ -33,7 +33,7 @@ import (
 const TrialJobKind = "sweep.trial"
 
 // TrialCacheKind is the kind of the cache entries of finished trials.
-const TrialCacheKind = "trial"
+const TrialCacheKind = "trials"
 
 var registerOnce sync.Once
 
