@@ -3,6 +3,7 @@
 package torch
 
 import (
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -86,6 +87,82 @@ func TestGroupCollectives(t *testing.T) {
 		if want := []float32{11, 22, 33.5}; bufs[r][0] != want[0] || bufs[r][1] != want[1] || bufs[r][2] != want[2] {
 			t.Errorf("rank %d: sum %v, want %v", r, bufs[r], want)
 		}
+	}
+}
+
+// TestGroupSum: every rank of worlds of several sizes ends each of a
+// series of sums with the same bits: for up to four ranks the sum in rank
+// order (an all-gather, then a sum on every rank), beyond, Gloo's ring
+// all-reduce.
+func TestGroupSum(t *testing.T) {
+	needGloo(t)
+	for _, tc := range []struct {
+		world     int
+		rankOrder bool // the result is the sum in rank order, to the bit
+	}{{2, true}, {3, true}, {4, true}, {5, false}} {
+		t.Run("world="+strconv.Itoa(tc.world), func(t *testing.T) {
+			ranks, worlds := make([]int, tc.world), make([]int, tc.world)
+			for r := range ranks {
+				ranks[r], worlds[r] = r, tc.world
+			}
+			gs, errs := joinAll(freePort(t), worlds, ranks, 20*time.Second)
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer func() {
+				for _, g := range gs {
+					g.Close()
+				}
+			}()
+			// Values whose sum depends on the order of the additions.
+			input := func(r, i, round int) float32 {
+				return float32(r+1)*0.1 + float32(i)*1e-3 + float32(round)*1e4 + 1/float32(3+r*i)
+			}
+			const n, rounds = 1001, 3
+			out := make([][][]float32, tc.world)
+			var wg sync.WaitGroup
+			for r := range gs {
+				wg.Add(1)
+				go func(r int) {
+					defer wg.Done()
+					for round := 0; round < rounds; round++ {
+						buf := make([]float32, n)
+						for i := range buf {
+							buf[i] = input(r, i, round)
+						}
+						if errs[r] = gs[r].AllReduceSum(buf); errs[r] != nil {
+							return
+						}
+						out[r] = append(out[r], buf)
+					}
+				}(r)
+			}
+			wg.Wait()
+			for r := range gs {
+				if errs[r] != nil {
+					t.Fatalf("rank %d: %v", r, errs[r])
+				}
+			}
+			for round := 0; round < rounds; round++ {
+				for i := 0; i < n; i++ {
+					var want float32
+					for r := 0; r < tc.world; r++ {
+						want += input(r, i, round)
+					}
+					for r := range gs {
+						got := out[r][round][i]
+						if got != out[0][round][i] {
+							t.Fatalf("round %d, element %d: rank %d has %v, rank 0 %v", round, i, r, got, out[0][round][i])
+						}
+						if (tc.rankOrder && got != want) || math.Abs(float64(got-want)) > 1e-6*math.Abs(float64(want)) {
+							t.Fatalf("round %d, element %d: rank %d has %v, want %v", round, i, r, got, want)
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
