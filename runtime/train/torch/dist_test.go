@@ -221,9 +221,13 @@ func TestGroupErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkGroupAllReduce times one gradient exchange of data-parallel
-// training between two ranks on loopback (both in this process): an
-// all-reduce of the stateless network's 113,822 floats (hidden size 128).
+// BenchmarkGroupAllReduce times the exchanges of data-parallel training
+// between two ranks on loopback (both in this process): the advantage
+// statistics of a minibatch (24 bytes, as the 3 doubles of dt_update), and
+// the gradients (and 5 loss statistics) of each network at hidden size
+// 128. cpu-ms/op and switches/op are per rank: the process's CPU time and
+// voluntary context switches (each a thread that slept for a message)
+// over both ranks, halved.
 func BenchmarkGroupAllReduce(b *testing.B) {
 	needGloo(b)
 	gs, errs := joinAll(freePort(b), []int{2, 2}, []int{0, 1}, 20*time.Second)
@@ -234,22 +238,42 @@ func BenchmarkGroupAllReduce(b *testing.B) {
 	}
 	defer gs[0].Close()
 	defer gs[1].Close()
-	cfg, _ := DefaultConfig("stateless", 128)
-	bufs := [][]float32{make([]float32, cfg.NumParams()), make([]float32, cfg.NumParams())}
-	b.SetBytes(int64(4 * cfg.NumParams()))
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for r := range gs {
-		wg.Add(1)
-		go func(r int) {
-			defer wg.Done()
-			for i := 0; i < b.N; i++ {
-				if err := gs[r].AllReduceSum(bufs[r]); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}(r)
+	sizes := []struct {
+		name string
+		n    int
+	}{{"stats", 6}}
+	for _, class := range []string{"stateless", "lstm"} {
+		cfg, _ := DefaultConfig(class, 128)
+		sizes = append(sizes, struct {
+			name string
+			n    int
+		}{class, cfg.NumParams() + 5})
 	}
-	wg.Wait()
+	for _, size := range sizes {
+		b.Run(size.name, func(b *testing.B) {
+			bufs := [][]float32{make([]float32, size.n), make([]float32, size.n)}
+			b.SetBytes(int64(4 * size.n))
+			b.ResetTimer()
+			cpu0, sw0 := usage()
+			var wg sync.WaitGroup
+			for r := range gs {
+				wg.Add(1)
+				go func(r int) {
+					defer wg.Done()
+					for i := 0; i < b.N; i++ {
+						if err := gs[r].AllReduceSum(bufs[r]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}(r)
+			}
+			wg.Wait()
+			cpu, sw := usage()
+			if cpu > cpu0 {
+				b.ReportMetric((cpu-cpu0).Seconds()*1e3/float64(2*b.N), "cpu-ms/op")
+				b.ReportMetric(float64(sw-sw0)/float64(2*b.N), "switches/op")
+			}
+		})
+	}
 }
