@@ -26,18 +26,22 @@ TORCH_LIBDIR :=
 # header needs Gloo's: Debian's libgloo-dev matches Debian's libtorch. Another
 # libtorch must ship its own (DIR/include/gloo, from the same Gloo as its
 # libraries), else the library is built without data-parallel training and
-# says so when asked for it.
+# says so when asked for it. dtdist.cpp calls Gloo's algorithms itself, so
+# it links Gloo's library (Debian's libgloo0; another libtorch's lib/libgloo.so
+# when it has one, else the Gloo that its libtorch_cpu carries).
 GLOO_FLAGS := -DUSE_C10D_GLOO
+GLOO_LIBS := -lgloo
 ifneq ($(LIBTORCH),)
 TORCH_INC := -I$(LIBTORCH)/include -I$(LIBTORCH)/include/torch/csrc/api/include $(TORCH_INC)
 TORCH_LIBDIR := -L$(LIBTORCH)/lib -Wl,-rpath,$(LIBTORCH)/lib
 GLOO_FLAGS := $(if $(wildcard $(LIBTORCH)/include/gloo/algorithm.h),-DUSE_C10D_GLOO,)
+GLOO_LIBS := $(if $(GLOO_FLAGS),$(if $(wildcard $(LIBTORCH)/lib/libgloo.so),-lgloo,),)
 endif
 # -Bsymbolic: the library's calls to its own dt_* functions stay inside it,
 # never reaching the same-named trampolines of the binary that loads it.
 TORCH_CMD := $(CXX) -std=c++17 -O2 -shared -fPIC -Wl,-Bsymbolic -Wno-deprecated-declarations $(GLOO_FLAGS) $(TORCH_INC) \
              -o $(TORCH_LIB) $(TORCH_DIR)/dt.cpp $(TORCH_DIR)/dtdist.cpp $(TORCH_LIBDIR) \
-             -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 $(TORCH_LDFLAGS) -Wl,--as-needed
+             -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 $(GLOO_LIBS) $(TORCH_LDFLAGS) -Wl,--as-needed
 # Records the command, so that a change of LIBTORCH or TORCH_LDFLAGS
 # rebuilds the library (a dot-file: go:embed leaves it out).
 TORCH_STAMP := $(TORCH_DIR)/lib/.build-command

@@ -3,6 +3,7 @@
 package torch
 
 import (
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -89,6 +90,82 @@ func TestGroupCollectives(t *testing.T) {
 	}
 }
 
+// TestGroupSum: every rank of worlds of several sizes ends each of a
+// series of sums with the same bits: for up to four ranks the sum in rank
+// order (an all-gather, then a sum on every rank), beyond, Gloo's ring
+// all-reduce.
+func TestGroupSum(t *testing.T) {
+	needGloo(t)
+	for _, tc := range []struct {
+		world     int
+		rankOrder bool // the result is the sum in rank order, to the bit
+	}{{2, true}, {3, true}, {4, true}, {5, false}} {
+		t.Run("world="+strconv.Itoa(tc.world), func(t *testing.T) {
+			ranks, worlds := make([]int, tc.world), make([]int, tc.world)
+			for r := range ranks {
+				ranks[r], worlds[r] = r, tc.world
+			}
+			gs, errs := joinAll(freePort(t), worlds, ranks, 20*time.Second)
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer func() {
+				for _, g := range gs {
+					g.Close()
+				}
+			}()
+			// Values whose sum depends on the order of the additions.
+			input := func(r, i, round int) float32 {
+				return float32(r+1)*0.1 + float32(i)*1e-3 + float32(round)*1e4 + 1/float32(3+r*i)
+			}
+			const n, rounds = 1001, 3
+			out := make([][][]float32, tc.world)
+			var wg sync.WaitGroup
+			for r := range gs {
+				wg.Add(1)
+				go func(r int) {
+					defer wg.Done()
+					for round := 0; round < rounds; round++ {
+						buf := make([]float32, n)
+						for i := range buf {
+							buf[i] = input(r, i, round)
+						}
+						if errs[r] = gs[r].AllReduceSum(buf); errs[r] != nil {
+							return
+						}
+						out[r] = append(out[r], buf)
+					}
+				}(r)
+			}
+			wg.Wait()
+			for r := range gs {
+				if errs[r] != nil {
+					t.Fatalf("rank %d: %v", r, errs[r])
+				}
+			}
+			for round := 0; round < rounds; round++ {
+				for i := 0; i < n; i++ {
+					var want float32
+					for r := 0; r < tc.world; r++ {
+						want += input(r, i, round)
+					}
+					for r := range gs {
+						got := out[r][round][i]
+						if got != out[0][round][i] {
+							t.Fatalf("round %d, element %d: rank %d has %v, rank 0 %v", round, i, r, got, out[0][round][i])
+						}
+						if (tc.rankOrder && got != want) || math.Abs(float64(got-want)) > 1e-6*math.Abs(float64(want)) {
+							t.Fatalf("round %d, element %d: rank %d has %v, want %v", round, i, r, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestGroupErrors(t *testing.T) {
 	needGloo(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -144,9 +221,13 @@ func TestGroupErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkGroupAllReduce times one gradient exchange of data-parallel
-// training between two ranks on loopback (both in this process): an
-// all-reduce of the stateless network's 113,822 floats (hidden size 128).
+// BenchmarkGroupAllReduce times the exchanges of data-parallel training
+// between two ranks on loopback (both in this process): the advantage
+// statistics of a minibatch (24 bytes, as the 3 doubles of dt_update), and
+// the gradients (and 5 loss statistics) of each network at hidden size
+// 128. cpu-ms/op and switches/op are per rank: the process's CPU time and
+// voluntary context switches (each a thread that slept for a message)
+// over both ranks, halved.
 func BenchmarkGroupAllReduce(b *testing.B) {
 	needGloo(b)
 	gs, errs := joinAll(freePort(b), []int{2, 2}, []int{0, 1}, 20*time.Second)
@@ -157,22 +238,42 @@ func BenchmarkGroupAllReduce(b *testing.B) {
 	}
 	defer gs[0].Close()
 	defer gs[1].Close()
-	cfg, _ := DefaultConfig("stateless", 128)
-	bufs := [][]float32{make([]float32, cfg.NumParams()), make([]float32, cfg.NumParams())}
-	b.SetBytes(int64(4 * cfg.NumParams()))
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for r := range gs {
-		wg.Add(1)
-		go func(r int) {
-			defer wg.Done()
-			for i := 0; i < b.N; i++ {
-				if err := gs[r].AllReduceSum(bufs[r]); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}(r)
+	sizes := []struct {
+		name string
+		n    int
+	}{{"stats", 6}}
+	for _, class := range []string{"stateless", "lstm"} {
+		cfg, _ := DefaultConfig(class, 128)
+		sizes = append(sizes, struct {
+			name string
+			n    int
+		}{class, cfg.NumParams() + 5})
 	}
-	wg.Wait()
+	for _, size := range sizes {
+		b.Run(size.name, func(b *testing.B) {
+			bufs := [][]float32{make([]float32, size.n), make([]float32, size.n)}
+			b.SetBytes(int64(4 * size.n))
+			b.ResetTimer()
+			cpu0, sw0 := usage()
+			var wg sync.WaitGroup
+			for r := range gs {
+				wg.Add(1)
+				go func(r int) {
+					defer wg.Done()
+					for i := 0; i < b.N; i++ {
+						if err := gs[r].AllReduceSum(bufs[r]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}(r)
+			}
+			wg.Wait()
+			cpu, sw := usage()
+			if cpu > cpu0 {
+				b.ReportMetric((cpu-cpu0).Seconds()*1e3/float64(2*b.N), "cpu-ms/op")
+				b.ReportMetric(float64(sw-sw0)/float64(2*b.N), "switches/op")
+			}
+		})
+	}
 }

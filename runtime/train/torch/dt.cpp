@@ -544,17 +544,20 @@ std::pair<at::Tensor, at::Tensor> forward_train(dt_model *m, const uint8_t *obs,
 
 // normalise_advantages scales a minibatch's advantages to mean 0 and
 // standard deviation 1: over this minibatch, or in data-parallel training
-// over the minibatches of all ranks together (two passes, as one rank
-// computes them: the mean, then the sum of squared deviations).
+// over the minibatches of all ranks together. Then one exchange carries
+// each rank's count, sum and sum of squares, in double precision, so that
+// the variance taken from them loses nothing that matters against the two
+// passes of one process.
 at::Tensor normalise_advantages(dt_model *m, const at::Tensor &adv) {
 	if (!m->group) return (adv - adv.mean()) / (adv.std() + 1e-8);
-	auto sum = at::stack({adv.sum(), at::scalar_tensor(double(adv.numel()), adv.options())});
-	dist_sum(m->group, sum);
-	auto n = sum[1], mean = sum[0] / n;
-	auto dev = adv - mean;
-	auto sq = dev.pow(2).sum().reshape({1});
-	dist_sum(m->group, sq);
-	return dev / ((sq[0] / (n - 1)).sqrt() + 1e-8);
+	auto a = adv.to(at::kDouble);
+	auto sums = at::stack({at::scalar_tensor(double(adv.numel()), a.options()), a.sum(), a.pow(2).sum()});
+	dist_sum(m->group, sums);
+	sums = sums.to(at::kCPU);
+	const double *s = sums.data_ptr<double>();
+	const double n = s[0], mean = s[1] / n;
+	const double var = std::max(0.0, (s[2] - s[1] * mean) / (n - 1));
+	return (adv - mean) / (std::sqrt(var) + 1e-8);
 }
 
 void zero_grads(dt_model *m) {
