@@ -33,10 +33,11 @@ type NATSOptions struct {
 	// OnEvent, if not nil, is told what workers say (from the run's
 	// goroutine).
 	OnEvent func(Event)
-	// MemoryResults keeps the results in the server's memory instead of
-	// its file store: for a server in this process (Embedded sets it),
-	// which takes the run with it when it stops. Against a remote server
-	// leave it false, so that results survive a restart of the server.
+	// MemoryResults keeps the jobs and the results in the server's memory
+	// instead of its file store: for a server in this process (Embedded
+	// sets it), which takes the run with it when it stops. Against a
+	// remote server leave it false, so that jobs and results survive a
+	// restart of the server.
 	MemoryResults bool
 }
 
@@ -112,7 +113,7 @@ func NewNATS(ctx context.Context, nc *nats.Conn, o NATSOptions) (*NATS, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	js, _, err := setupQueue(ctx, nc, o.Queue)
+	js, _, err := setupQueue(ctx, nc, o.Queue, o.MemoryResults)
 	if err != nil {
 		return nil, err
 	}

@@ -86,8 +86,12 @@ func (q QueueOptions) maxDeliver() int {
 
 // setupQueue makes (or updates) the jobs stream and the workers'
 // consumer. Workers need no more; submitters add the results stream
-// (setupResults).
-func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions) (jetstream.JetStream, jetstream.Consumer, error) {
+// (setupResults). With memory set (a server in this process, which takes
+// its jobs with it when it stops, so a file store would keep nothing of
+// use) the jobs stream is in the server's memory; otherwise an existing
+// stream keeps its storage, so that a worker joining an embedded server
+// does not ask to change it, and a new one is in the file store.
+func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions, memory bool) (jetstream.JetStream, jetstream.Consumer, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, err
@@ -98,10 +102,23 @@ func setupQueue(ctx context.Context, nc *nats.Conn, q QueueOptions) (jetstream.J
 		}
 		return nil, nil, fmt.Errorf("NATS server %s: JetStream: %w", nc.ConnectedUrlRedacted(), err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name: JobsStream, Subjects: []string{jobsPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
 		Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute, MaxAge: 24 * time.Hour,
-	}); err != nil {
+	}
+	if memory {
+		cfg.Storage = jetstream.MemoryStorage
+	}
+	if st, err := js.Stream(ctx, JobsStream); err == nil {
+		if have := st.CachedInfo().Config.Storage; !memory {
+			cfg.Storage = have
+		} else if have != cfg.Storage {
+			if err := js.DeleteStream(ctx, JobsStream); err != nil {
+				return nil, nil, fmt.Errorf("NATS: stream %s: %w", JobsStream, err)
+			}
+		}
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
 		return nil, nil, fmt.Errorf("NATS: stream %s: %w", JobsStream, err)
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{

@@ -293,8 +293,9 @@ func TestEmbeddedExecutor(t *testing.T) {
 
 // Runs share what the executor opened (results consumer, subscriptions):
 // runs one after another and at the same time each get their own
-// results, and a finished run leaves nothing on the server. Results live
-// in memory on an embedded server and in the file store otherwise.
+// results, and a finished run leaves nothing on the server. Jobs and
+// results live in memory on an embedded server and in the file store
+// otherwise.
 func TestRunsShareTheExecutor(t *testing.T) {
 	for _, embedded := range []bool{true, false} {
 		t.Run(fmt.Sprint("embedded=", embedded), func(t *testing.T) {
@@ -339,16 +340,18 @@ func TestRunsShareTheExecutor(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			res, err := js.Stream(ctx, queue.ResultsStream)
-			if err != nil {
-				t.Fatal(err)
-			}
 			want := jetstream.FileStorage
 			if embedded {
 				want = jetstream.MemoryStorage
 			}
-			if got := res.CachedInfo().Config.Storage; got != want {
-				t.Errorf("results stream storage %v, want %v", got, want)
+			for _, name := range []string{queue.JobsStream, queue.ResultsStream} {
+				st, err := js.Stream(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := st.CachedInfo().Config.Storage; got != want {
+					t.Errorf("stream %s storage %v, want %v", name, got, want)
+				}
 			}
 			// The purge after a complete run is off its path: wait for it.
 			deadline := time.Now().Add(5 * time.Second)
@@ -670,5 +673,23 @@ func TestWorkerProcessesKill9(t *testing.T) {
 	}
 	if st := n.Stats(); st.Redelivered < 1 {
 		t.Errorf("stats %+v: want the killed worker's job redelivered", st)
+	}
+}
+
+// A worker that joins an embedded server (whose jobs stream is in
+// memory) uses the stream as it is, and plays the runs' jobs.
+func TestOutsideWorkerJoinsEmbeddedServer(t *testing.T) {
+	opts := evalOptions(t, "random", 3)
+	want := runJSON(t, opts)
+	n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+		Server: queue.ServerOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"}, Workers: 0, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	startWorker(t, n.Server(), queue.QueueOptions{}, testVersion)
+	opts.Executor = n
+	if got := runJSON(t, opts); !bytes.Equal(got, want) {
+		t.Fatal("results through an outside worker differ from the local run")
 	}
 }

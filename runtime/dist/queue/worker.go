@@ -52,7 +52,7 @@ func Work(ctx context.Context, nc *nats.Conn, o WorkerOptions) error {
 	if err := o.Check(); err != nil {
 		return err
 	}
-	js, _, err := setupQueue(ctx, nc, o.Queue)
+	js, _, err := setupQueue(ctx, nc, o.Queue, false)
 	if err != nil {
 		return err
 	}
