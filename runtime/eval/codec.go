@@ -175,25 +175,17 @@ func (e *encoder) str(s string) {
 }
 
 // strs, floats and stats write nil as 0 and otherwise the length + 1.
-func (e *encoder) strs(v []string) {
-	if v == nil {
-		e.uint(0)
-		return
-	}
-	e.uint(uint64(len(v)) + 1)
-	for _, s := range v {
-		e.str(s)
-	}
-}
+func (e *encoder) strs(v []string)    { writeList(e, v, e.str) }
+func (e *encoder) floats(v []float64) { writeList(e, v, e.float) }
 
-func (e *encoder) floats(v []float64) {
+func writeList[T any](e *encoder, v []T, write func(T)) {
 	if v == nil {
 		e.uint(0)
 		return
 	}
 	e.uint(uint64(len(v)) + 1)
-	for _, f := range v {
-		e.float(f)
+	for _, x := range v {
+		write(x)
 	}
 }
 
@@ -334,26 +326,18 @@ func (d *decoder) str() string {
 	return s
 }
 
-func (d *decoder) strs() []string {
-	n := d.len(1)
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	v := make([]string, n-1)
-	for i := range v {
-		v[i] = d.str()
-	}
-	return v
-}
+func (d *decoder) strs() []string    { return readList(d, d.str) }
+func (d *decoder) floats() []float64 { return readList(d, d.float) }
 
-func (d *decoder) floats() []float64 {
+// readList reads what writeList wrote: nil, or the items.
+func readList[T any](d *decoder, read func() T) []T {
 	n := d.len(1)
 	if n == 0 || d.err != nil {
 		return nil
 	}
-	v := make([]float64, n-1)
+	v := make([]T, n-1)
 	for i := range v {
-		v[i] = d.float()
+		v[i] = read()
 	}
 	return v
 }
