@@ -47,7 +47,18 @@ func BenchmarkThroughput(b *testing.B) {
 		e, _ := eval.ParseEntry(s)
 		es = append(es, e)
 	}
-	opts := eval.Options{Entries: es, Missions: ms, Episodes: 8, Seed: 3, CodeVersion: testVersion}
+	// 8 episodes per policy and mission (jobs of 4 episodes), or
+	// DAF_BENCH_EPISODES (32: jobs of eval.MinJobCost, 9 episodes, as a
+	// comparison of 30 or more episodes per mission gives).
+	perPair := 8
+	if v := os.Getenv("DAF_BENCH_EPISODES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("DAF_BENCH_EPISODES=%q: want a whole number >= 1", v)
+		}
+		perPair = n
+	}
+	opts := eval.Options{Entries: es, Missions: ms, Episodes: perPair, Seed: 3, CodeVersion: testVersion}
 	episodes := len(es) * len(ms) * opts.Episodes
 	measure := func(b *testing.B, o eval.Options, others func() float64) {
 		if _, err := eval.Run(context.Background(), o); err != nil {

@@ -74,10 +74,10 @@ type NATS struct {
 	mu     sync.Mutex
 	stats  Stats
 	closed bool
-	// busy counts the jobs of all runs that a worker has taken and not
-	// finished: while there are any, a run whose jobs wait is waiting for
-	// a busy worker, not for one to appear (runs at the same time: the
-	// trials of a sweep).
+	// busy counts the jobs of all runs that a worker has said it runs
+	// (a start event: jobs that run long) and not finished: while there
+	// are any, a run whose jobs wait is waiting for a busy worker, not for
+	// one to appear (runs at the same time: the trials of a sweep).
 	busy int
 
 	id      string
@@ -91,6 +91,11 @@ type NATS struct {
 	rmu     sync.Mutex
 	runs    map[string]*runState
 	bg      sync.WaitGroup // clean-ups after runs
+	// heard is when a worker last said anything (a result or an event) on
+	// any of the executor's runs, in Unix nanoseconds: workers busy with
+	// other runs' short jobs (which send no start event) keep a waiting
+	// run from timing out.
+	heard atomic.Int64
 }
 
 // runState is what the executor hands one run.
@@ -135,6 +140,7 @@ func NewNATS(ctx context.Context, nc *nats.Conn, o NATSOptions) (*NATS, error) {
 // advisories.
 func (n *NATS) listen(ctx context.Context) error {
 	evSub, err := n.nc.Subscribe(eventsPrefix+n.id+".>", func(m *nats.Msg) {
+		n.heard.Store(time.Now().UnixNano())
 		if rs := n.run(m.Subject[len(eventsPrefix):]); rs != nil {
 			select {
 			case rs.ev <- m:
@@ -182,6 +188,7 @@ func (n *NATS) listen(ctx context.Context) error {
 				}
 				return
 			}
+			n.heard.Store(time.Now().UnixNano())
 			if rs := n.run(m.Subject()[len(resultsPrefix):]); rs != nil {
 				select {
 				case rs.res <- m:
@@ -486,6 +493,10 @@ func (n *NATS) Run(ctx context.Context, jobs []dist.Job, done dist.Done) error {
 			n.mu.Unlock()
 			if busy > 0 {
 				startTimer.Reset(startTimeout)
+				continue
+			}
+			if quiet := time.Since(time.Unix(0, n.heard.Load())); quiet < startTimeout {
+				startTimer.Reset(startTimeout - quiet)
 				continue
 			}
 			return fmt.Errorf("no worker took a job within %v: start workers with `dafscript worker --nats URL` on the same server", startTimeout)

@@ -159,8 +159,9 @@ func setupResults(ctx context.Context, js jetstream.JetStream, memory bool) (jet
 
 // Event is what workers say about the jobs of a run, as they say it.
 type Event struct {
-	// Type is "start" (a worker took the job) or "refuse" (a worker of
-	// another code version would not run it).
+	// Type is "start" (a worker has run the job for its
+	// StartEventAfter, or took it again after another worker) or "refuse"
+	// (a worker of another code version would not run it).
 	Type     string `json:"type"`
 	Job      int    `json:"job"`
 	Delivery int    `json:"delivery"`

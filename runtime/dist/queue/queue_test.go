@@ -149,7 +149,9 @@ func workerMain(spec string) int {
 		return 1
 	}
 	err = queue.Work(context.Background(), nc, queue.WorkerOptions{Jobs: jobs, CodeVersion: testVersion,
-		Queue: queue.QueueOptions{AckWait: time.Duration(ackMS) * time.Millisecond}, Log: os.Stderr})
+		Queue: queue.QueueOptions{AckWait: time.Duration(ackMS) * time.Millisecond}, Log: os.Stderr,
+		// The kill test stops a worker when it says it has started a job.
+		StartEventAfter: -1})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -231,7 +233,11 @@ func startWorker(t testing.TB, s *queue.Server, q queue.QueueOptions, version st
 	}
 	w := &testWorker{nc: nc, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { w.done <- queue.Work(ctx, nc, queue.WorkerOptions{Jobs: 1, Queue: q, CodeVersion: version}) }()
+	// Start events after 50 ms: within the shortest start timeout of
+	// these tests (300 ms), which a held job must not reach.
+	go func() {
+		w.done <- queue.Work(ctx, nc, queue.WorkerOptions{Jobs: 1, Queue: q, CodeVersion: version, StartEventAfter: 50 * time.Millisecond})
+	}()
 	t.Cleanup(func() { cancel(); <-w.done; nc.Close() })
 	return w
 }
@@ -562,6 +568,43 @@ func TestBusyWorkerIsNotNoWorker(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Jobs shorter than the worker's StartEventAfter send no start event: a
+// run waiting behind another run's short jobs must not take the silence
+// for "no worker" while results keep coming.
+func TestWaitingBehindShortJobsIsNotNoWorker(t *testing.T) {
+	s := startServer(t, false)
+	nc, err := s.Connect("test worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- queue.Work(ctx, nc, queue.WorkerOptions{Jobs: 1, CodeVersion: testVersion, StartEventAfter: time.Hour})
+	}()
+	t.Cleanup(func() { cancel(); <-done; nc.Close() })
+	var events atomic.Int32
+	n := executor(t, s, queue.NATSOptions{StartTimeout: 500 * time.Millisecond,
+		OnEvent: func(queue.Event) { events.Add(1) }})
+	// About 120 ms per job (60 steps of 2 ms), 8 jobs one after another.
+	ahead := evalOptions(t, "queue_test_slow", 4)
+	ahead.Entries, ahead.Batch, ahead.Executor = ahead.Entries[:1], 1, n
+	behind := evalOptions(t, "random", 1)
+	behind.Entries, behind.Missions, behind.Executor = behind.Entries[:1], behind.Missions[:1], n
+	errs := make(chan error, 2)
+	go func() { _, err := eval.Run(context.Background(), ahead); errs <- err }()
+	time.Sleep(50 * time.Millisecond)
+	go func() { _, err := eval.Run(context.Background(), behind); errs <- err }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k := events.Load(); k != 0 {
+		t.Errorf("%d start events from jobs shorter than StartEventAfter, want none", k)
 	}
 }
 
