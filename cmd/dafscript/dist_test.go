@@ -107,7 +107,8 @@ func TestCompareThroughWorkersSurvivesKill(t *testing.T) {
 	workers := map[string]*exec.Cmd{}
 	var logs sync.Map
 	for _, name := range []string{"w1", "w2", "w3"} {
-		cmd := exec.Command(bin, "worker", "--nats", url, "--nats-token", token, "--jobs", "1", "--name", name, "--nats-ack-wait", "1s")
+		cmd := exec.Command(bin, "worker", "--nats", url, "--nats-token", token, "--jobs", "1", "--name", name, "--nats-ack-wait", "1s",
+			"--start-event-after", "0s") // the test kills w1 when it says it has started a job
 		cmd.Dir, cmd.Env = dir, env
 		var errs bytes.Buffer
 		cmd.Stderr = &errs

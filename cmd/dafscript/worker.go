@@ -10,7 +10,7 @@ import (
 func workerCmd() *Command {
 	c := &Command{
 		Name:    "worker",
-		Usage:   "dafscript worker --nats URL [--jobs N] [--nats-token T | --nats-nkey FILE | --nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE] [--name NAME]",
+		Usage:   "dafscript worker --nats URL [--jobs N] [--nats-token T | --nats-nkey FILE | --nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE] [--name NAME] [--start-event-after D]",
 		Summary: "play episodes for runs on other machines (NATS JetStream)",
 		Help: `Worker connects to the NATS server at URL and plays the episode jobs that
 runs started with --nats URL publish there, --jobs at a time, until it is
@@ -29,6 +29,7 @@ cluster, its security and its faults.`,
 		nf.define(fs)
 		n := fs.Int("jobs", st.NumCPU, "play `N` jobs at once")
 		name := fs.String("name", "", "the worker's `name` in the runs' messages (default host:pid)")
+		announce := fs.Duration("start-event-after", queue.DefaultStartEventAfter, "tell the submitter a job has started once it has run for `D` (0: at once; shorter jobs are told by their result)")
 		pos, code, ok := parseFlags(st, c, fs, args)
 		if !ok {
 			return code
@@ -48,6 +49,14 @@ cluster, its security and its faults.`,
 		wo := queue.WorkerOptions{Jobs: *n, Queue: nf.ackWait, CodeVersion: version, Name: *name, Log: st.Stderr}
 		if *n < 1 {
 			return usageError(st, c, "--jobs must be at least 1, got %d", *n)
+		}
+		switch {
+		case *announce < 0:
+			return usageError(st, c, "--start-event-after must be >= 0, got %v", *announce)
+		case *announce == 0:
+			wo.StartEventAfter = -1 // at once
+		default:
+			wo.StartEventAfter = *announce
 		}
 		if err := wo.Check(); err != nil {
 			return usageError(st, c, "%v", err)
