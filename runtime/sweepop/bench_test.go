@@ -1,8 +1,13 @@
 package sweepop
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,10 +57,13 @@ func BenchmarkTrialsJobs(b *testing.B) {
 			if _, _, err := op.Do(&op.Run{Out: b.TempDir(), Jobs: 1}, Operation, op.Call[Options]{Options: o}); err != nil {
 				b.Fatal(err)
 			}
+			pair := startTrialsPair(b, bs.name)
 			var wall [2]time.Duration
+			var pairWall time.Duration
 			var cpu, busy [2]float64
 			trials := 0
 			for b.Loop() {
+				pairWall += pair.run(b)
 				var out [2][]byte
 				for i, jobs := range []int{1, 2} {
 					c0, t0 := cpuSeconds(), time.Now()
@@ -91,6 +99,105 @@ func BenchmarkTrialsJobs(b *testing.B) {
 				b.ReportMetric(busy[i]/wall[i].Seconds(), fmt.Sprintf("running-jobs%d", jobs))
 			}
 			b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "speedup")
+			// The machine's own bound: two processes, each running the
+			// same sweep at 1 job at the same time, against this process
+			// at 1 job. Two trials in one process cannot scale better
+			// than two processes that share nothing but the hardware.
+			b.ReportMetric(2*wall[0].Seconds()/pairWall.Seconds(), "speedup-2procs")
 		})
 	}
+}
+
+// trialsPair is two child processes of the test binary, each running one
+// of benchSweeps at 1 job whenever it is told to, so that the benchmark
+// can measure two independent trial streams in the same minutes as its
+// own 2 jobs.
+type trialsPair struct {
+	stdin  [2]io.WriteCloser
+	stdout [2]*bufio.Scanner
+}
+
+const trialsChildEnv = "DAF_TRIALS_BENCH_CHILD"
+
+func startTrialsPair(b *testing.B, sweepName string) *trialsPair {
+	p := &trialsPair{}
+	for i := range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestTrialsBenchChild$")
+		cmd.Env = append(os.Environ(), trialsChildEnv+"="+sweepName)
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		p.stdin[i], p.stdout[i] = in, bufio.NewScanner(out)
+		b.Cleanup(func() { in.Close(); cmd.Wait() })
+	}
+	for i := range 2 {
+		p.expect(b, i, "ready")
+	}
+	return p
+}
+
+// run starts one sweep in both children at once and returns the wall
+// time until both have finished.
+func (p *trialsPair) run(b *testing.B) time.Duration {
+	t0 := time.Now()
+	for i := range 2 {
+		if _, err := io.WriteString(p.stdin[i], "go\n"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 2 {
+		p.expect(b, i, "done")
+	}
+	return time.Since(t0)
+}
+
+func (p *trialsPair) expect(b *testing.B, i int, word string) {
+	for p.stdout[i].Scan() {
+		if line, ok := strings.CutPrefix(p.stdout[i].Text(), "trials-child: "); ok {
+			if line != word {
+				b.Fatalf("child %d: %s", i, line)
+			}
+			return
+		}
+	}
+	b.Fatalf("child %d ended before %q", i, word)
+}
+
+// TestTrialsBenchChild is the child of startTrialsPair; it does nothing
+// unless the benchmark started it.
+func TestTrialsBenchChild(t *testing.T) {
+	name := os.Getenv(trialsChildEnv)
+	if name == "" {
+		t.Skip("run by BenchmarkTrialsJobs")
+	}
+	for _, bs := range benchSweeps {
+		if bs.name != name {
+			continue
+		}
+		o := Options{MaxSteps: bs.maxSteps, Device: "cpu", Config: parseB(t, bs.yml)}
+		sweepOnce := func() {
+			if _, _, err := op.Do(&op.Run{Out: t.TempDir(), Jobs: 1}, Operation, op.Call[Options]{Options: o}); err != nil {
+				fmt.Printf("trials-child: %v\n", err)
+				t.Fatal(err)
+			}
+		}
+		sweepOnce() // warm up, as the benchmark does
+		fmt.Println("trials-child: ready")
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			sweepOnce()
+			fmt.Println("trials-child: done")
+		}
+		return
+	}
+	t.Fatalf("no bench sweep %q", name)
 }
