@@ -143,3 +143,22 @@ func TestWorkerReusesPolicies(t *testing.T) {
 		t.Errorf("%d builds after a job with other keyword arguments, want 2", n)
 	}
 }
+
+// BenchmarkDecodeResult decodes a job's result of 8 full baseline
+// episodes on training_facility_1: what a coordinator does for every
+// job a worker returns, and a cached run for every cached job.
+func BenchmarkDecodeResult(b *testing.B) {
+	played, err := Run(context.Background(), Options{
+		Entries: entries(b, "baseline"), Missions: missions(b, "training_facility_1"), Episodes: 8, Seed: 5})
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := encodeResult(&batchResult{Episodes: played.Results})
+	for b.Loop() {
+		if _, err := decodeResult(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(played.Results)), "ns/episode")
+	b.ReportMetric(float64(len(enc))/float64(len(played.Results)), "bytes/episode")
+}

@@ -1,7 +1,15 @@
 package train
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dafscript/dafscript/sim/mission"
@@ -19,6 +27,12 @@ import (
 // (start-up included), so it does not count time a core spent on other
 // work: on a busy machine it says what 2 ranks would give on 2 free cores
 // (2 x its ratio to 1 rank's, less the time ranks wait for each other).
+//
+// independent=2 is the machine's own bound for 2 ranks: two processes,
+// each training 1 rank on the full batch at the same time and sharing
+// nothing but the hardware; its agent-steps/s is the sum of theirs. No
+// exchange of gradients can make 2 ranks faster than two trainings that
+// exchange nothing.
 func BenchmarkDataParallel(b *testing.B) {
 	m, err := mission.Get("training_facility_1")
 	if err != nil {
@@ -26,6 +40,10 @@ func BenchmarkDataParallel(b *testing.B) {
 	}
 	layouts := map[string][2]float64{"stateless": {64, 16}, "lstm": {16, 64}}
 	for _, class := range []string{"stateless", "lstm"} {
+		b.Run(class+"/independent=2", func(b *testing.B) {
+			needGloo(b)
+			benchIndependentPair(b, class, layouts[class])
+		})
 		for _, ranks := range []int{1, 2} {
 			b.Run(class+"/ranks="+string(rune('0'+ranks)), func(b *testing.B) {
 				needGloo(b)
@@ -48,4 +66,98 @@ func BenchmarkDataParallel(b *testing.B) {
 			})
 		}
 	}
+}
+
+const independentChildEnv = "DAF_DDP_BENCH_CHILD"
+
+// benchIndependentPair runs two child processes of the test binary, each
+// warmed up (libtorch loaded, one update done) before both are told to
+// train b.N updates on 1 rank at once.
+func benchIndependentPair(b *testing.B, class string, layout [2]float64) {
+	type child struct {
+		in  io.WriteCloser
+		out *bufio.Scanner
+	}
+	var kids [2]child
+	for i := range kids {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestDataParallelBenchChild$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%g,%g,%d", independentChildEnv, class, layout[0], layout[1], b.N))
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { in.Close(); cmd.Wait() })
+		kids[i] = child{in, bufio.NewScanner(out)}
+	}
+	next := func(i int) string {
+		for kids[i].out.Scan() {
+			if line, ok := strings.CutPrefix(kids[i].out.Text(), "ddp-child: "); ok {
+				return line
+			}
+		}
+		b.Fatalf("child %d ended early", i)
+		return ""
+	}
+	for i := range kids {
+		if w := next(i); w != "ready" {
+			b.Fatalf("child %d: %s", i, w)
+		}
+	}
+	b.ResetTimer()
+	for i := range kids {
+		io.WriteString(kids[i].in, "go\n")
+	}
+	var sum float64
+	for i := range kids {
+		w := next(i)
+		v, err := strconv.ParseFloat(w, 64)
+		if err != nil {
+			b.Fatalf("child %d: %s", i, w)
+		}
+		sum += v
+	}
+	b.ReportMetric(sum, "agent-steps/s")
+}
+
+// TestDataParallelBenchChild is a child of benchIndependentPair; it does
+// nothing unless the benchmark started it.
+func TestDataParallelBenchChild(t *testing.T) {
+	spec := os.Getenv(independentChildEnv)
+	if spec == "" {
+		t.Skip("run by BenchmarkDataParallel")
+	}
+	var class string
+	var envs, horizon float64
+	var updates int64
+	if _, err := fmt.Sscanf(strings.ReplaceAll(spec, ",", " "), "%s %g %g %d", &class, &envs, &horizon, &updates); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mission.Get("training_facility_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Missions: []*mission.Mission{m}, Policy: class, Steps: 4096, Seed: 1,
+		Hyperparameters: map[string]float64{"num_envs": envs, "bptt_horizon": horizon, "threads": 1}, Device: "cpu"}
+	if _, err := Train(context.Background(), o); err != nil { // warm up
+		fmt.Println("ddp-child:", err)
+		t.Fatal(err)
+	}
+	fmt.Println("ddp-child: ready")
+	bufio.NewScanner(os.Stdin).Scan()
+	o.Steps = updates * 4096
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		fmt.Println("ddp-child:", err)
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(res.StepsPerSecond)
+	fmt.Printf("ddp-child: %s\n", out)
 }
