@@ -11,7 +11,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix", workers=1) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix", workers=1, vibes=None) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list). curriculum says who plays what:
@@ -34,7 +34,10 @@ curriculum, policy, seed and hyperparameters) to continue from; with the
 same steps it ends where the uninterrupted run would. workers: processes
 training together on this machine (data-parallel: each plays
 num_envs/workers environments, gradients averaged every minibatch;
-docs/distributed.md); num_envs must be a multiple of it.
+docs/distributed.md); num_envs must be a multiple of it. vibes: the only
+vibes the policy may choose, by name (["default", "heart_a"]: its actions
+are noop, the four moves and those two; None: as the vibes hyperparameter
+says); the checkpoint records them and plays only them.
 
 Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
@@ -75,11 +78,11 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (op.Call[train.Options], error) {
 	var none op.Call[train.Options]
 	var mis starlark.Value
-	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV, workersV starlark.Value = starlark.String("lstm"), starlark.None,
-		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix"), starlark.None
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV, workersV, vibesV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix"), starlark.None, starlark.None
 	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
 		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV,
-		"curriculum?", &curV, "workers?", &workersV); err != nil {
+		"curriculum?", &curV, "workers?", &workersV, "vibes?", &vibesV); err != nil {
 		return none, err
 	}
 	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
@@ -125,6 +128,21 @@ func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if workers < 1 { // Options.Workers 0 means one process; here 1 says so
 		return none, fail("workers: got %d, want an int >= 1", workers)
 	}
+	var vibes []string
+	if vibesV != starlark.None {
+		items, isList := elements(vibesV)
+		if !isList {
+			return none, fail("vibes: got %s, want a list of vibe names such as [\"default\", \"heart_a\"], or None", vibesV.Type())
+		}
+		vibes = []string{} // an empty list is an error of its own, not None
+		for i, v := range items {
+			name, ok := starlark.AsString(v)
+			if !ok {
+				return none, fail("vibes[%d]: got %s, want a vibe name", i, v.Type())
+			}
+			vibes = append(vibes, name)
+		}
+	}
 	var resume string
 	if resumeV != starlark.None {
 		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
@@ -136,9 +154,12 @@ func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if workers != 1 {
 		callArgs["workers"] = workers
 	}
+	if vibes != nil {
+		callArgs["vibes"] = vibes
+	}
 	return op.Call[train.Options]{
 		Options: train.Options{Missions: ms, Curriculum: cur, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper,
-			Device: dev, CheckpointEvery: ck, Resume: resume, Workers: int(workers)},
+			Device: dev, CheckpointEvery: ck, Resume: resume, Workers: int(workers), Vibes: vibes},
 		Seed: seed,
 		Args: callArgs,
 	}, nil

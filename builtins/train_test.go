@@ -63,6 +63,10 @@ func TestTrainBuiltinErrors(t *testing.T) {
 		{`daf.train(["assembler_2", "training_facility.harvest"], curriculum="sequence")`,
 			`daf.train: missions[1]: training_facility.harvest has 1 cogs but missions[0] assembler_2 has 4; curriculum "sequence" needs the same number in every mission (set it with +cogs(N), or use curriculum "mix")`},
 		{`daf.train(["assembler_2", "traning_facility_1"], curriculum="sequence")`, `daf.train: missions[1]: unknown mission "traning_facility_1"`},
+		{`daf.train("training_facility_1", vibes=["default", "hart_a"])`, `daf.train: vibes: unknown vibe "hart_a" (did you mean heart_a`},
+		{`daf.train("training_facility_1", vibes="heart_a")`, `daf.train: vibes: got string, want a list of vibe names such as ["default", "heart_a"], or None`},
+		{`daf.train("training_facility_1", vibes=[10])`, `daf.train: vibes[0]: got int, want a vibe name`},
+		{`daf.train("training_facility_1", vibes=[])`, `daf.train: vibes: the list is empty`},
 	} {
 		got := errText(t, tc.src)
 		if !torch.Available && strings.Contains(tc.want, "checkpoint") {

@@ -208,6 +208,11 @@ func validateOne(st *State, c *Command, name string) int {
 		if _, err := train.ParseHyperparameters(v.Hyperparameters); err != nil && cerr == nil {
 			cerr = config.Fieldf("hyperparameters", "%v", err)
 		}
+		if v.Vibes != nil && cerr == nil {
+			if err := train.CheckVibes(v.Vibes); err != nil {
+				cerr = config.Fieldf("vibes", "%v", err)
+			}
+		}
 	}
 	if cerr != nil {
 		return configFailed(st, c, name, doc.At(cerr))

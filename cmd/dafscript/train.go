@@ -14,7 +14,7 @@ import (
 func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
-		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--nproc N | --master HOST:PORT --rank R --world N] [--format table|json|yaml] [--out DIR]",
+		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--vibes NAME,...] [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--nproc N | --master HOST:PORT --rank R --world N] [--format table|json|yaml] [--out DIR]",
 		Summary: "train a neural policy with PPO",
 		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable)
 for --steps agent-steps. --curriculum mix (the default): environment i plays
@@ -22,8 +22,10 @@ mission i mod n throughout; --curriculum sequence: the run is cut into n
 equal stages, every environment playing the k-th mission in stage k (the
 missions need the same number of cogs: +cogs(N)). --hp sets a
 hyperparameter (repeatable: --hp learning_rate=0.0005 --hp num_envs=32);
-docs/training.md lists them with their defaults. Checkpoints, metrics.jsonl
-(one line per update) and training.json go to DIR/training/<session>/.
+docs/training.md lists them with their defaults. --vibes default,heart_a
+lets the policy choose among noop, the moves and those vibes only.
+Checkpoints, metrics.jsonl (one line per update) and training.json go to
+DIR/training/<session>/.
 --resume continues a run from one of its checkpoints. Play the result with
 -p lstm:DIR/training/<session>/checkpoints/update_NNNNNN in eval or compare.
 
@@ -45,6 +47,8 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 		steps := fs.Int64("steps", 100_000, "agent-`steps` to train for (rounded up to whole updates)")
 		seed := fs.Uint64("seed", 0, "`seed` of the run")
 		fs.Var(&hps, "hp", "hyperparameter `NAME=VALUE` (repeat for several)")
+		var vibes listFlag
+		fs.Var(&vibes, "vibes", "the only `vibes` the policy may choose, by name (comma-separated or repeated, e.g. default,heart_a); default: all")
 		device := fs.String("device", "auto", "`device`: auto (CUDA when libtorch sees a GPU), cpu or cuda")
 		ckEvery := fs.Int64("checkpoint-every", 0, "agent-`steps` between checkpoints (0: only the final one)")
 		resume := fs.String("resume", "", "`checkpoint` of the same run to continue from")
@@ -84,7 +88,7 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 			hyper[strings.TrimSpace(k)] = f
 		}
 		o := train.Options{Missions: ms, Curriculum: *curriculum, Policy: *pol, Steps: *steps, Seed: *seed, Hyperparameters: hyper,
-			Device: *device, CheckpointEvery: *ckEvery, Workers: *nproc, Parallel: par}
+			Device: *device, CheckpointEvery: *ckEvery, Workers: *nproc, Parallel: par, Vibes: vibes}
 		if *resume != "" {
 			var err error
 			if o.Resume, err = absPath(st, *resume); err != nil {
@@ -95,6 +99,9 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 			"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}
 		if *nproc != 1 {
 			callArgs["nproc"] = *nproc
+		}
+		if vibes != nil {
+			callArgs["vibes"] = []string(vibes)
 		}
 		if par.World != 0 || par.Master != "" || par.Rank != 0 {
 			callArgs["master"], callArgs["rank"], callArgs["world"] = par.Master, par.Rank, par.World

@@ -10,6 +10,7 @@ type Training struct {
 	Seed            uint64             `yaml:"seed"`
 	Checkpoints     int                `yaml:"checkpoints" config:"min=0"` // agent-steps between checkpoints; 0: only the final one
 	Hyperparameters map[string]float64 `yaml:"hyperparameters"`
+	Vibes           []string           `yaml:"vibes"` // the only vibes the policy may choose; absent: all
 	Device          string             `yaml:"device" config:"enum=auto|cpu|cuda"`
 }
 

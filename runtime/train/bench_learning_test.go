@@ -29,6 +29,7 @@ var (
 	benchChunk      = benchInt("DAF_BENCH_CHUNK", 1_000_000)
 	benchBudget     = time.Duration(benchInt("DAF_BENCH_MINUTES", 30)) * time.Minute
 	benchEpisodes   = int(benchInt("DAF_BENCH_EPISODES", 20))
+	benchVibes      = benchEnv("DAF_BENCH_VIBES", "") // comma-separated vibe names (Options.Vibes); "": the vibes hyperparameter's
 	benchGoal       = 1.0 // mean hearts per evaluation episode
 )
 
@@ -101,11 +102,17 @@ func TestHeartsFromScratch(t *testing.T) {
 		Missions: missions(t, strings.Split(benchMission, ",")...), Curriculum: benchCurriculum,
 		Policy: benchPolicy, Seed: 1, Hyperparameters: benchHyperparameters(t), Device: benchEnv("DAF_BENCH_DEVICE", "cpu"),
 	}
+	if benchVibes != "" {
+		// Named vibes replace the default vibes=16 (the two cannot be
+		// given together).
+		o.Vibes = strings.Split(benchVibes, ",")
+		delete(o.Hyperparameters, "vibes")
+	}
 	// One training session holds the whole benchmark, so that `dafscript
 	// report` draws its curves.
 	sess, err := output.NewManager(root).NewSession("training", output.RunInfo{Seed: o.Seed, Args: map[string]any{
 		"benchmark": "bench-learning", "missions": benchMission, "policy": benchPolicy, "curriculum": benchCurriculum,
-		"hyperparameters": o.Hyperparameters, "chunk": benchChunk, "goal_hearts": benchGoal, "episodes": benchEpisodes}})
+		"hyperparameters": o.Hyperparameters, "vibes": o.Vibes, "chunk": benchChunk, "goal_hearts": benchGoal, "episodes": benchEpisodes}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ type workerSpec struct {
 	Steps           int64              `json:"steps"`
 	Seed            uint64             `json:"seed"`
 	Hyperparameters map[string]float64 `json:"hyperparameters"`
+	Vibes           []string           `json:"vibes,omitempty"`
 	Device          string             `json:"device"`
 	CheckpointEvery int64              `json:"checkpoint_every"`
 	Resume          string             `json:"resume"`
@@ -79,7 +80,7 @@ func Launch(ctx context.Context, o Options, n int) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	spec := workerSpec{Curriculum: o.Curriculum, Policy: o.Policy, Steps: o.Steps, Seed: o.Seed, Hyperparameters: o.Hyperparameters,
+	spec := workerSpec{Curriculum: o.Curriculum, Policy: o.Policy, Steps: o.Steps, Seed: o.Seed, Hyperparameters: o.Hyperparameters, Vibes: o.Vibes,
 		Device: o.Device, CheckpointEvery: o.CheckpointEvery, Resume: o.Resume, TimeoutMS: o.Parallel.Timeout.Milliseconds()}
 	for _, m := range o.Missions {
 		spec.Missions = append(spec.Missions, m.Name)
@@ -236,7 +237,7 @@ func RunWorker(ctx context.Context, args []string, stdin io.Reader) error {
 		return fmt.Errorf("%s: reading the training options from standard input: %w", WorkerCommand, err)
 	}
 	p.Timeout = time.Duration(spec.TimeoutMS) * time.Millisecond
-	o := Options{Curriculum: spec.Curriculum, Policy: spec.Policy, Steps: spec.Steps, Seed: spec.Seed, Hyperparameters: spec.Hyperparameters,
+	o := Options{Curriculum: spec.Curriculum, Policy: spec.Policy, Steps: spec.Steps, Seed: spec.Seed, Hyperparameters: spec.Hyperparameters, Vibes: spec.Vibes,
 		Device: spec.Device, CheckpointEvery: spec.CheckpointEvery, Resume: spec.Resume, Parallel: p}
 	for _, name := range spec.Missions {
 		m, err := mission.Get(name)

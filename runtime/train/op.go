@@ -8,6 +8,7 @@ import (
 
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/output"
+	"github.com/dafscript/dafscript/runtime/train/torch"
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
@@ -50,6 +51,14 @@ func (o Options) Check() error {
 	if _, err := ParseHyperparameters(o.Hyperparameters); err != nil {
 		return fmt.Errorf("hyperparameters: %w", err)
 	}
+	if o.Vibes != nil {
+		if err := CheckVibes(o.Vibes); err != nil {
+			return err
+		}
+		if o.Hyperparameters["vibes"] != 0 {
+			return fmt.Errorf("vibes: names the vibes the policy chooses among; the vibes hyperparameter (%g, the first N) says it too: give one of them", o.Hyperparameters["vibes"])
+		}
+	}
 	switch {
 	case o.Workers < 0:
 		return fmt.Errorf("workers: got %d, want 1 or more (processes training together on this machine)", o.Workers)
@@ -60,6 +69,13 @@ func (o Options) Check() error {
 		return fmt.Errorf("data-parallel training: %w", err)
 	}
 	return o.Evaluations.check()
+}
+
+// CheckVibes checks a list of vibes for Options.Vibes: known names, each
+// once, at least one.
+func CheckVibes(names []string) error {
+	_, err := torch.VibeIDs(names)
+	return err
 }
 
 // checkCurriculum checks that the missions can share one run under the

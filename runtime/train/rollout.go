@@ -98,7 +98,15 @@ func (t *trainer) act(group *envGroup, s int) error {
 // episodes; an agent whose episode ended starts the next with a cleared
 // recurrent state.
 func (t *trainer) step(group *envGroup, s int) {
-	group.vec.Step(group.actions, group.obs, group.rewards, group.dones)
+	actions := group.actions
+	if t.netConfig.Vibes != nil {
+		// The network's actions become the game's.
+		for i, a := range actions {
+			group.gameActions[i] = t.netConfig.GameAction(a)
+		}
+		actions = group.gameActions
+	}
+	group.vec.Step(actions, group.obs, group.rewards, group.dones)
 	t.encode(group)
 	H := t.netConfig.Hidden
 	for i := 0; i < group.numAgents; i++ {

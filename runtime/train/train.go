@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dafscript/dafscript/runtime/progress"
@@ -34,6 +36,10 @@ type Options struct {
 	// Workers > 1 trains with that many ranks on this machine (Launch:
 	// this process is rank 0); 0 or 1: one process. Not with Parallel.
 	Workers int
+	// Vibes, when given, are the only vibes the policy may choose (by
+	// name, in order): its actions are noop, the four moves and these.
+	// Not with the vibes hyperparameter, which takes the first N.
+	Vibes []string
 
 	Dir   string                  // where checkpoints/ and metrics.jsonl go
 	Track func(name string) error // records a file (relative to Dir) in the session manifest; may be nil
@@ -133,7 +139,8 @@ type envGroup struct {
 	hidden, cell, logits, values []float32
 	logProbs                     []float32
 	uniforms                     []float64 // a uniform per agent, to sample its action
-	actions                      []int32
+	actions                      []int32   // the network's
+	gameActions                  []int32   // the game's, when they differ (Options.Vibes)
 	rewards                      []float32
 	dones, prevDone              []bool
 	rngs                         []sim.RNG
@@ -267,6 +274,11 @@ func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
 	if v := h.int("vibes"); v > 0 {
 		t.netConfig.Actions = sim.ActionVibeBase + v
 	}
+	if len(t.opts.Vibes) > 0 {
+		if err := t.netConfig.SetVibes(t.opts.Vibes); err != nil {
+			return err
+		}
+	}
 	if h["obs_grid"] == 1 {
 		if err := t.netConfig.SetEncoding("grid"); err != nil {
 			return err
@@ -279,11 +291,22 @@ func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
 	if t.netConfig.Threads == 0 {
 		t.netConfig.Threads = runtime.NumCPU()
 	}
+	if ck != nil && !slices.Equal(ck.Config.Vibes, t.netConfig.Vibes) {
+		return fmt.Errorf("resume: checkpoint %s chooses among the vibes %s, not %s", t.opts.Resume, vibeList(ck.Config), vibeList(t.netConfig))
+	}
 	if ck != nil && ck.Config.NumParams() != t.netConfig.NumParams() {
 		return fmt.Errorf("resume: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
 			t.opts.Resume, ck.Config.Class(), ck.Config.Hidden, t.netConfig.Class(), t.netConfig.Hidden)
 	}
 	return nil
+}
+
+// vibeList names the vibes a network chooses among, for messages.
+func vibeList(c torch.Config) string {
+	if c.Vibes == nil {
+		return fmt.Sprintf("the first %d", c.Actions-sim.ActionVibeBase)
+	}
+	return "[" + strings.Join(c.VibeNames(), ", ") + "]"
 }
 
 // sizeBatches resolves batch_size and minibatch_size against the agents
@@ -440,7 +463,7 @@ func (t *trainer) newEnvs(u int) error {
 			group.hidden, group.cell = make([]float32, n*H), make([]float32, n*H)
 			group.logits, group.values = make([]float32, n*t.netConfig.Actions), make([]float32, n)
 			group.logProbs, group.uniforms = make([]float32, n), make([]float64, n)
-			group.actions, group.rewards = make([]int32, n), make([]float32, n)
+			group.actions, group.gameActions, group.rewards = make([]int32, n), make([]int32, n), make([]float32, n)
 			group.dones, group.prevDone = make([]bool, n), make([]bool, n)
 			group.rngs = make([]sim.RNG, n)
 		}

@@ -454,3 +454,119 @@ func TestVibes(t *testing.T) {
 		t.Errorf("resume without vibes: %v", err)
 	}
 }
+
+// TestNamedVibes: with Vibes [default, heart_a] the actor has 7 outputs,
+// the checkpoint names the vibes, its policy plays only noop, the moves
+// and those two vibes (the game's ids, 5 and 15, not the network's 5 and
+// 6), the trainer's own environments see the same actions, and a resume
+// that names other vibes is refused.
+func TestNamedVibes(t *testing.T) {
+	needTorch(t)
+	o := small(t, "stateless", 2, t.TempDir())
+	o.Vibes = []string{"default", "heart_a"}
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config.Actions != 7 || strings.Join(ck.Config.VibeNames(), ",") != "default,heart_a" {
+		t.Fatalf("checkpoint: %d actions, vibes %v; want 7, [default heart_a]", ck.Config.Actions, ck.Config.VibeNames())
+	}
+	state, err := os.ReadFile(filepath.Join(res.FinalCheckpoint, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(state), `"heart_a"`) {
+		t.Errorf("state.json does not name the vibes:\n%s", state)
+	}
+	p, err := policy.New(policy.Spec{Class: "stateless", Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	c, err := p.NewController(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		c.Reset(i, uint64(i))
+	}
+	obs := make([]uint8, n*sim.ObsSize)
+	for i := range obs {
+		obs[i] = 0xFF
+	}
+	heartA := int32(sim.VibeAction(10))
+	seen := map[int32]bool{}
+	act := make([]int32, n)
+	for range 50 {
+		if err := c.Act(obs, act); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range act {
+			if a > 5 && a != heartA {
+				t.Fatalf("action %d (%s): the policy may only move, change its vibe to default or heart_a", a, sim.ActionName(int(a)))
+			}
+			seen[a] = true
+		}
+	}
+	if !seen[heartA] || !seen[5] {
+		t.Errorf("in 3200 draws the policy never chose default or heart_a: %v", seen)
+	}
+	// The trainer plays the same game actions: its agents change vibe to
+	// heart_a, and to nothing outside the list.
+	tr, err := newTrainer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.close()
+	if err := tr.newEnvs(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.rollout(); err != nil {
+		t.Fatal(err)
+	}
+	vibes := map[int]bool{}
+	for _, g := range tr.groups {
+		for e := 0; e < g.vec.NumEnvs(); e++ {
+			env := g.vec.Env(e)
+			for a := 0; a < env.NumAgents(); a++ {
+				vibes[env.Agent(a).Vibe] = true
+			}
+		}
+	}
+	for v := range vibes {
+		if v != 0 && v != 10 {
+			t.Errorf("an agent of the trainer has vibe %s", sim.VibeName(v))
+		}
+	}
+
+	r := o
+	r.Resume, r.Dir = res.FinalCheckpoint, t.TempDir()
+	r.Steps *= 2
+	r.Vibes = []string{"default", "heart_b"}
+	if _, err := Train(context.Background(), r); err == nil || !strings.Contains(err.Error(), "chooses among the vibes [default, heart_a], not [default, heart_b]") {
+		t.Errorf("resume with other vibes: %v", err)
+	}
+	for _, bad := range []struct {
+		vibes []string
+		hp    float64
+		want  string
+	}{
+		{[]string{"hart_a"}, 0, `unknown vibe "hart_a" (did you mean heart_a`},
+		{[]string{}, 0, "the list is empty"},
+		{[]string{"default", "default"}, 0, `"default" is listed twice`},
+		{[]string{"default"}, 16, "give one of them"},
+	} {
+		b := small(t, "stateless", 2, t.TempDir())
+		b.Vibes = bad.vibes
+		if bad.hp != 0 {
+			b.Hyperparameters["vibes"] = bad.hp
+		}
+		if err := b.Check(); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("vibes %q, hyperparameter %g: %v; want %q", bad.vibes, bad.hp, err, bad.want)
+		}
+	}
+}

@@ -56,6 +56,7 @@ type ckState struct {
 	Encoding   string          `json:"encoding,omitempty"`
 	Hidden     int             `json:"hidden_size"`
 	Actions    int             `json:"actions"`
+	Vibes      []string        `json:"vibes,omitempty"` // the vibes of the actions after the moves; absent: the first ones
 	Activation string          `json:"activation"`
 	NumParams  int             `json:"num_params"`
 	Optimizer  bool            `json:"optimizer"`
@@ -113,7 +114,7 @@ func WriteCheckpoint(dir string, ck *Checkpoint) error {
 		return fmt.Errorf("checkpoint %s: %d weights for a network of %d", dir, len(ck.Params), c.NumParams())
 	}
 	st := ckState{Format: CheckpointFormat, Version: CheckpointVersion, Class: c.Class(), Obs: c.Obs, Encoding: c.Encoding, Hidden: c.Hidden,
-		Actions: c.Actions, Activation: c.Activation(), NumParams: c.NumParams(), Layout: c.Layout(), Trainer: ck.Trainer}
+		Actions: c.Actions, Vibes: c.VibeNames(), Activation: c.Activation(), NumParams: c.NumParams(), Layout: c.Layout(), Trainer: ck.Trainer}
 	files := map[string][]byte{"weights.bin": floatsBytes(ck.Params)}
 	names := []string{"state.json", "weights.bin"}
 	if ck.AdamAvg != nil {
@@ -261,10 +262,19 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if st.Activation != "relu" && st.Activation != "tanh" {
 		return nil, fail("state.json: unknown activation %q", st.Activation)
 	}
-	// A policy may use fewer actions than the game has (daf.train's
-	// vibes): noop, the moves and the first vibes, which keep their ids.
+	// A policy may use fewer actions than the game has: noop, the moves
+	// and the first vibes, which keep their ids (the vibes hyperparameter),
+	// or the vibes it names (daf.train's vibes).
 	if st.Actions > sim.ActionVibeBase && st.Actions < cfg.Actions {
 		cfg.Actions = st.Actions
+	}
+	if st.Vibes != nil {
+		if err := cfg.SetVibes(st.Vibes); err != nil {
+			return nil, fail("state.json: %v", err)
+		}
+		if cfg.Actions != st.Actions {
+			return nil, fail("state.json: %d actions for %d vibes (want %d)", st.Actions, len(st.Vibes), cfg.Actions)
+		}
 	}
 	if st.Obs != cfg.Obs || st.Actions != cfg.Actions {
 		return nil, fail("made for observations of %d bytes and %d actions; this game has %d and %d", st.Obs, st.Actions, cfg.Obs, cfg.Actions)

@@ -12,6 +12,7 @@ import (
 	"math"
 
 	"github.com/dafscript/dafscript/sim"
+	"github.com/dafscript/dafscript/sim/suggest"
 )
 
 // Config describes one network: MLP obs -> hidden -> hidden (tanh or ReLU),
@@ -24,10 +25,13 @@ type Config struct {
 	// the simulator writes them) or "grid" (see Encodings).
 	Encoding string
 	Hidden   int
-	Actions  int // sim.NumActions
-	ReLU     bool
-	Device   string // "cpu" or "cuda"
-	Threads  int    // intra-op threads of every call; 0 leaves libtorch's default
+	Actions  int // sim.NumActions, or fewer: noop, the moves and some vibes
+	// Vibes are the vibe ids of the actions after the moves, in order;
+	// nil: the first Actions-sim.ActionVibeBase vibes of the game's list.
+	Vibes   []int
+	ReLU    bool
+	Device  string // "cpu" or "cuda"
+	Threads int    // intra-op threads of every call; 0 leaves libtorch's default
 }
 
 // DefaultConfig is the network of a policy class with the given hidden size.
@@ -56,9 +60,64 @@ func (c Config) Activation() string {
 	return "tanh"
 }
 
+// SetVibes makes the network choose among noop, the moves and the named
+// vibes, in that order.
+func (c *Config) SetVibes(names []string) error {
+	ids, err := VibeIDs(names)
+	if err != nil {
+		return err
+	}
+	c.Vibes, c.Actions = ids, sim.ActionVibeBase+len(ids)
+	return nil
+}
+
+// VibeIDs resolves vibe names, each at most once, to their ids.
+func VibeIDs(names []string) ([]int, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("vibes: the list is empty (want vibe names, e.g. [\"default\", \"heart_a\"])")
+	}
+	ids := make([]int, len(names))
+	seen := map[string]bool{}
+	for i, n := range names {
+		id, ok := sim.VibeID(n)
+		if !ok {
+			return nil, fmt.Errorf("vibes: unknown vibe %q%s", n, suggest.Hint(n, sim.VibeNames(), 3))
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("vibes: %q is listed twice", n)
+		}
+		seen[n] = true
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// VibeNames is the names of c.Vibes (nil when c uses the first vibes).
+func (c Config) VibeNames() []string {
+	if c.Vibes == nil {
+		return nil
+	}
+	names := make([]string, len(c.Vibes))
+	for i, v := range c.Vibes {
+		names[i] = sim.VibeName(v)
+	}
+	return names
+}
+
+// GameAction is the game's action for the network's action a.
+func (c Config) GameAction(a int32) int32 {
+	if c.Vibes == nil || a < sim.ActionVibeBase {
+		return a
+	}
+	return int32(sim.VibeAction(c.Vibes[a-sim.ActionVibeBase]))
+}
+
 func (c Config) check() error {
 	if c.Obs <= 0 || c.Hidden <= 0 || c.Actions <= 0 {
 		return fmt.Errorf("network sizes must be positive (obs %d, hidden %d, actions %d)", c.Obs, c.Hidden, c.Actions)
+	}
+	if c.Vibes != nil && c.Actions != sim.ActionVibeBase+len(c.Vibes) {
+		return fmt.Errorf("network of %d actions for %d vibes (want %d)", c.Actions, len(c.Vibes), sim.ActionVibeBase+len(c.Vibes))
 	}
 	if c.Hidden > 1<<14 {
 		return fmt.Errorf("hidden size %d is too large (at most %d)", c.Hidden, 1<<14)

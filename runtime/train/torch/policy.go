@@ -258,7 +258,7 @@ func (c *controller) Act(obs []uint8, actions []int32) error {
 			rng = &c.rngs[i]
 		}
 		a, _ := Sample(c.logits[i*na:(i+1)*na], rng)
-		actions[i] = int32(a)
+		actions[i] = cfg.GameAction(int32(a))
 	}
 	return nil
 }
