@@ -65,17 +65,19 @@ func maxAbsDiff(a, b []float32) float64 {
 // one minibatch per epoch (the same global batch and gradient): within the
 // rounding of sums split over two ranks. The ranks follow a curriculum
 // too: in a sequence, both rebuild their environments on the next mission
-// at the same update.
+// at the same update, and named vibes reach every rank.
 func TestDataParallelMatchesOneProcess(t *testing.T) {
 	needGloo(t)
 	for _, tc := range []struct {
 		name, class string
 		updates     int64
 		curriculum  string
+		vibes       []string
 	}{
-		{"stateless", "stateless", 3, ""},
-		{"lstm", "lstm", 3, ""},
-		{"stateless-sequence", "stateless", 4, "sequence"},
+		{"stateless", "stateless", 3, "", nil},
+		{"lstm", "lstm", 3, "", nil},
+		{"stateless-sequence", "stateless", 4, "sequence", nil},
+		{"stateless-vibes", "stateless", 3, "", []string{"default", "heart_a"}},
 	} {
 		class := tc.class
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,6 +88,7 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 				o.Missions = missions(t, "assembler_2+cogs(4)", "training_facility_1+cogs(4)")
 				o.Curriculum = tc.curriculum
 			}
+			o.Vibes = tc.vibes
 			one, err := Train(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -103,6 +106,11 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 			cfg, err := torch.DefaultConfig(class, 16)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.vibes != nil {
+				if err := cfg.SetVibes(tc.vibes); err != nil {
+					t.Fatal(err)
+				}
 			}
 			moved := maxAbsDiff(w1, cfg.Init(sim.DeriveSeed(o.Seed, "weights", 0)))
 			d := maxAbsDiff(w1, w2)
