@@ -48,7 +48,7 @@ wall_time_seconds, steps_per_second, final_reward (mean reward of the last
 100 episodes), hyperparameters (every applied value), curve (per update:
 step, update, episode_reward, hearts, policy_loss, value_loss, entropy,
 approx_kl, clip_fraction, explained_variance, sps, episodes), seed, device,
-updates, episodes, session_dir, checkpoints, resumed_from.
+updates, episodes, session_dir, checkpoints, resumed_from, vibes.
 
   r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
                 hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)

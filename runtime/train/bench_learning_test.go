@@ -30,7 +30,7 @@ var (
 	benchBudget     = time.Duration(benchInt("DAF_BENCH_MINUTES", 30)) * time.Minute
 	benchEpisodes   = int(benchInt("DAF_BENCH_EPISODES", 20))
 	benchVibes      = benchEnv("DAF_BENCH_VIBES", "") // comma-separated vibe names (Options.Vibes); "": the vibes hyperparameter's
-	benchGoal       = 1.0 // mean hearts per evaluation episode
+	benchGoal       = 1.0                             // mean hearts per evaluation episode
 )
 
 func benchEnv(k, def string) string {

@@ -551,6 +551,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	if o.Resume != "" {
 		res.ResumedFrom = o.Resume
 	}
+	res.Vibes = t.netConfig.VibeNames()
 	t.logger().Info("training", "policy", o.Policy, "missions", t.state.Missions, "agents", t.numAgents,
 		"batch", batch, "updates", t.totalUpdates, "device", t.netConfig.Device, "threads", t.netConfig.Threads, "libtorch", torch.Info())
 	for t.state.Update < t.totalUpdates {

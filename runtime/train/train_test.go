@@ -472,6 +472,9 @@ func TestNamedVibes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.Join(res.Vibes, ",") != "default,heart_a" {
+		t.Errorf("result vibes %v", res.Vibes)
+	}
 	if ck.Config.Actions != 7 || strings.Join(ck.Config.VibeNames(), ",") != "default,heart_a" {
 		t.Fatalf("checkpoint: %d actions, vibes %v; want 7, [default heart_a]", ck.Config.Actions, ck.Config.VibeNames())
 	}

@@ -24,6 +24,7 @@ type Result struct {
 	SessionDir  string   `json:"session_dir,omitempty"`
 	Checkpoints []string `json:"checkpoints"`
 	ResumedFrom string   `json:"resumed_from,omitempty"`
+	Vibes       []string `json:"vibes"` // the vibes the policy chose among, when named (Options.Vibes); null: as the vibes hyperparameter says
 }
 
 // CurvePoint is the state of training after one PPO update. EpisodeReward
