@@ -251,6 +251,24 @@ func BenchmarkCompareScriptCache(b *testing.B) {
 	b.Run("no_cache", func(b *testing.B) {
 		median(b, func() string { return filled }, "--no-cache")
 	})
+	// The target's ratio, measured in pairs: a first run into an empty
+	// cache, then a rerun from the cache it filled, one after the other,
+	// so that both see the machine at the same speed.
+	b.Run("ratio", func(b *testing.B) {
+		var ratios []float64
+		for b.Loop() {
+			c := b.TempDir()
+			start := time.Now()
+			run(b, c)
+			first := time.Since(start)
+			start = time.Now()
+			run(b, c)
+			ratios = append(ratios, time.Since(start).Seconds()/first.Seconds())
+		}
+		sort.Float64s(ratios)
+		b.ReportMetric(100*ratios[len(ratios)/2], "median-cached-%-of-first")
+		b.ReportMetric(100*ratios[len(ratios)-1], "max-cached-%-of-first")
+	})
 }
 
 // Refused credentials fail a run and a worker with a clear error (exit 1).
