@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -150,7 +151,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	orig, _ := torch.ReadCheckpoint(ck)
-	if got.AdamAvg != nil || len(got.Params) != len(orig.Params) || got.Config != orig.Config {
+	if got.AdamAvg != nil || len(got.Params) != len(orig.Params) || !reflect.DeepEqual(got.Config, orig.Config) {
 		t.Errorf("packaged checkpoint: %+v", got.Config)
 	}
 	for i := range got.Params {
