@@ -419,31 +419,9 @@ func TestVibes(t *testing.T) {
 	if ck.Config.Actions != 21 {
 		t.Fatalf("checkpoint actions %d, want 21", ck.Config.Actions)
 	}
-	p, err := policy.New(policy.Spec{Class: "stateless", Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 64
-	c, err := p.NewController(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		c.Reset(i, uint64(i))
-	}
-	obs := make([]uint8, n*sim.ObsSize)
-	for i := range obs {
-		obs[i] = 0xFF
-	}
-	act := make([]int32, n)
-	for range 20 {
-		if err := c.Act(obs, act); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range act {
-			if a < 0 || a >= 21 {
-				t.Fatalf("action %d outside the 21 the policy was trained with", a)
-			}
+	for _, a := range playedActions(t, res.FinalCheckpoint, 20) {
+		if a < 0 || a >= 21 {
+			t.Fatalf("action %d outside the 21 the policy was trained with", a)
 		}
 	}
 	r := o
@@ -485,35 +463,13 @@ func TestNamedVibes(t *testing.T) {
 	if !strings.Contains(string(state), `"heart_a"`) {
 		t.Errorf("state.json does not name the vibes:\n%s", state)
 	}
-	p, err := policy.New(policy.Spec{Class: "stateless", Data: res.FinalCheckpoint, Kwargs: map[string]any{"threads": 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 64
-	c, err := p.NewController(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		c.Reset(i, uint64(i))
-	}
-	obs := make([]uint8, n*sim.ObsSize)
-	for i := range obs {
-		obs[i] = 0xFF
-	}
 	heartA := int32(sim.VibeAction(10))
 	seen := map[int32]bool{}
-	act := make([]int32, n)
-	for range 50 {
-		if err := c.Act(obs, act); err != nil {
-			t.Fatal(err)
+	for _, a := range playedActions(t, res.FinalCheckpoint, 50) {
+		if a > 5 && a != heartA {
+			t.Fatalf("action %d (%s): the policy may only move, change its vibe to default or heart_a", a, sim.ActionName(int(a)))
 		}
-		for _, a := range act {
-			if a > 5 && a != heartA {
-				t.Fatalf("action %d (%s): the policy may only move, change its vibe to default or heart_a", a, sim.ActionName(int(a)))
-			}
-			seen[a] = true
-		}
+		seen[a] = true
 	}
 	if !seen[heartA] || !seen[5] {
 		t.Errorf("in 3200 draws the policy never chose default or heart_a: %v", seen)
@@ -572,4 +528,35 @@ func TestNamedVibes(t *testing.T) {
 			t.Errorf("vibes %q, hyperparameter %g: %v; want %q", bad.vibes, bad.hp, err, bad.want)
 		}
 	}
+}
+
+// playedActions plays the stateless checkpoint ckpt for 64 agents on an
+// empty observation, draws times, and returns the game actions it chose.
+func playedActions(t *testing.T, ckpt string, draws int) []int32 {
+	t.Helper()
+	p, err := policy.New(policy.Spec{Class: "stateless", Data: ckpt, Kwargs: map[string]any{"threads": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	c, err := p.NewController(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		c.Reset(i, uint64(i))
+	}
+	obs := make([]uint8, n*sim.ObsSize)
+	for i := range obs {
+		obs[i] = 0xFF
+	}
+	var all []int32
+	act := make([]int32, n)
+	for range draws {
+		if err := c.Act(obs, act); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, act...)
+	}
+	return all
 }
