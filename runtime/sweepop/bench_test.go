@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/dafscript/dafscript/runtime/internal/childbench"
 	"github.com/dafscript/dafscript/runtime/op"
 	"github.com/dafscript/dafscript/runtime/train/torch"
 )
@@ -112,64 +110,27 @@ func BenchmarkTrialsJobs(b *testing.B) {
 // of benchSweeps at 1 job whenever it is told to, so that the benchmark
 // can measure two independent trial streams in the same minutes as its
 // own 2 jobs.
-type trialsPair struct {
-	stdin  [2]io.WriteCloser
-	stdout [2]*bufio.Scanner
-}
+type trialsPair []*childbench.Child
 
 const trialsChildEnv = "DAF_TRIALS_BENCH_CHILD"
 
-func startTrialsPair(b *testing.B, sweepName string) *trialsPair {
-	p := &trialsPair{}
-	for i := range 2 {
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestTrialsBenchChild$")
-		cmd.Env = append(os.Environ(), trialsChildEnv+"="+sweepName)
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		p.stdin[i], p.stdout[i] = in, bufio.NewScanner(out)
-		b.Cleanup(func() { in.Close(); cmd.Wait() })
-	}
-	for i := range 2 {
-		p.expect(b, i, "ready")
-	}
-	return p
+func startTrialsPair(b *testing.B, sweepName string) trialsPair {
+	return childbench.Start(b, 2, "TestTrialsBenchChild", trialsChildEnv+"="+sweepName)
 }
 
 // run starts one sweep in both children at once and returns the wall
 // time until both have finished.
-func (p *trialsPair) run(b *testing.B) time.Duration {
+func (p trialsPair) run(b *testing.B) time.Duration {
 	t0 := time.Now()
-	for i := range 2 {
-		if _, err := io.WriteString(p.stdin[i], "go\n"); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range p {
+		c.Send(b, "go")
 	}
-	for i := range 2 {
-		p.expect(b, i, "done")
+	for i, c := range p {
+		if w := c.Next(b); w != "done" {
+			b.Fatalf("child %d: %s", i, w)
+		}
 	}
 	return time.Since(t0)
-}
-
-func (p *trialsPair) expect(b *testing.B, i int, word string) {
-	for p.stdout[i].Scan() {
-		if line, ok := strings.CutPrefix(p.stdout[i].Text(), "trials-child: "); ok {
-			if line != word {
-				b.Fatalf("child %d: %s", i, line)
-			}
-			return
-		}
-	}
-	b.Fatalf("child %d ended before %q", i, word)
 }
 
 // TestTrialsBenchChild is the child of startTrialsPair; it does nothing
@@ -186,16 +147,16 @@ func TestTrialsBenchChild(t *testing.T) {
 		o := Options{MaxSteps: bs.maxSteps, Device: "cpu", Config: parseB(t, bs.yml)}
 		sweepOnce := func() {
 			if _, _, err := op.Do(&op.Run{Out: t.TempDir(), Jobs: 1}, Operation, op.Call[Options]{Options: o}); err != nil {
-				fmt.Printf("trials-child: %v\n", err)
+				childbench.Say("%v", err)
 				t.Fatal(err)
 			}
 		}
 		sweepOnce() // warm up, as the benchmark does
-		fmt.Println("trials-child: ready")
+		childbench.Say("ready")
 		in := bufio.NewScanner(os.Stdin)
 		for in.Scan() {
 			sweepOnce()
-			fmt.Println("trials-child: done")
+			childbench.Say("done")
 		}
 		return
 	}

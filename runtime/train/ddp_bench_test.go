@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dafscript/dafscript/runtime/internal/childbench"
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
@@ -74,50 +73,15 @@ const independentChildEnv = "DAF_DDP_BENCH_CHILD"
 // warmed up (libtorch loaded, one update done) before both are told to
 // train b.N updates on 1 rank at once.
 func benchIndependentPair(b *testing.B, class string, layout [2]float64) {
-	type child struct {
-		in  io.WriteCloser
-		out *bufio.Scanner
-	}
-	var kids [2]child
-	for i := range kids {
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestDataParallelBenchChild$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%g,%g,%d", independentChildEnv, class, layout[0], layout[1], b.N))
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { in.Close(); cmd.Wait() })
-		kids[i] = child{in, bufio.NewScanner(out)}
-	}
-	next := func(i int) string {
-		for kids[i].out.Scan() {
-			if line, ok := strings.CutPrefix(kids[i].out.Text(), "ddp-child: "); ok {
-				return line
-			}
-		}
-		b.Fatalf("child %d ended early", i)
-		return ""
-	}
-	for i := range kids {
-		if w := next(i); w != "ready" {
-			b.Fatalf("child %d: %s", i, w)
-		}
-	}
+	kids := childbench.Start(b, 2, "TestDataParallelBenchChild",
+		fmt.Sprintf("%s=%s,%g,%g,%d", independentChildEnv, class, layout[0], layout[1], b.N))
 	b.ResetTimer()
-	for i := range kids {
-		io.WriteString(kids[i].in, "go\n")
+	for _, c := range kids {
+		c.Send(b, "go")
 	}
 	var sum float64
-	for i := range kids {
-		w := next(i)
+	for i, c := range kids {
+		w := c.Next(b)
 		v, err := strconv.ParseFloat(w, 64)
 		if err != nil {
 			b.Fatalf("child %d: %s", i, w)
@@ -147,17 +111,17 @@ func TestDataParallelBenchChild(t *testing.T) {
 	o := Options{Missions: []*mission.Mission{m}, Policy: class, Steps: 4096, Seed: 1,
 		Hyperparameters: map[string]float64{"num_envs": envs, "bptt_horizon": horizon, "threads": 1}, Device: "cpu"}
 	if _, err := Train(context.Background(), o); err != nil { // warm up
-		fmt.Println("ddp-child:", err)
+		childbench.Say("%v", err)
 		t.Fatal(err)
 	}
-	fmt.Println("ddp-child: ready")
+	childbench.Say("ready")
 	bufio.NewScanner(os.Stdin).Scan()
 	o.Steps = updates * 4096
 	res, err := Train(context.Background(), o)
 	if err != nil {
-		fmt.Println("ddp-child:", err)
+		childbench.Say("%v", err)
 		t.Fatal(err)
 	}
 	out, _ := json.Marshal(res.StepsPerSecond)
-	fmt.Printf("ddp-child: %s\n", out)
+	childbench.Say("%s", out)
 }

@@ -408,14 +408,7 @@ func TestVibes(t *testing.T) {
 	needTorch(t)
 	o := small(t, "stateless", 2, t.TempDir())
 	o.Hyperparameters["vibes"] = 16
-	res, err := Train(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, ck := trainedCheckpoint(t, o)
 	if ck.Config.Actions != 21 {
 		t.Fatalf("checkpoint actions %d, want 21", ck.Config.Actions)
 	}
@@ -442,14 +435,7 @@ func TestNamedVibes(t *testing.T) {
 	needTorch(t)
 	o := small(t, "stateless", 2, t.TempDir())
 	o.Vibes = []string{"default", "heart_a"}
-	res, err := Train(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, ck := trainedCheckpoint(t, o)
 	if strings.Join(res.Vibes, ",") != "default,heart_a" {
 		t.Errorf("result vibes %v", res.Vibes)
 	}
@@ -559,4 +545,18 @@ func playedActions(t *testing.T, ckpt string, draws int) []int32 {
 		all = append(all, act...)
 	}
 	return all
+}
+
+// trainedCheckpoint trains o and reads back its final checkpoint.
+func trainedCheckpoint(t *testing.T, o Options) (*Result, *torch.Checkpoint) {
+	t.Helper()
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := torch.ReadCheckpoint(res.FinalCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, ck
 }
