@@ -67,7 +67,7 @@ func (t *trainer) rollout() error {
 // act records the group's observations and recurrent state for step s,
 // runs the network and samples the actions.
 func (t *trainer) act(group *envGroup, s int) error {
-	T, O, H := t.rolloutSteps, t.netConfig.Obs, t.netConfig.Hidden
+	T, O, H := t.rolloutSteps, t.netConfig.InputBytes(), t.netConfig.Hidden
 	perAgent := T / t.segmentSteps
 	for i := 0; i < group.numAgents; i++ {
 		a := group.firstAgent + i
@@ -161,7 +161,7 @@ func (t *trainer) update() (CurvePoint, error) {
 	mb.LR, mb.Beta1, mb.Beta2, mb.Eps = float32(lr), h.f32("adam_beta1"), h.f32("adam_beta2"), h.f32("adam_eps")
 	mb.Clip, mb.VFClip, mb.VFCoef = h.f32("clip_coef"), h.f32("vf_clip_coef"), h.f32("vf_coef")
 	mb.EntCoef, mb.MaxGradNorm = h.f32("ent_coef"), h.f32("max_grad_norm")
-	B, L, O, H := mb.B, t.segmentSteps, t.netConfig.Obs, t.netConfig.Hidden
+	B, L, O, H := mb.B, t.segmentSteps, t.netConfig.InputBytes(), t.netConfig.Hidden
 	perm := make([]int, t.numSegments)
 	var sum torch.Stats
 	n := 0

@@ -458,7 +458,7 @@ func (t *trainer) newEnvs(u int) error {
 			group.obs = make([]uint8, n*sim.ObsSize)
 			group.input = group.obs
 			if t.netConfig.Encoding != "" {
-				group.input = make([]uint8, n*t.netConfig.Obs)
+				group.input = make([]uint8, n*t.netConfig.InputBytes())
 			}
 			group.hidden, group.cell = make([]float32, n*H), make([]float32, n*H)
 			group.logits, group.values = make([]float32, n*t.netConfig.Actions), make([]float32, n)
@@ -486,7 +486,7 @@ func (t *trainer) alloc(minibatchSize int) {
 	A, T, H := t.numAgents, t.rolloutSteps, t.netConfig.Hidden
 	n := A * T
 	t.numSegments = A * T / t.segmentSteps
-	t.obs = make([]uint8, n*t.netConfig.Obs)
+	t.obs = make([]uint8, n*t.netConfig.InputBytes())
 	t.actions = make([]int32, n)
 	for _, p := range []*[]float32{&t.logProbs, &t.values, &t.rewards, &t.dones, &t.episodeStarts, &t.advantages, &t.returns} {
 		*p = make([]float32, n)
@@ -495,7 +495,7 @@ func (t *trainer) alloc(minibatchSize int) {
 	t.bootstrapValues = make([]float32, A)
 	B := minibatchSize / t.segmentSteps
 	m := minibatchSize
-	t.minibatch = torch.Batch{Obs: make([]uint8, m*t.netConfig.Obs), Actions: make([]int32, m),
+	t.minibatch = torch.Batch{Obs: make([]uint8, m*t.netConfig.InputBytes()), Actions: make([]int32, m),
 		LogProbs: make([]float32, m), Values: make([]float32, m), Advantages: make([]float32, m),
 		Returns: make([]float32, m), Starts: make([]float32, m), H0: make([]float32, B*H), C0: make([]float32, B*H),
 		B: B, T: t.segmentSteps}

@@ -28,7 +28,8 @@ type benchLayout struct{ envs, bptt int }
 var benchLayouts = map[string]benchLayout{"stateless": {64, 16}, "lstm": {16, 64}}
 
 // BenchmarkTrain measures the whole PPO loop (rollouts with simulation and
-// inference, GAE, the update) in agent-steps per second.
+// inference, GAE, the update) in agent-steps per second: each class on the
+// tokens, with overlap, and on the grid encoding (obs_grid).
 func BenchmarkTrain(b *testing.B) {
 	m, err := mission.Get("training_facility_1")
 	if err != nil {
@@ -36,16 +37,21 @@ func BenchmarkTrain(b *testing.B) {
 	}
 	for _, class := range []string{"stateless", "lstm"} {
 		l := benchLayouts[class]
-		for _, overlap := range []float64{0, 1} {
+		for _, variant := range []string{"", "overlap", "grid"} {
 			name := class
-			if overlap == 1 {
-				name += "/overlap"
+			if variant != "" {
+				name += "/" + variant
 			}
 			b.Run(name, func(b *testing.B) {
+				hp := map[string]float64{"num_envs": float64(l.envs), "bptt_horizon": float64(l.bptt), "threads": benchThreads}
+				switch variant {
+				case "overlap":
+					hp["overlap"] = 1
+				case "grid":
+					hp["obs_grid"] = 1
+				}
 				o := train.Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(b.N) * benchBatch, Seed: 1,
-					Hyperparameters: map[string]float64{"num_envs": float64(l.envs), "bptt_horizon": float64(l.bptt),
-						"threads": benchThreads, "overlap": overlap},
-					Device: "cpu"}
+					Hyperparameters: hp, Device: "cpu"}
 				b.ResetTimer()
 				res, err := train.Train(context.Background(), o)
 				if err != nil {

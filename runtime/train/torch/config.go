@@ -20,7 +20,7 @@ import (
 // critic head (1 value). Input is obs/255.
 type Config struct {
 	LSTM bool
-	Obs  int // input bytes per agent: sim.ObsSize, or GridSize with Encoding "grid"
+	Obs  int // the first layer's inputs: sim.ObsSize, or GridSize with Encoding "grid" (see InputBytes)
 	// Encoding is how observations become input bytes: "" (tokens, as
 	// the simulator writes them) or "grid" (see Encodings).
 	Encoding string
@@ -218,7 +218,7 @@ func (b *Batch) check(c Config) error {
 	if n <= 0 {
 		return fmt.Errorf("libtorch: update: empty minibatch (%d x %d)", b.B, b.T)
 	}
-	if len(b.Obs) < n*c.Obs || len(b.Actions) < n || len(b.LogProbs) < n || len(b.Values) < n ||
+	if len(b.Obs) < n*c.InputBytes() || len(b.Actions) < n || len(b.LogProbs) < n || len(b.Values) < n ||
 		len(b.Advantages) < n || len(b.Returns) < n {
 		return fmt.Errorf("libtorch: update: buffers shorter than %d rows", n)
 	}

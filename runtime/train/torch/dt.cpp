@@ -42,6 +42,11 @@
 struct dt_model {
 	bool lstm = false, relu = false;
 	int obs = 0, hidden = 0, actions = 0, threads = 0;
+	// The grid encoding (dt_set_grid): the input rows are `tokens` tokens
+	// of [location, feature, value], and the first layer's obs columns are
+	// the cells x features of a side x side box.
+	int tokens = 0, side = 0, features = 0;
+	at::Tensor w1t; // the first layer's weight transposed, for acting on the grid; undefined when stale
 	at::Device dev = at::Device(at::kCPU);
 	std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
 	int64_t step = 0;
@@ -326,13 +331,69 @@ void act_rows(dt_model *m, int64_t n, const std::function<void(int64_t, int64_t)
 // does not keep its output for the backward pass.
 at::Tensor activation_(const dt_model *m, at::Tensor x) { return m->relu ? x.relu_() : x.tanh_(); }
 
-// encode maps uint8 observations (N, obs) on the host to features (N, hidden).
+// input_bytes is the size of one observation row: its tokens on the grid,
+// else one byte per first-layer column.
+int64_t input_bytes(const dt_model *m) { return m->side ? int64_t(m->tokens) * 3 : m->obs; }
+
+// grid_first is the first layer on the grid encoding: the product of the
+// egocentric box (one input per cell and feature, the value /255) with the
+// first layer, taken as a sum over each row's tokens of value/255 times
+// the weight column of its (cell, feature): what Linear(obs, hidden) gives
+// on the dense box, at the cost of the tokens an observation holds
+// instead of all obs columns. As the box is written, a row's tokens end
+// at the first location 255, tokens outside the box are skipped, and of
+// two tokens of one cell and feature the later holds. wt is the weight
+// transposed (obs, hidden) and contiguous.
+at::Tensor grid_first(const dt_model *m, const at::Tensor &wt, const uint8_t *obs, int64_t n) {
+	const int64_t T = m->tokens, S = m->side, F = m->features;
+	auto idx = at::empty({n * T}, at::kLong);
+	auto val = at::empty({n * T}, at::kFloat);
+	auto off = at::empty({n}, at::kLong);
+	int64_t *I = idx.data_ptr<int64_t>(), *O = off.data_ptr<int64_t>();
+	float *V = val.data_ptr<float>();
+	std::vector<int64_t> owner(size_t(m->obs), -1); // row that last wrote a column, and where
+	std::vector<int64_t> at_(size_t(m->obs));
+	int64_t k = 0;
+	for (int64_t r = 0; r < n; r++) {
+		O[r] = k;
+		const uint8_t *row = obs + r * T * 3;
+		for (int64_t t = 0; t < T; t++) {
+			const int64_t loc = row[3 * t], f = row[3 * t + 1];
+			if (loc == 0xFF) break;
+			const int64_t y = loc >> 4, x = loc & 15;
+			if (y >= S || x >= S || f >= F) continue;
+			const int64_t col = (y * S + x) * F + f;
+			const float v = float(row[3 * t + 2]) / 255.0f;
+			if (owner[col] == r) {
+				V[at_[col]] = v;
+				continue;
+			}
+			owner[col] = r;
+			at_[col] = k;
+			I[k] = col;
+			V[k] = v;
+			k++;
+		}
+	}
+	idx = idx.narrow(0, 0, k).to(m->dev);
+	val = val.narrow(0, 0, k).to(m->dev);
+	off = off.to(m->dev);
+	auto y = std::get<0>(at::embedding_bag(wt, idx, off, false, 0, false, val));
+	return y + m->params[ENC1_B];
+}
+
+// encode maps uint8 observations (N rows) on the host to features (N, hidden).
 // The /255 scaling rides on the first matrix product (its alpha), so the
 // bytes are converted once and never rescaled.
 at::Tensor encode(const dt_model *m, const uint8_t *obs, int64_t n) {
-	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).to(m->dev).to(at::kFloat);
 	const auto &p = m->params;
-	x = activation_(m, at::addmm(p[ENC1_B], x, p[ENC1_W].t(), 1, 1.0 / 255));
+	at::Tensor x;
+	if (m->side) {
+		x = activation_(m, grid_first(m, p[ENC1_W].t().contiguous(), obs, n));
+	} else {
+		x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).to(m->dev).to(at::kFloat);
+		x = activation_(m, at::addmm(p[ENC1_B], x, p[ENC1_W].t(), 1, 1.0 / 255));
+	}
 	return activation_(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
 }
 
@@ -472,13 +533,26 @@ int64_t used_columns(const uint8_t *obs, int64_t n, int64_t cols) {
 // instead of multiplied row by row. Observations use about a third of
 // their tokens, so this skips most of the first layer, the largest.
 at::Tensor encode_act(const dt_model *m, const uint8_t *obs, int64_t n) {
-	const int64_t k = used_columns(obs, n, m->obs);
 	const auto &p = m->params;
+	if (m->side) {
+		auto x = activation_act(m, grid_first(m, m->w1t, obs, n));
+		return activation_act(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
+	}
+	const int64_t k = used_columns(obs, n, m->obs);
 	auto x = at::from_blob(const_cast<uint8_t *>(obs), {n, m->obs}, at::kByte).narrow(1, 0, k).to(m->dev).to(at::kFloat);
 	auto w = p[ENC1_W].narrow(1, 0, k);
 	auto b = k == m->obs ? p[ENC1_B] : p[ENC1_B] + p[ENC1_W].narrow(1, k, m->obs - k).sum(1);
 	x = activation_act(m, at::addmm(b, x, w.t(), 1, 1.0 / 255));
 	return activation_act(m, at::addmm(p[ENC2_B], x, p[ENC2_W].t()));
+}
+
+// act_weights takes the first layer's transposed weight for acting on the
+// grid, once after each change of the weights (before the rows are split
+// across threads).
+void act_weights(dt_model *m) {
+	if (!m->side || m->w1t.defined()) return;
+	at::NoGradGuard ng;
+	m->w1t = m->params[ENC1_W].detach().t().contiguous();
 }
 
 // act_forward runs the trunk (and the LSTM step, updating h and c in
@@ -650,7 +724,23 @@ int dt_get_params(dt_model *m, float *dst, char **err) {
 }
 
 int dt_set_params(dt_model *m, const float *src, char **err) {
-	return guard(err, [&] { set_flat(m, m->params, src); });
+	return guard(err, [&] {
+		set_flat(m, m->params, src);
+		m->w1t = at::Tensor();
+	});
+}
+
+int dt_set_grid(dt_model *m, int tokens, int side, int features, char **err) {
+	return guard(err, [&] {
+		if (tokens <= 0 || side <= 0 || side > 15 || features <= 0 || int64_t(side) * side * features != m->obs)
+			throw std::runtime_error("grid of " + std::to_string(side) + "x" + std::to_string(side) + "x" +
+			                         std::to_string(features) + " does not match the first layer's " +
+			                         std::to_string(m->obs) + " inputs");
+		m->tokens = tokens;
+		m->side = side;
+		m->features = features;
+		m->w1t = at::Tensor();
+	});
 }
 
 int dt_get_adam(dt_model *m, float *exp_avg, float *exp_avg_sq, int64_t *step, char **err) {
@@ -673,7 +763,7 @@ int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int6
 // with their slots of the recurrent state.
 at::Tensor act_trunk(dt_model *m, const uint8_t *obs, int64_t lo, int64_t hi, float *h, float *c) {
 	const int64_t H = m->hidden;
-	return act_forward(m, obs + lo * m->obs, hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
+	return act_forward(m, obs + lo * input_bytes(m), hi - lo, h ? h + lo * H : nullptr, c ? c + lo * H : nullptr);
 }
 
 // value_head writes the critic's n values for the trunk's output x, on the
@@ -690,6 +780,7 @@ void value_head(dt_model *m, int k, const at::Tensor &x, float *values, int64_t 
 int dt_act(dt_model *m, const uint8_t *obs, int n, float *h, float *c, float *logits, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
+		act_weights(m);
 		const int64_t A = m->actions;
 		act_rows(m, n, [&](int64_t lo, int64_t hi) {
 			const int k = head(m);
@@ -730,6 +821,7 @@ int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, co
                   float *logprobs, float *values, char **err) {
 	return guard(err, [&] {
 		use_threads(m, true);
+		act_weights(m);
 		const int64_t A = m->actions;
 		act_rows(m, n, [&](int64_t lo, int64_t hi) {
 			const int k = head(m);
@@ -805,6 +897,7 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 			m->params[i].addcdiv_(m->exp_avg[i], denom, -b->lr / bc1);
 		}
 		zero_grads(m);
+		m->w1t = at::Tensor();
 		stats[DT_POLICY_LOSS] = st[0].item<float>();
 		stats[DT_VALUE_LOSS] = st[1].item<float>();
 		stats[DT_ENTROPY] = st[2].item<float>();

@@ -39,6 +39,11 @@ int dt_cuda_device_count(void);
 // device: 0 cpu, 1 cuda. threads: intra-op threads for every call (0 = leave).
 dt_model *dt_new(int lstm, int obs, int hidden, int actions, int relu, int device, int threads, char **err);
 void dt_free(dt_model *m);
+// dt_set_grid makes the network read each observation row as `tokens`
+// tokens of [location, feature, value] placed in a side x side box of
+// `features` channels: the first layer's obs inputs are the box's cells x
+// features (see grid_first in dt.cpp).
+int dt_set_grid(dt_model *m, int tokens, int side, int features, char **err);
 int64_t dt_num_params(dt_model *m); // total number of floats
 int dt_get_params(dt_model *m, float *dst, char **err);
 int dt_set_params(dt_model *m, const float *src, char **err);

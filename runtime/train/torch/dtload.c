@@ -23,6 +23,7 @@
 	X(dt_cuda_device_count) \
 	X(dt_new)               \
 	X(dt_free)              \
+	X(dt_set_grid)          \
 	X(dt_num_params)        \
 	X(dt_get_params)        \
 	X(dt_set_params)        \
@@ -107,6 +108,10 @@ int dt_set_params(dt_model *m, const float *src, char **err) { return p_dt_set_p
 
 int dt_get_adam(dt_model *m, float *exp_avg, float *exp_avg_sq, int64_t *step, char **err) {
 	return p_dt_get_adam(m, exp_avg, exp_avg_sq, step, err);
+}
+
+int dt_set_grid(dt_model *m, int tokens, int side, int features, char **err) {
+	return p_dt_set_grid(m, tokens, side, features, err);
 }
 
 int dt_set_adam(dt_model *m, const float *exp_avg, const float *exp_avg_sq, int64_t step, char **err) {

@@ -15,12 +15,15 @@ import (
 //     the input by 1/255 and feature 12 sits between 11 and 13: an MLP
 //     has to untangle both.
 //   - "grid": the tokens written into an egocentric 11x11 box with one
-//     byte per (cell, feature), 11*11*41 = 4961 bytes, as CoGames'
+//     input per (cell, feature), 11*11*41 = 4961 inputs, as CoGames'
 //     box observation shim does: each feature has its own input at each
-//     position, and the value is the byte itself.
+//     position, and the value is the byte itself. The network still
+//     reads the 600 token bytes: its first layer adds up the weights of
+//     the cells and features the tokens name, which costs what the
+//     tokens hold rather than 4961 inputs.
 var Encodings = []string{"tokens", "grid"}
 
-// GridSize is the input bytes per agent of the "grid" encoding.
+// GridSize is the first layer's inputs with the "grid" encoding.
 const GridSize = sim.ObsWindow * sim.ObsWindow * sim.NumFeatures
 
 // SetEncoding sets the observation encoding and the input size it gives.
@@ -36,6 +39,16 @@ func (c *Config) SetEncoding(name string) error {
 	return nil
 }
 
+// InputBytes is the size of one agent's network input: with the grid
+// encoding, the observation's tokens as the simulator writes them (the
+// first layer places them in the box itself); else one byte per input.
+func (c Config) InputBytes() int {
+	if c.Encoding == "grid" {
+		return sim.ObsSize
+	}
+	return c.Obs
+}
+
 // EncodingName is "tokens" or "grid".
 func (c Config) EncodingName() string {
 	if c.Encoding == "" {
@@ -45,19 +58,17 @@ func (c Config) EncodingName() string {
 }
 
 // Encode writes the network input of n agents' observations (n*sim.ObsSize
-// bytes) into dst (n*c.Obs bytes). With the "tokens" encoding it copies.
+// bytes) into dst (n*c.InputBytes() bytes): the tokens as they are, with
+// either encoding.
 func (c Config) Encode(dst, obs []uint8, n int) {
-	if c.Encoding == "" {
-		copy(dst[:n*sim.ObsSize], obs[:n*sim.ObsSize])
-		return
-	}
-	for i := 0; i < n; i++ {
-		encodeGrid(dst[i*GridSize:(i+1)*GridSize], obs[i*sim.ObsSize:(i+1)*sim.ObsSize])
-	}
+	copy(dst[:n*sim.ObsSize], obs[:n*sim.ObsSize])
 }
 
-// encodeGrid writes one observation as a box [row][col][feature]; tokens
-// end at the first location 0xFF (the unused tail).
+// encodeGrid writes one observation as the box [row][col][feature] that
+// the grid encoding's first layer reads (GridSize bytes); tokens end at the
+// first location 0xFF (the unused tail). The network never builds the box:
+// dt.cpp's grid_first sums the weight columns of the tokens instead, and
+// the tests hold it to a dense layer over this box.
 func encodeGrid(dst, obs []uint8) {
 	clear(dst)
 	for k := 0; k+sim.ObsTokenSize <= len(obs); k += sim.ObsTokenSize {

@@ -31,11 +31,11 @@ func TestEncodeGrid(t *testing.T) {
 		if err := c.SetEncoding("grid"); err != nil {
 			t.Fatal(err)
 		}
-		dst := make([]uint8, c.Obs)
+		dst := make([]uint8, GridSize)
 		for i := range dst {
 			dst[i] = 9 // stale bytes must be cleared
 		}
-		c.Encode(dst, obs, 1)
+		encodeGrid(dst, obs)
 		for i, v := range dst {
 			if v != tc.want[i] {
 				t.Errorf("%s: byte %d (cell %d, feature %d) = %d, want %d", tc.name, i, i/sim.NumFeatures, i%sim.NumFeatures, v, tc.want[i])

@@ -242,8 +242,8 @@ func (c *controller) Act(obs []uint8, actions []int32) error {
 	}
 	cfg := c.p.model.Config()
 	if cfg.Encoding != "" {
-		if len(c.input) != c.n*cfg.Obs {
-			c.input = make([]uint8, c.n*cfg.Obs)
+		if len(c.input) != c.n*cfg.InputBytes() {
+			c.input = make([]uint8, c.n*cfg.InputBytes())
 		}
 		cfg.Encode(c.input, obs, c.n)
 		obs = c.input

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"unsafe"
+
+	"github.com/dafscript/dafscript/sim"
 )
 
 // Available reports whether this binary was built with cgo, and so can
@@ -78,6 +80,12 @@ func New(cfg Config) (*Model, error) {
 	p := C.dt_new(b2i(cfg.LSTM), C.int(cfg.Obs), C.int(cfg.Hidden), C.int(cfg.Actions), b2i(cfg.ReLU), C.int(dev), C.int(cfg.Threads), &e)
 	if p == nil {
 		return nil, cerr("create network", e)
+	}
+	if cfg.Encoding == "grid" {
+		if C.dt_set_grid(p, C.int(sim.ObsTokens), C.int(sim.ObsWindow), C.int(sim.NumFeatures), &e) != 0 {
+			C.dt_free(p)
+			return nil, cerr("create network", e)
+		}
 	}
 	m := &Model{cfg: cfg, p: p}
 	m.numel = int(C.dt_num_params(p))
@@ -185,7 +193,7 @@ func (m *Model) Act(obs []uint8, n int, h, c, logits, values []float32) error {
 	if n == 0 {
 		return nil
 	}
-	if len(obs) < n*m.cfg.Obs || len(logits) < n*m.cfg.Actions || len(values) < n {
+	if len(obs) < n*m.cfg.InputBytes() || len(logits) < n*m.cfg.Actions || len(values) < n {
 		return fmt.Errorf("libtorch: act: buffers too small for %d observations", n)
 	}
 	hp, cp, err := m.statePointers(h, c, n)
@@ -223,7 +231,7 @@ func (m *Model) ActSample(obs []uint8, n int, h, c []float32, u []float64, actio
 	if n == 0 {
 		return nil
 	}
-	if len(obs) < n*m.cfg.Obs || len(actions) < n || len(logp) < n || len(values) < n || (u != nil && len(u) < n) {
+	if len(obs) < n*m.cfg.InputBytes() || len(actions) < n || len(logp) < n || len(values) < n || (u != nil && len(u) < n) {
 		return fmt.Errorf("libtorch: act: buffers too small for %d observations", n)
 	}
 	hp, cp, err := m.statePointers(h, c, n)
@@ -310,7 +318,7 @@ func (m *Model) ForwardBackward(obs []uint8, B, T int) error {
 	if err := m.live(); err != nil {
 		return err
 	}
-	if len(obs) < B*T*m.cfg.Obs {
+	if len(obs) < B*T*m.cfg.InputBytes() {
 		return errors.New("libtorch: forward-backward: observation buffer too small")
 	}
 	var e *C.char
