@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,12 @@ import (
 // work: on a busy machine it says what 2 ranks would give on 2 free cores
 // (2 x its ratio to 1 rank's, less the time ranks wait for each other).
 //
+// ratio is the target's figure measured in pairs: a 1-rank training of
+// 30 updates, then a 2-rank one, b.N times, so that both sides of each
+// ratio see the machine at the same speed (it moves by up to 20% over a
+// minute here); it reports the median, smallest and largest ratio of
+// agent-steps/s, 2 ranks over 1.
+//
 // independent=2 is the machine's own bound for 2 ranks: two processes,
 // each training 1 rank on the full batch at the same time and sharing
 // nothing but the hardware; its agent-steps/s is the sum of theirs. No
@@ -43,13 +50,35 @@ func BenchmarkDataParallel(b *testing.B) {
 			needGloo(b)
 			benchIndependentPair(b, class, layouts[class])
 		})
+		options := func(updates int) Options {
+			l := layouts[class]
+			return Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(updates) * 4096, Seed: 1,
+				Hyperparameters: map[string]float64{"num_envs": l[0], "bptt_horizon": l[1], "threads": 1},
+				Device:          "cpu"}
+		}
+		b.Run(class+"/ratio", func(b *testing.B) {
+			needGloo(b)
+			var ratios []float64
+			for b.Loop() {
+				var sps [2]float64
+				for i, ranks := range []int{1, 2} {
+					res, err := Launch(context.Background(), options(30), ranks)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sps[i] = res.StepsPerSecond
+				}
+				ratios = append(ratios, sps[1]/sps[0])
+			}
+			sort.Float64s(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "median-2-ranks/1")
+			b.ReportMetric(ratios[0], "min-2-ranks/1")
+			b.ReportMetric(ratios[len(ratios)-1], "max-2-ranks/1")
+		})
 		for _, ranks := range []int{1, 2} {
 			b.Run(class+"/ranks="+string(rune('0'+ranks)), func(b *testing.B) {
 				needGloo(b)
-				l := layouts[class]
-				o := Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(b.N) * 4096, Seed: 1,
-					Hyperparameters: map[string]float64{"num_envs": l[0], "bptt_horizon": l[1], "threads": 1},
-					Device:          "cpu"}
+				o := options(b.N)
 				b.ResetTimer()
 				cpu0 := cpuTime()
 				res, err := Launch(context.Background(), o, ranks)
