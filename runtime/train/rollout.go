@@ -56,7 +56,7 @@ func (t *trainer) rollout() error {
 	for _, group := range t.groups {
 		hs := append([]float32(nil), group.hidden...)
 		cs := append([]float32(nil), group.cell...)
-		if err := t.model.Act(group.input, group.numAgents, hs, cs, group.logits, group.values); err != nil {
+		if err := t.model.Act(group.obs, group.numAgents, hs, cs, group.logits, group.values); err != nil {
 			return err
 		}
 		copy(t.bootstrapValues[group.firstAgent:], group.values)
@@ -72,7 +72,7 @@ func (t *trainer) act(group *envGroup, s int) error {
 	for i := 0; i < group.numAgents; i++ {
 		a := group.firstAgent + i
 		row := a*T + s
-		copy(t.obs[row*O:(row+1)*O], group.input[i*O:(i+1)*O])
+		copy(t.obs[row*O:(row+1)*O], group.obs[i*O:(i+1)*O])
 		t.episodeStarts[row] = boolToFloat(group.prevDone[i])
 		if t.netConfig.LSTM && s%t.segmentSteps == 0 {
 			seg := a*perAgent + s/t.segmentSteps
@@ -84,7 +84,7 @@ func (t *trainer) act(group *envGroup, s int) error {
 	for i := range group.uniforms {
 		group.uniforms[i] = group.rngs[i].Float64()
 	}
-	if err := t.model.ActSample(group.input, group.numAgents, group.hidden, group.cell, group.uniforms, group.actions, group.logProbs, group.values); err != nil {
+	if err := t.model.ActSample(group.obs, group.numAgents, group.hidden, group.cell, group.uniforms, group.actions, group.logProbs, group.values); err != nil {
 		return err
 	}
 	for i := 0; i < group.numAgents; i++ {
@@ -107,7 +107,6 @@ func (t *trainer) step(group *envGroup, s int) {
 		actions = group.gameActions
 	}
 	group.vec.Step(actions, group.obs, group.rewards, group.dones)
-	t.encode(group)
 	H := t.netConfig.Hidden
 	for i := 0; i < group.numAgents; i++ {
 		row := (group.firstAgent+i)*t.rolloutSteps + s

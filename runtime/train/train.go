@@ -134,8 +134,7 @@ type trainer struct {
 type envGroup struct {
 	vec                          *sim.VecEnv
 	firstAgent, numAgents        int     // agents [firstAgent, firstAgent+numAgents) of the rollout
-	obs                          []uint8 // as the simulator writes them
-	input                        []uint8 // the network's input: obs itself, or obs encoded (netConfig.Encoding)
+	obs                          []uint8 // as the simulator writes them: the network's input with either encoding
 	hidden, cell, logits, values []float32
 	logProbs                     []float32
 	uniforms                     []float64 // a uniform per agent, to sample its action
@@ -456,10 +455,6 @@ func (t *trainer) newEnvs(u int) error {
 		for _, group := range t.groups {
 			n, H := group.numAgents, t.netConfig.Hidden
 			group.obs = make([]uint8, n*sim.ObsSize)
-			group.input = group.obs
-			if t.netConfig.Encoding != "" {
-				group.input = make([]uint8, n*t.netConfig.InputBytes())
-			}
 			group.hidden, group.cell = make([]float32, n*H), make([]float32, n*H)
 			group.logits, group.values = make([]float32, n*t.netConfig.Actions), make([]float32, n)
 			group.logProbs, group.uniforms = make([]float32, n), make([]float64, n)
@@ -470,7 +465,6 @@ func (t *trainer) newEnvs(u int) error {
 	}
 	for _, group := range t.groups {
 		group.vec.Reset(group.obs)
-		t.encode(group)
 		clear(group.hidden)
 		clear(group.cell)
 		clear(group.prevDone)
@@ -499,13 +493,6 @@ func (t *trainer) alloc(minibatchSize int) {
 		LogProbs: make([]float32, m), Values: make([]float32, m), Advantages: make([]float32, m),
 		Returns: make([]float32, m), Starts: make([]float32, m), H0: make([]float32, B*H), C0: make([]float32, B*H),
 		B: B, T: t.segmentSteps}
-}
-
-// encode refreshes the group's network input from its observations.
-func (t *trainer) encode(group *envGroup) {
-	if t.netConfig.Encoding != "" {
-		t.netConfig.Encode(group.input, group.obs, group.numAgents)
-	}
 }
 
 func (t *trainer) close() {

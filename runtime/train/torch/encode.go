@@ -57,13 +57,6 @@ func (c Config) EncodingName() string {
 	return c.Encoding
 }
 
-// Encode writes the network input of n agents' observations (n*sim.ObsSize
-// bytes) into dst (n*c.InputBytes() bytes): the tokens as they are, with
-// either encoding.
-func (c Config) Encode(dst, obs []uint8, n int) {
-	copy(dst[:n*sim.ObsSize], obs[:n*sim.ObsSize])
-}
-
 // encodeGrid writes one observation as the box [row][col][feature] that
 // the grid encoding's first layer reads (GridSize bytes); tokens end at the
 // first location 0xFF (the unused tail). The network never builds the box:

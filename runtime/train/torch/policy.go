@@ -224,7 +224,6 @@ type controller struct {
 	rngs           []sim.RNG
 	h, cs          []float32
 	logits, values []float32
-	input          []uint8 // the encoded observations, with a "grid" encoding
 }
 
 func (c *controller) Reset(slot int, seed uint64) {
@@ -240,18 +239,11 @@ func (c *controller) Act(obs []uint8, actions []int32) error {
 	if len(actions) != c.n || len(obs) != c.n*sim.ObsSize {
 		return fmt.Errorf("%s: %d observation bytes and %d action slots for a controller of %d slots", c.p.name, len(obs), len(actions), c.n)
 	}
-	cfg := c.p.model.Config()
-	if cfg.Encoding != "" {
-		if len(c.input) != c.n*cfg.InputBytes() {
-			c.input = make([]uint8, c.n*cfg.InputBytes())
-		}
-		cfg.Encode(c.input, obs, c.n)
-		obs = c.input
-	}
 	if err := c.p.model.Act(obs, c.n, c.h, c.cs, c.logits, c.values); err != nil {
 		return err
 	}
-	na := c.p.model.Config().Actions
+	cfg := c.p.model.Config()
+	na := cfg.Actions
 	for i := range actions {
 		var rng *sim.RNG
 		if !c.p.greedy {
