@@ -50,35 +50,47 @@ func BenchmarkDataParallel(b *testing.B) {
 			needGloo(b)
 			benchIndependentPair(b, class, layouts[class])
 		})
-		options := func(updates int) Options {
+		options := func(updates int, extra map[string]float64) Options {
 			l := layouts[class]
-			return Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(updates) * 4096, Seed: 1,
-				Hyperparameters: map[string]float64{"num_envs": l[0], "bptt_horizon": l[1], "threads": 1},
-				Device:          "cpu"}
-		}
-		b.Run(class+"/ratio", func(b *testing.B) {
-			needGloo(b)
-			var ratios []float64
-			for b.Loop() {
-				var sps [2]float64
-				for i, ranks := range []int{1, 2} {
-					res, err := Launch(context.Background(), options(30), ranks)
-					if err != nil {
-						b.Fatal(err)
-					}
-					sps[i] = res.StepsPerSecond
-				}
-				ratios = append(ratios, sps[1]/sps[0])
+			hp := map[string]float64{"num_envs": l[0], "bptt_horizon": l[1], "threads": 1}
+			for k, v := range extra {
+				hp[k] = v
 			}
-			sort.Float64s(ratios)
-			b.ReportMetric(ratios[len(ratios)/2], "median-2-ranks/1")
-			b.ReportMetric(ratios[0], "min-2-ranks/1")
-			b.ReportMetric(ratios[len(ratios)-1], "max-2-ranks/1")
-		})
+			return Options{Missions: []*mission.Mission{m}, Policy: class, Steps: int64(updates) * 4096, Seed: 1,
+				Hyperparameters: hp, Device: "cpu"}
+		}
+		for _, setting := range []struct {
+			name string
+			hp   map[string]float64
+		}{
+			{"ratio", nil},
+			// The learning benchmark's passes: four minibatches per update.
+			{"ratio/epochs=2,minibatch=2048", map[string]float64{"update_epochs": 2, "minibatch_size": 2048}},
+		} {
+			b.Run(class+"/"+setting.name, func(b *testing.B) {
+				needGloo(b)
+				var ratios []float64
+				for b.Loop() {
+					var sps [2]float64
+					for i, ranks := range []int{1, 2} {
+						res, err := Launch(context.Background(), options(30, setting.hp), ranks)
+						if err != nil {
+							b.Fatal(err)
+						}
+						sps[i] = res.StepsPerSecond
+					}
+					ratios = append(ratios, sps[1]/sps[0])
+				}
+				sort.Float64s(ratios)
+				b.ReportMetric(ratios[len(ratios)/2], "median-2-ranks/1")
+				b.ReportMetric(ratios[0], "min-2-ranks/1")
+				b.ReportMetric(ratios[len(ratios)-1], "max-2-ranks/1")
+			})
+		}
 		for _, ranks := range []int{1, 2} {
 			b.Run(class+"/ranks="+string(rune('0'+ranks)), func(b *testing.B) {
 				needGloo(b)
-				o := options(b.N)
+				o := options(b.N, nil)
 				b.ResetTimer()
 				cpu0 := cpuTime()
 				res, err := Launch(context.Background(), o, ranks)

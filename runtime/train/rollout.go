@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+
 	"github.com/dafscript/dafscript/runtime/train/torch"
 	"github.com/dafscript/dafscript/sim"
 )
@@ -161,14 +163,14 @@ func (t *trainer) update() (CurvePoint, error) {
 	mb.Clip, mb.VFClip, mb.VFCoef = h.f32("clip_coef"), h.f32("vf_clip_coef"), h.f32("vf_coef")
 	mb.EntCoef, mb.MaxGradNorm = h.f32("ent_coef"), h.f32("max_grad_norm")
 	B, L, O, H := mb.B, t.segmentSteps, t.netConfig.InputBytes(), t.netConfig.Hidden
-	perm := make([]int, t.numSegments)
+	perms := t.minibatchOrder(epochs)
+	advSums, err := t.advantageSums(perms, B)
+	if err != nil {
+		return CurvePoint{}, err
+	}
 	var sum torch.Stats
 	n := 0
-	for e := 0; e < epochs; e++ {
-		for i := range perm {
-			perm[i] = i
-		}
-		sim.NewRNG(sim.DeriveSeed(t.opts.Seed, "minibatch", uint64(t.state.Update*epochs+e))).Shuffle(perm)
+	for _, perm := range perms {
 		for start := 0; start+B <= len(perm); start += B {
 			for j, seg := range perm[start : start+B] {
 				src, dst := seg*L, j*L // rows of the rollout and of the minibatch
@@ -183,6 +185,9 @@ func (t *trainer) update() (CurvePoint, error) {
 					copy(mb.H0[j*H:(j+1)*H], t.segmentHidden[seg*H:(seg+1)*H])
 					copy(mb.C0[j*H:(j+1)*H], t.segmentCell[seg*H:(seg+1)*H])
 				}
+			}
+			if advSums != nil {
+				mb.AdvantageSums = (*[3]float64)(advSums[3*n : 3*n+3])
 			}
 			st, err := t.model.Update(mb)
 			if err != nil {
@@ -199,6 +204,51 @@ func (t *trainer) update() (CurvePoint, error) {
 	k := float64(n)
 	return CurvePoint{PolicyLoss: sum.PolicyLoss / k, ValueLoss: sum.ValueLoss / k, Entropy: sum.Entropy / k,
 		ApproxKL: sum.ApproxKL / k, ClipFraction: sum.ClipFraction / k, ExplainedVariance: t.explainedVariance()}, nil
+}
+
+// minibatchOrder is the order of the rollout's segments in each epoch of
+// this update; each epoch's minibatches are its consecutive runs.
+func (t *trainer) minibatchOrder(epochs int) [][]int {
+	perms := make([][]int, epochs)
+	for e := range perms {
+		perm := make([]int, t.numSegments)
+		for i := range perm {
+			perm[i] = i
+		}
+		sim.NewRNG(sim.DeriveSeed(t.opts.Seed, "minibatch", uint64(t.state.Update*epochs+e))).Shuffle(perm)
+		perms[e] = perm
+	}
+	return perms
+}
+
+// advantageSums is, in data-parallel training, the count, sum and sum of
+// squares of each minibatch's advantages over all ranks, three per
+// minibatch in the order they are trained: one exchange for the whole
+// update instead of one before each minibatch's gradients, so that the
+// ranks wait for each other once per minibatch, not twice. nil when
+// training alone (the model normalises each minibatch itself).
+func (t *trainer) advantageSums(perms [][]int, segmentsPerMinibatch int) ([]float64, error) {
+	if t.ddp.group == nil {
+		return nil, nil
+	}
+	L := t.segmentSteps
+	var sums []float64
+	for _, perm := range perms {
+		for start := 0; start+segmentsPerMinibatch <= len(perm); start += segmentsPerMinibatch {
+			var s, sq float64
+			for _, seg := range perm[start : start+segmentsPerMinibatch] {
+				for _, a := range t.advantages[seg*L : (seg+1)*L] {
+					s += float64(a)
+					sq += float64(a) * float64(a)
+				}
+			}
+			sums = append(sums, float64(segmentsPerMinibatch*L), s, sq)
+		}
+	}
+	if err := t.ddp.group.AllReduceSum64(sums); err != nil {
+		return nil, fmt.Errorf("exchanging advantage statistics: %w", err)
+	}
+	return sums, nil
 }
 
 // explainedVariance is 1 - Var(returns - values) / Var(returns) over the rollout.

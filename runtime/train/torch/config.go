@@ -208,6 +208,11 @@ type Batch struct {
 	LogProbs, Values, Advantages, Returns []float32
 	Starts, H0, C0                        []float32
 	B, T                                  int
+	// AdvantageSums, when set, holds the count, sum and sum of squares of
+	// this minibatch's advantages over every rank of the model's group,
+	// exchanged by the caller for a whole update at once; nil: Update
+	// takes them itself, exchanging them with the group (when there is one).
+	AdvantageSums *[3]float64
 
 	LR, Beta1, Beta2, Eps                      float32
 	Clip, VFClip, VFCoef, EntCoef, MaxGradNorm float32

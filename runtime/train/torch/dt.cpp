@@ -618,17 +618,23 @@ std::pair<at::Tensor, at::Tensor> forward_train(dt_model *m, const uint8_t *obs,
 
 // normalise_advantages scales a minibatch's advantages to mean 0 and
 // standard deviation 1: over this minibatch, or in data-parallel training
-// over the minibatches of all ranks together. Then one exchange carries
-// each rank's count, sum and sum of squares, in double precision, so that
-// the variance taken from them loses nothing that matters against the two
-// passes of one process.
-at::Tensor normalise_advantages(dt_model *m, const at::Tensor &adv) {
-	if (!m->group) return (adv - adv.mean()) / (adv.std() + 1e-8);
-	auto a = adv.to(at::kDouble);
-	auto sums = at::stack({at::scalar_tensor(double(adv.numel()), a.options()), a.sum(), a.pow(2).sum()});
-	dist_sum(m->group, sums);
-	sums = sums.to(at::kCPU);
-	const double *s = sums.data_ptr<double>();
+// over the minibatches of all ranks together. Those take the count, sum
+// and sum of squares of every rank's advantages, in double precision so
+// that the variance taken from them loses nothing that matters against
+// the two passes of one process: given (sums, exchanged by the caller for
+// a whole update at once), or exchanged here.
+at::Tensor normalise_advantages(dt_model *m, const at::Tensor &adv, const double *given) {
+	if (!m->group && !given) return (adv - adv.mean()) / (adv.std() + 1e-8);
+	double s[3];
+	if (given) {
+		std::copy(given, given + 3, s);
+	} else {
+		auto a = adv.to(at::kDouble);
+		auto sums = at::stack({at::scalar_tensor(double(adv.numel()), a.options()), a.sum(), a.pow(2).sum()});
+		dist_sum(m->group, sums);
+		sums = sums.to(at::kCPU);
+		std::copy(sums.data_ptr<double>(), sums.data_ptr<double>() + 3, s);
+	}
 	const double n = s[0], mean = s[1] / n;
 	const double var = std::max(0.0, (s[2] - s[1] * mean) / (n - 1));
 	return (adv - mean) / (std::sqrt(var) + 1e-8);
@@ -858,7 +864,7 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 
 		auto logratio = newlogp - oldlogp;
 		auto ratio = logratio.exp();
-		adv = normalise_advantages(m, adv);
+		adv = normalise_advantages(m, adv, b->adv_sums);
 		auto pg = at::max(-adv * ratio, -adv * at::clamp(ratio, 1 - b->clip, 1 + b->clip)).mean();
 		auto v = out.second;
 		auto vclipped = oldv + at::clamp(v - oldv, -b->vf_clip, b->vf_clip);

@@ -274,6 +274,11 @@ func (m *Model) Update(b *Batch) (Stats, error) {
 	}
 	pin.Pin(&b.Obs[0])
 	pin.Pin(&b.Actions[0])
+	var advSums *C.double
+	if b.AdvantageSums != nil {
+		pin.Pin(b.AdvantageSums)
+		advSums = (*C.double)(&b.AdvantageSums[0])
+	}
 	cb := C.dt_batch{
 		obs:           (*C.uint8_t)(&b.Obs[0]),
 		actions:       (*C.int32_t)(&b.Actions[0]),
@@ -284,6 +289,7 @@ func (m *Model) Update(b *Batch) (Stats, error) {
 		starts:        f(starts),
 		h0:            f(h0),
 		c0:            f(c0),
+		adv_sums:      advSums,
 		B:             C.int32_t(b.B),
 		T:             C.int32_t(b.T),
 		lr:            C.float(b.LR),

@@ -358,3 +358,61 @@ func TestBadBatch(t *testing.T) {
 		t.Error("act on a closed network succeeded")
 	}
 }
+
+// TestUpdateGivenAdvantageSums: an update told the advantages' count, sum
+// and sum of squares (as data-parallel training exchanges them for a
+// whole update at once) normalises with them: this minibatch's own sums
+// give the step of an update that takes them itself, other sums another.
+func TestUpdateGivenAdvantageSums(t *testing.T) {
+	const H, B, T = 32, 4, 8
+	n := B * T
+	batch := func() *Batch {
+		b := &Batch{Obs: randObs(n, 5), Actions: make([]int32, n), LogProbs: make([]float32, n), Values: make([]float32, n),
+			Advantages: make([]float32, n), Returns: make([]float32, n), B: B, T: T,
+			LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Clip: 0.2, VFClip: 10, VFCoef: 1, EntCoef: 0, MaxGradNorm: 100}
+		for i := range b.Actions {
+			b.Actions[i] = int32(i % 9)
+			b.LogProbs[i] = float32(-math.Log(sim.NumActions))
+			b.Advantages[i] = float32(i%5) - 1.5
+		}
+		return b
+	}
+	own := func(b *Batch) *[3]float64 {
+		s := [3]float64{float64(n)}
+		for _, a := range b.Advantages {
+			s[1] += float64(a)
+			s[2] += float64(a) * float64(a)
+		}
+		return &s
+	}
+	step := func(sums func(*Batch) *[3]float64) []float32 {
+		m := testModel(t, "stateless", H)
+		b := batch()
+		if sums != nil {
+			b.AdvantageSums = sums(b)
+		}
+		if _, err := m.Update(b); err != nil {
+			t.Fatal(err)
+		}
+		p, err := m.Params()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	itself, given := step(nil), step(own)
+	shifted := step(func(b *Batch) *[3]float64 { s := own(b); s[1] += 3 * float64(n); return s })
+	diff := func(a, b []float32) float64 {
+		d := 0.0
+		for i := range a {
+			d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
+	}
+	if d := diff(itself, given); d > 1e-6 {
+		t.Errorf("the minibatch's own sums, given, changed the step by up to %g", d)
+	}
+	if d := diff(itself, shifted); d < 1e-4 {
+		t.Errorf("sums of a different mean changed the step by %g only: they were not used", d)
+	}
+}
