@@ -10,7 +10,7 @@ import (
 	"github.com/dafscript/dafscript/runtime/train"
 )
 
-const launchTrainingDoc = `daf.launch_training(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, workers=1, vibes=None) -> TrainingJob
+const launchTrainingDoc = `daf.launch_training(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, workers=1, vibes=None, init_from=None) -> TrainingJob
 
 Starts daf.train with the same arguments in the background and returns at
 once with a handle: the script goes on (evaluating, say) while the policy

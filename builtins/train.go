@@ -11,7 +11,7 @@ import (
 	"github.com/dafscript/dafscript/sim/mission"
 )
 
-const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix", workers=1, vibes=None) -> TrainingResult
+const trainDoc = `daf.train(missions, policy="lstm", steps=100000, seed=None, hyperparameters={}, device="auto", checkpoint_every=None, resume=None, curriculum="mix", workers=1, vibes=None, init_from=None) -> TrainingResult
 
 Trains a neural policy ("lstm" or "stateless") with PPO on the missions
 (a name, daf.mission(...) or a list). curriculum says who plays what:
@@ -37,7 +37,10 @@ num_envs/workers environments, gradients averaged every minibatch;
 docs/distributed.md); num_envs must be a multiple of it. vibes: the only
 vibes the policy may choose, by name (["default", "heart_a"]: its actions
 are noop, the four moves and those two; None: as the vibes hyperparameter
-says); the checkpoint records them and plays only them.
+says); the checkpoint records them and plays only them. init_from: a
+checkpoint whose weights a new run starts from (fine-tuning: on other
+missions too; Adam state and counters start fresh); its network must be
+this run's (policy, hidden_size, vibes, obs_grid, relu). Not with resume.
 
 Output goes to <out>/runs/<session>/NN_training/: checkpoints/update_NNNNNN/,
 metrics.jsonl (one line per update) and training.json. Load a checkpoint
@@ -48,13 +51,14 @@ wall_time_seconds, steps_per_second, final_reward (mean reward of the last
 100 episodes), hyperparameters (every applied value), curve (per update:
 step, update, episode_reward, hearts, policy_loss, value_loss, entropy,
 approx_kl, clip_fraction, explained_variance, sps, episodes), seed, device,
-updates, episodes, session_dir, checkpoints, resumed_from, vibes.
+updates, episodes, session_dir, checkpoints, resumed_from, init_from, vibes.
 
   r = daf.train("training_facility_1", policy="lstm", steps=2000000, seed=1,
                 hyperparameters={"learning_rate": 0.0005}, checkpoint_every=500000)
   print(r.final_reward, r.final_checkpoint)
   daf.evaluate([daf.policy("lstm", data_path=r.final_checkpoint), "random"], "training_facility_1")
-  daf.train(["assembler_2", "training_facility_1"], curriculum="sequence", steps=4000000)`
+  daf.train(["assembler_2", "training_facility_1"], curriculum="sequence", steps=4000000)
+  daf.train("training_facility_1:shaped", policy="lstm", init_from=r.final_checkpoint, steps=2000000)`
 
 // TrainingKind is the Starlark type name of daf.train's result.
 const TrainingKind = "TrainingResult"
@@ -78,11 +82,12 @@ func builtinTrain(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (op.Call[train.Options], error) {
 	var none op.Call[train.Options]
 	var mis starlark.Value
-	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV, workersV, vibesV starlark.Value = starlark.String("lstm"), starlark.None,
-		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix"), starlark.None, starlark.None
+	var polV, stepsV, seedV, hyperV, devV, ckV, resumeV, curV, workersV, vibesV, initV starlark.Value = starlark.String("lstm"), starlark.None,
+		starlark.None, starlark.None, starlark.String("auto"), starlark.None, starlark.None, starlark.String("mix"), starlark.None, starlark.None,
+		starlark.None
 	if err := UnpackArgs(b.Name(), args, kwargs, "missions", &mis, "policy?", &polV, "steps?", &stepsV, "seed?", &seedV,
 		"hyperparameters?", &hyperV, "device?", &devV, "checkpoint_every?", &ckV, "resume?", &resumeV,
-		"curriculum?", &curV, "workers?", &workersV, "vibes?", &vibesV); err != nil {
+		"curriculum?", &curV, "workers?", &workersV, "vibes?", &vibesV, "init_from?", &initV); err != nil {
 		return none, err
 	}
 	fail := func(format string, a ...any) error { return fmt.Errorf("%s: %s", b.Name(), fmt.Sprintf(format, a...)) }
@@ -143,10 +148,15 @@ func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 			vibes = append(vibes, name)
 		}
 	}
-	var resume string
+	var resume, initFrom string
 	if resumeV != starlark.None {
 		if resume, ok = starlark.AsString(resumeV); !ok || resume == "" {
 			return none, fail("resume: got %s, want a checkpoint path or None", resumeV.String())
+		}
+	}
+	if initV != starlark.None {
+		if initFrom, ok = starlark.AsString(initV); !ok || initFrom == "" {
+			return none, fail("init_from: got %s, want a checkpoint path or None", initV.String())
 		}
 	}
 	callArgs := map[string]any{"function": b.Name(), "missions": names(ms), "curriculum": cur, "policy": pol, "steps": steps,
@@ -157,9 +167,12 @@ func trainCall(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if vibes != nil {
 		callArgs["vibes"] = vibes
 	}
+	if initFrom != "" {
+		callArgs["init_from"] = initFrom
+	}
 	return op.Call[train.Options]{
 		Options: train.Options{Missions: ms, Curriculum: cur, Policy: pol, Steps: steps, Seed: seed, Hyperparameters: hyper,
-			Device: dev, CheckpointEvery: ck, Resume: resume, Workers: int(workers), Vibes: vibes},
+			Device: dev, CheckpointEvery: ck, Resume: resume, InitFrom: initFrom, Workers: int(workers), Vibes: vibes},
 		Seed: seed,
 		Args: callArgs,
 	}, nil

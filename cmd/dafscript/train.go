@@ -14,7 +14,7 @@ import (
 func trainCmd() *Command {
 	c := &Command{
 		Name:    "train",
-		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--vibes NAME,...] [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT] [--nproc N | --master HOST:PORT --rank R --world N] [--format table|json|yaml] [--out DIR]",
+		Usage:   "dafscript train -m MISSION... [--curriculum mix|sequence] [-p lstm|stateless] [--steps N] [--seed S] [--hp NAME=VALUE]... [--vibes NAME,...] [--device auto|cpu|cuda] [--checkpoint-every N] [--resume CKPT | --init-from CKPT] [--nproc N | --master HOST:PORT --rank R --world N] [--format table|json|yaml] [--out DIR]",
 		Summary: "train a neural policy with PPO",
 		Help: `Trains an lstm or stateless policy with PPO on the missions (-m, repeatable)
 for --steps agent-steps. --curriculum mix (the default): environment i plays
@@ -26,7 +26,9 @@ docs/training.md lists them with their defaults. --vibes default,heart_a
 lets the policy choose among noop, the moves and those vibes only.
 Checkpoints, metrics.jsonl (one line per update) and training.json go to
 DIR/training/<session>/.
---resume continues a run from one of its checkpoints. Play the result with
+--resume continues a run from one of its checkpoints; --init-from starts a
+new run (other missions too) from a checkpoint's weights, with fresh Adam
+state, to fine-tune it: its network must be this run's. Play the result with
 -p lstm:DIR/training/<session>/checkpoints/update_NNNNNN in eval or compare.
 
 Data-parallel training (docs/distributed.md): --nproc N trains with N
@@ -52,6 +54,7 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 		device := fs.String("device", "auto", "`device`: auto (CUDA when libtorch sees a GPU), cpu or cuda")
 		ckEvery := fs.Int64("checkpoint-every", 0, "agent-`steps` between checkpoints (0: only the final one)")
 		resume := fs.String("resume", "", "`checkpoint` of the same run to continue from")
+		initFrom := fs.String("init-from", "", "`checkpoint` whose weights a new run starts from (fine-tuning; the same network)")
 		nproc := fs.Int("nproc", 1, "train with `N` processes on this machine (data-parallel)")
 		var par train.Parallel
 		fs.StringVar(&par.Master, "master", "", "data-parallel across machines: `HOST:PORT` where rank 0 serves the rendezvous")
@@ -95,6 +98,12 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 				return runFailed(st, c.Name, err)
 			}
 		}
+		if *initFrom != "" {
+			var err error
+			if o.InitFrom, err = absPath(st, *initFrom); err != nil {
+				return runFailed(st, c.Name, err)
+			}
+		}
 		callArgs := map[string]any{"command": "train", "missions": []string(missions), "curriculum": *curriculum, "policy": *pol, "steps": *steps,
 			"hyperparameters": hyper, "device": *device, "checkpoint_every": *ckEvery, "resume": *resume}
 		if *nproc != 1 {
@@ -102,6 +111,9 @@ its own --rank R, rank 0 first. Rank 0 writes the checkpoints.`,
 		}
 		if vibes != nil {
 			callArgs["vibes"] = []string(vibes)
+		}
+		if *initFrom != "" {
+			callArgs["init_from"] = *initFrom
 		}
 		if par.World != 0 || par.Master != "" || par.Rank != 0 {
 			callArgs["master"], callArgs["rank"], callArgs["world"] = par.Master, par.Rank, par.World

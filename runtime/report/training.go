@@ -30,6 +30,9 @@ var trainingTmpl = newTemplate("training", `<table class="facts training-facts">
 <tr><th scope="row">Device</th><td>{{.R.Device}}</td></tr>
 {{- end}}
 <tr><th scope="row">Final checkpoint</th><td><code>{{.R.FinalCheckpoint}}</code></td></tr>
+{{- if .R.InitFrom}}
+<tr><th scope="row">Weights started from</th><td><code>{{.R.InitFrom}}</code></td></tr>
+{{- end}}
 {{- if .R.ResumedFrom}}
 <tr><th scope="row">Resumed from</th><td><code>{{.R.ResumedFrom}}</code></td></tr>
 {{- end}}

@@ -38,6 +38,7 @@ type workerSpec struct {
 	Device          string             `json:"device"`
 	CheckpointEvery int64              `json:"checkpoint_every"`
 	Resume          string             `json:"resume"`
+	InitFrom        string             `json:"init_from,omitempty"`
 	TimeoutMS       int64              `json:"timeout_ms"`
 }
 
@@ -81,7 +82,7 @@ func Launch(ctx context.Context, o Options, n int) (*Result, error) {
 		return nil, err
 	}
 	spec := workerSpec{Curriculum: o.Curriculum, Policy: o.Policy, Steps: o.Steps, Seed: o.Seed, Hyperparameters: o.Hyperparameters, Vibes: o.Vibes,
-		Device: o.Device, CheckpointEvery: o.CheckpointEvery, Resume: o.Resume, TimeoutMS: o.Parallel.Timeout.Milliseconds()}
+		Device: o.Device, CheckpointEvery: o.CheckpointEvery, Resume: o.Resume, InitFrom: o.InitFrom, TimeoutMS: o.Parallel.Timeout.Milliseconds()}
 	for _, m := range o.Missions {
 		spec.Missions = append(spec.Missions, m.Name)
 	}
@@ -238,7 +239,7 @@ func RunWorker(ctx context.Context, args []string, stdin io.Reader) error {
 	}
 	p.Timeout = time.Duration(spec.TimeoutMS) * time.Millisecond
 	o := Options{Curriculum: spec.Curriculum, Policy: spec.Policy, Steps: spec.Steps, Seed: spec.Seed, Hyperparameters: spec.Hyperparameters, Vibes: spec.Vibes,
-		Device: spec.Device, CheckpointEvery: spec.CheckpointEvery, Resume: spec.Resume, Parallel: p}
+		Device: spec.Device, CheckpointEvery: spec.CheckpointEvery, Resume: spec.Resume, InitFrom: spec.InitFrom, Parallel: p}
 	for _, name := range spec.Missions {
 		m, err := mission.Get(name)
 		if err != nil {

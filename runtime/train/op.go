@@ -45,6 +45,9 @@ func (o Options) Check() error {
 			return fmt.Errorf("missions[%d]: got no mission, want a mission such as \"training_facility_1\"", i)
 		}
 	}
+	if o.InitFrom != "" && o.Resume != "" {
+		return errors.New("init_from: starts a new run from a checkpoint's weights, resume continues that checkpoint's own run: give one of them")
+	}
 	if err := checkCurriculum(o.Curriculum, o.Missions); err != nil {
 		return err
 	}

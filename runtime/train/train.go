@@ -31,8 +31,14 @@ type Options struct {
 	Device          string             // "auto" (CUDA when libtorch sees a GPU), "cpu" or "cuda"
 	CheckpointEvery int64              // agent-steps between checkpoints (rounded to updates); 0: only the final one
 	Resume          string             // a checkpoint of the same run to continue from
-	Parallel        Parallel           // this process's rank in a data-parallel run (ddp.go); zero: alone
-	Evaluations     *Evaluations       // optional evaluations on the way (evaluations.go)
+	// InitFrom is a checkpoint whose weights this new run starts from
+	// instead of seeded ones (fine-tuning: on any missions, with fresh
+	// Adam state and counters); its network must be the one this run
+	// trains. Not with Resume. In data-parallel training only rank 0
+	// reads it and the others take its weights.
+	InitFrom    string
+	Parallel    Parallel     // this process's rank in a data-parallel run (ddp.go); zero: alone
+	Evaluations *Evaluations // optional evaluations on the way (evaluations.go)
 	// Workers > 1 trains with that many ranks on this machine (Launch:
 	// this process is rank 0); 0 or 1: one process. Not with Parallel.
 	Workers int
@@ -64,6 +70,7 @@ type runState struct {
 	Step            int64              `json:"step"`
 	Episodes        int                `json:"episodes"`
 	Recent          []float64          `json:"recent_episode_rewards"`
+	InitFrom        string             `json:"init_from,omitempty"` // the checkpoint the run's weights started from
 	Curve           []CurvePoint       `json:"curve"`
 	RNG             string             `json:"rng"`
 }
@@ -111,6 +118,7 @@ type trainer struct {
 	segmentSteps int // bptt_horizon: rows per segment, the unit of minibatches
 	numSegments  int // numAgents * rolloutSteps / segmentSteps
 	groups       []*envGroup
+	initFrom     *torch.Checkpoint // Options.InitFrom's, read by rank 0
 
 	// Rollout, agent-major: row a*rolloutSteps+t.
 	obs                                             []uint8
@@ -162,10 +170,18 @@ func newTrainer(o Options) (*trainer, error) {
 	if err := t.configureNetwork(ck); err != nil {
 		return nil, err
 	}
+	if o.InitFrom != "" && o.Parallel.Rank == 0 {
+		if t.initFrom, err = torch.ReadCheckpoint(o.InitFrom); err != nil {
+			return nil, fmt.Errorf("init_from: %w", err)
+		}
+		if err := t.sameNetwork(t.initFrom, "init_from", o.InitFrom); err != nil {
+			return nil, err
+		}
+	}
 
 	// Environments first: their agent count sizes everything else.
 	t.segmentSteps = h.int("bptt_horizon")
-	t.state = runState{Policy: o.Policy, Curriculum: o.Curriculum, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme}
+	t.state = runState{Policy: o.Policy, Curriculum: o.Curriculum, Seed: o.Seed, Hyperparameters: h, RNG: rngScheme, InitFrom: o.InitFrom}
 	for _, m := range o.Missions {
 		t.state.Missions = append(t.state.Missions, m.Name)
 	}
@@ -290,14 +306,42 @@ func (t *trainer) configureNetwork(ck *torch.Checkpoint) error {
 	if t.netConfig.Threads == 0 {
 		t.netConfig.Threads = runtime.NumCPU()
 	}
-	if ck != nil && !slices.Equal(ck.Config.Vibes, t.netConfig.Vibes) {
-		return fmt.Errorf("resume: checkpoint %s chooses among the vibes %s, not %s", t.opts.Resume, vibeList(ck.Config), vibeList(t.netConfig))
-	}
-	if ck != nil && ck.Config.NumParams() != t.netConfig.NumParams() {
-		return fmt.Errorf("resume: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
-			t.opts.Resume, ck.Config.Class(), ck.Config.Hidden, t.netConfig.Class(), t.netConfig.Hidden)
+	if ck != nil {
+		return t.sameNetwork(ck, "resume", t.opts.Resume)
 	}
 	return nil
+}
+
+// sameNetwork checks that checkpoint ck (given as the argument arg = path)
+// holds the network this run trains: its weights fit it and mean the same.
+func (t *trainer) sameNetwork(ck *torch.Checkpoint, arg, path string) error {
+	c := t.netConfig
+	switch {
+	case !slices.Equal(ck.Config.Vibes, c.Vibes) || ck.Config.Actions != c.Actions:
+		return fmt.Errorf("%s: checkpoint %s chooses among the vibes %s, not %s", arg, path, vibeList(ck.Config), vibeList(c))
+	case ck.Config.NumParams() != c.NumParams() || ck.Config.LSTM != c.LSTM:
+		return fmt.Errorf("%s: checkpoint %s holds a %s network of hidden size %d, not %s of %d",
+			arg, path, ck.Config.Class(), ck.Config.Hidden, c.Class(), c.Hidden)
+	case ck.Config.Encoding != c.Encoding:
+		return fmt.Errorf("%s: checkpoint %s reads observations as %s, not %s (the obs_grid hyperparameter)", arg, path, encodingName(ck.Config), encodingName(c))
+	case ck.Config.ReLU != c.ReLU:
+		return fmt.Errorf("%s: checkpoint %s uses %s activations, not %s (the relu hyperparameter)", arg, path, activation(ck.Config), activation(c))
+	}
+	return nil
+}
+
+func encodingName(c torch.Config) string {
+	if c.Encoding == "" {
+		return "tokens"
+	}
+	return c.Encoding
+}
+
+func activation(c torch.Config) string {
+	if c.ReLU {
+		return "relu"
+	}
+	return "tanh"
 }
 
 // vibeList names the vibes a network chooses among, for messages.
@@ -339,10 +383,13 @@ func (t *trainer) sizeBatches() (int, error) {
 	return mbs, nil
 }
 
-// loadWeights initialises the network from the run's seed, or, when the
-// run resumes, restores the checkpoint's weights, Adam state and counters
+// loadWeights initialises the network from the run's seed or from the
+// weights of Options.InitFrom, or, when the run resumes, restores the checkpoint's weights, Adam state and counters
 // and rebuilds the environments of the chunk it stopped in.
 func (t *trainer) loadWeights(ck *torch.Checkpoint, prev *runState) error {
+	if ck == nil && t.initFrom != nil {
+		return t.model.SetParams(t.initFrom.Params)
+	}
 	if ck == nil {
 		return t.model.SetParams(t.netConfig.Init(sim.DeriveSeed(t.opts.Seed, "weights", 0)))
 	}
@@ -353,7 +400,7 @@ func (t *trainer) loadWeights(ck *torch.Checkpoint, prev *runState) error {
 		return err
 	}
 	t.state.Update, t.state.Step, t.state.Episodes = prev.Update, prev.Step, prev.Episodes
-	t.state.Recent, t.state.Curve = prev.Recent, prev.Curve
+	t.state.Recent, t.state.Curve, t.state.InitFrom = prev.Recent, prev.Curve, prev.InitFrom
 	if t.state.Update > t.totalUpdates {
 		return fmt.Errorf("resume: checkpoint %s is at update %d, past the %d updates of %d steps", t.opts.Resume, prev.Update, t.totalUpdates, t.opts.Steps)
 	}
@@ -538,6 +585,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	if o.Resume != "" {
 		res.ResumedFrom = o.Resume
 	}
+	res.InitFrom = t.state.InitFrom
 	res.Vibes = t.netConfig.VibeNames()
 	t.logger().Info("training", "policy", o.Policy, "missions", t.state.Missions, "agents", t.numAgents,
 		"batch", batch, "updates", t.totalUpdates, "device", t.netConfig.Device, "threads", t.netConfig.Threads, "libtorch", torch.Info())

@@ -560,3 +560,77 @@ func trainedCheckpoint(t *testing.T, o Options) (*Result, *torch.Checkpoint) {
 	}
 	return res, ck
 }
+
+// TestInitFrom: a new run started from another run's checkpoint (on
+// another mission) begins with its weights, not seeded ones, and fresh
+// Adam state; it says where its weights came from, and keeps saying so
+// when resumed. A checkpoint of another network, or init_from with
+// resume, is refused naming the argument.
+func TestInitFrom(t *testing.T) {
+	needTorch(t)
+	o := small(t, "stateless", 4, t.TempDir())
+	first, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := small(t, "stateless", 2, t.TempDir())
+	f.Missions = missions(t, "assembler_2+cogs(4)")
+	f.Hyperparameters["learning_rate"] = 1e-12 // the weights barely move: they are the checkpoint's
+	f.CheckpointEvery = 128
+	f.InitFrom = first.FinalCheckpoint
+	tuned, err := Train(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tuned.InitFrom != first.FinalCheckpoint {
+		t.Errorf("result init_from %q, want %q", tuned.InitFrom, first.FinalCheckpoint)
+	}
+	w0 := paramsOf(t, first.FinalCheckpoint)
+	if d := maxAbsDiff(paramsOf(t, tuned.FinalCheckpoint), w0); d > 1e-6 {
+		t.Errorf("the fine-tuned run's weights are %g from the checkpoint it started from", d)
+	}
+	cfg, err := torch.DefaultConfig("stateless", 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(cfg.Init(sim.DeriveSeed(f.Seed, "weights", 0)), w0); d < 1e-3 {
+		t.Fatalf("seeded and trained weights differ by %g only: the test would prove nothing", d)
+	}
+	ck, err := torch.ReadCheckpoint(tuned.FinalCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.AdamStep != 4 { // 2 minibatches per update; the first run took 8 steps
+		t.Errorf("Adam step %d after 2 updates of the new run, want 4 (fresh state)", ck.AdamStep)
+	}
+	r := f
+	r.InitFrom, r.Resume, r.Dir = "", tuned.Checkpoints[0], t.TempDir()
+	resumed, err := Train(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.InitFrom != first.FinalCheckpoint {
+		t.Errorf("resumed run: init_from %q, want %q", resumed.InitFrom, first.FinalCheckpoint)
+	}
+
+	missing := filepath.Join(t.TempDir(), "nothing")
+	for _, tc := range []struct {
+		edit func(o *Options)
+		want string
+	}{
+		{func(o *Options) { o.Hyperparameters["hidden_size"] = 32 }, "holds a stateless network of hidden size 16, not stateless of 32"},
+		{func(o *Options) { o.Policy = "lstm" }, "holds a stateless network of hidden size 16, not lstm of 16"},
+		{func(o *Options) { o.Vibes = []string{"default", "heart_a"} }, "chooses among the vibes the first 152, not [default, heart_a]"},
+		{func(o *Options) { o.Hyperparameters["relu"] = 1 }, "uses tanh activations, not relu"},
+		{func(o *Options) { o.Resume = first.FinalCheckpoint }, "init_from: starts a new run from a checkpoint's weights, resume continues"},
+		{func(o *Options) { o.InitFrom = missing }, "init_from: checkpoint " + missing},
+	} {
+		bad := small(t, "stateless", 1, "")
+		bad.InitFrom = first.FinalCheckpoint
+		tc.edit(&bad)
+		_, err := Train(context.Background(), bad)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "init_from") {
+			t.Errorf("error %v, want init_from and %q", err, tc.want)
+		}
+	}
+}

@@ -24,7 +24,8 @@ type Result struct {
 	SessionDir  string   `json:"session_dir,omitempty"`
 	Checkpoints []string `json:"checkpoints"`
 	ResumedFrom string   `json:"resumed_from,omitempty"`
-	Vibes       []string `json:"vibes"` // the vibes the policy chose among, when named (Options.Vibes); null: as the vibes hyperparameter says
+	InitFrom    string   `json:"init_from,omitempty"` // the checkpoint whose weights the run started from (Options.InitFrom)
+	Vibes       []string `json:"vibes"`               // the vibes the policy chose among, when named (Options.Vibes); null: as the vibes hyperparameter says
 }
 
 // CurvePoint is the state of training after one PPO update. EpisodeReward
