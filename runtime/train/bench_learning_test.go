@@ -31,7 +31,12 @@ var (
 	benchEpisodes   = int(benchInt("DAF_BENCH_EPISODES", 20))
 	benchVibes      = benchEnv("DAF_BENCH_VIBES", "default,heart_a") // comma-separated vibe names (Options.Vibes); "all": the vibes hyperparameter's
 	benchSeed       = benchInt("DAF_BENCH_SEED", 1)
-	benchGoal       = 1.0 // mean hearts per evaluation episode
+	// benchWarmup, when set, is a mission trained first, until its own
+	// evaluation reaches the goal; the benchmark's missions then start
+	// from its last checkpoint's weights (Options.InitFrom). Its steps and
+	// time count.
+	benchWarmup = benchEnv("DAF_BENCH_WARMUP", "")
+	benchGoal   = 1.0 // mean hearts per evaluation episode
 )
 
 func benchEnv(k, def string) string {
@@ -76,7 +81,9 @@ func benchHyperparameters(t *testing.T) map[string]float64 {
 
 // benchPoint is one line of learning_curve.jsonl.
 type benchPoint struct {
-	Step          int64   `json:"step"`
+	Mission       string  `json:"mission"`    // the mission trained and evaluated: the warm-up's or the benchmark's last
+	Step          int64   `json:"step"`       // agent-steps of the whole benchmark, warm-up included
+	PhaseStep     int64   `json:"phase_step"` // agent-steps of this phase's run
 	WallSeconds   float64 `json:"wall_seconds"`
 	TrainReward   float64 `json:"train_episode_reward"` // mean over the chunk's last update with episodes
 	TrainHearts   float64 `json:"train_hearts"`
@@ -87,13 +94,11 @@ type benchPoint struct {
 	ReachedTarget bool    `json:"reached_target"`
 }
 
-// evalHearts plays n episodes of the last mission of the benchmark with
-// the policy and returns the mean reward per agent and the mean hearts in
-// chests.
-func evalHearts(t *testing.T, spec policy.Spec, n int, seed uint64) (reward, hearts float64) {
+// evalHearts plays n episodes of the mission with the policy and returns
+// the mean reward per agent and the mean hearts in chests.
+func evalHearts(t *testing.T, mission string, spec policy.Spec, n int, seed uint64) (reward, hearts float64) {
 	t.Helper()
-	names := strings.Split(benchMission, ",")
-	rewards, hs := playMission(t, missions(t, names[len(names)-1])[0], spec, n, seed, "bench-eval")
+	rewards, hs := playMission(t, missions(t, mission)[0], spec, n, seed, "bench-eval")
 	return meanOf(rewards), meanOf(hs)
 }
 
@@ -103,8 +108,9 @@ func TestHeartsFromScratch(t *testing.T) {
 	if root == "" {
 		root = t.TempDir()
 	}
+	names := strings.Split(benchMission, ",")
 	o := Options{
-		Missions: missions(t, strings.Split(benchMission, ",")...), Curriculum: benchCurriculum,
+		Missions: missions(t, names...), Curriculum: benchCurriculum,
 		Policy: benchPolicy, Seed: uint64(benchSeed), Hyperparameters: benchHyperparameters(t), Device: benchEnv("DAF_BENCH_DEVICE", "cpu"),
 	}
 	if benchVibes != "all" {
@@ -116,57 +122,82 @@ func TestHeartsFromScratch(t *testing.T) {
 	// One training session holds the whole benchmark, so that `dafscript
 	// report` draws its curves.
 	sess, err := output.NewManager(root).NewSession("training", output.RunInfo{Seed: o.Seed, Args: map[string]any{
-		"benchmark": "bench-learning", "missions": benchMission, "policy": benchPolicy, "curriculum": benchCurriculum,
+		"benchmark": "bench-learning", "missions": benchMission, "warmup": benchWarmup, "policy": benchPolicy, "curriculum": benchCurriculum,
 		"hyperparameters": o.Hyperparameters, "vibes": o.Vibes, "chunk": benchChunk, "goal_hearts": benchGoal, "episodes": benchEpisodes}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	status := output.StatusFailed
 	defer func() { sess.Finish(status) }()
+	// The phases: the warm-up (when asked for) until it reaches the goal
+	// on its own mission, then the benchmark's missions, evaluated on the
+	// last of them.
+	type phase struct {
+		missions []string
+		eval     string
+	}
+	phases := []phase{{names, names[len(names)-1]}}
+	if benchWarmup != "" {
+		phases = append([]phase{{[]string{benchWarmup}, benchWarmup}}, phases...)
+	}
 	began := time.Now()
 	var last benchPoint
 	var lines []byte
-	for chunk := int64(1); time.Since(began) < benchBudget; chunk++ {
-		o.Steps = chunk * benchChunk
-		name := fmt.Sprintf("chunk_%03d", chunk)
-		o.Dir = sess.Path(name)
-		o.Track = func(f string) error { return sess.Track(name + "/" + f) }
-		res, err := Train(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
+	var before int64 // agent-steps of the phases before this one
+	chunk := 0
+	for p, ph := range phases {
+		run := o
+		run.Missions = missions(t, ph.missions...)
+		if p > 0 {
+			run.InitFrom = last.Checkpoint
 		}
-		o.Resume = res.FinalCheckpoint
-		pt := benchPoint{Step: res.TrainingSteps, Checkpoint: res.FinalCheckpoint, EvalEpisodes: benchEpisodes}
-		for _, c := range res.Curve {
-			if c.Episodes > 0 {
-				pt.TrainReward, pt.TrainHearts = c.EpisodeReward, c.Hearts
+		for k := int64(1); ; k++ {
+			if time.Since(began) >= benchBudget {
+				t.Errorf("not reached in %v: %d agent-steps, last evaluation on %s %.2f hearts per episode; curve in %s (dafscript report --out %s %s)",
+					benchBudget, last.Step, last.Mission, last.EvalHearts, sess.Path("learning_curve.jsonl"), root, sess.ID())
+				return
+			}
+			chunk++
+			run.Steps = k * benchChunk
+			name := fmt.Sprintf("chunk_%03d", chunk)
+			run.Dir = sess.Path(name)
+			run.Track = func(f string) error { return sess.Track(name + "/" + f) }
+			res, err := Train(context.Background(), run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run.Resume, run.InitFrom = res.FinalCheckpoint, ""
+			pt := benchPoint{Mission: ph.eval, Step: before + res.TrainingSteps, PhaseStep: res.TrainingSteps, Checkpoint: res.FinalCheckpoint, EvalEpisodes: benchEpisodes}
+			for _, c := range res.Curve {
+				if c.Episodes > 0 {
+					pt.TrainReward, pt.TrainHearts = c.EpisodeReward, c.Hearts
+				}
+			}
+			pt.EvalReward, pt.EvalHearts = evalHearts(t, ph.eval, policy.Spec{Class: benchPolicy, Data: res.FinalCheckpoint,
+				Kwargs: map[string]any{"threads": 2}}, benchEpisodes, 7)
+			pt.WallSeconds = time.Since(began).Seconds()
+			pt.ReachedTarget = pt.EvalHearts >= benchGoal
+			last = pt
+			line, _ := json.Marshal(pt)
+			lines = append(append(lines, line...), '\n')
+			if _, err := sess.WriteFile("learning_curve.jsonl", lines); err != nil {
+				t.Fatal(err)
+			}
+			// The last chunk's result holds the whole phase's curve (it is
+			// carried through the checkpoints): the report's training
+			// section draws reward and hearts against steps from it.
+			res.SessionDir = sess.Dir()
+			if _, err := sess.WriteJSON("training.json", res); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: step %d  %.0f s  train reward %.3f hearts %.2f  eval (%d episodes) reward %.3f hearts %.2f",
+				ph.eval, pt.Step, pt.WallSeconds, pt.TrainReward, pt.TrainHearts, benchEpisodes, pt.EvalReward, pt.EvalHearts)
+			if pt.ReachedTarget {
+				t.Logf("%s: reached %.1f hearts per episode after %d agent-steps in %.0f s; session %s", ph.eval, benchGoal, pt.Step, pt.WallSeconds, sess.Dir())
+				break
 			}
 		}
-		pt.EvalReward, pt.EvalHearts = evalHearts(t, policy.Spec{Class: benchPolicy, Data: res.FinalCheckpoint,
-			Kwargs: map[string]any{"threads": 2}}, benchEpisodes, 7)
-		pt.WallSeconds = time.Since(began).Seconds()
-		pt.ReachedTarget = pt.EvalHearts >= benchGoal
-		last = pt
-		line, _ := json.Marshal(pt)
-		lines = append(append(lines, line...), '\n')
-		if _, err := sess.WriteFile("learning_curve.jsonl", lines); err != nil {
-			t.Fatal(err)
-		}
-		// The last chunk's result holds the whole run's curve (it is carried
-		// through the checkpoints): the report's training section draws
-		// reward and hearts against steps from it.
-		res.SessionDir = sess.Dir()
-		if _, err := sess.WriteJSON("training.json", res); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("step %d  %.0f s  train reward %.3f hearts %.2f  eval (%d episodes) reward %.3f hearts %.2f",
-			pt.Step, pt.WallSeconds, pt.TrainReward, pt.TrainHearts, benchEpisodes, pt.EvalReward, pt.EvalHearts)
-		if pt.ReachedTarget {
-			status = output.StatusDone
-			t.Logf("reached %.1f hearts per episode after %d agent-steps in %.0f s; session %s", benchGoal, pt.Step, pt.WallSeconds, sess.Dir())
-			return
-		}
+		before = last.Step
 	}
-	t.Errorf("not reached in %v: %d agent-steps, last evaluation %.2f hearts per episode; curve in %s (dafscript report --out %s %s)",
-		benchBudget, last.Step, last.EvalHearts, sess.Path("learning_curve.jsonl"), root, sess.ID())
+	status = output.StatusDone
 }
