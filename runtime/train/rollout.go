@@ -1,8 +1,6 @@
 package train
 
 import (
-	"fmt"
-
 	"github.com/dafscript/dafscript/runtime/train/torch"
 	"github.com/dafscript/dafscript/sim"
 )
@@ -164,10 +162,7 @@ func (t *trainer) update() (CurvePoint, error) {
 	mb.EntCoef, mb.MaxGradNorm = h.f32("ent_coef"), h.f32("max_grad_norm")
 	B, L, O, H := mb.B, t.segmentSteps, t.netConfig.InputBytes(), t.netConfig.Hidden
 	perms := t.minibatchOrder(epochs)
-	advSums, err := t.advantageSums(perms, B)
-	if err != nil {
-		return CurvePoint{}, err
-	}
+	advSums := t.advantageSums(perms, B)
 	var sum torch.Stats
 	n := 0
 	for _, perm := range perms {
@@ -187,7 +182,7 @@ func (t *trainer) update() (CurvePoint, error) {
 				}
 			}
 			if advSums != nil {
-				mb.AdvantageSums = (*[3]float64)(advSums[3*n : 3*n+3])
+				mb.AdvantageSums, mb.ExchangeSums = advSums[3*n:], n == 0
 			}
 			st, err := t.model.Update(mb)
 			if err != nil {
@@ -221,15 +216,16 @@ func (t *trainer) minibatchOrder(epochs int) [][]int {
 	return perms
 }
 
-// advantageSums is, in data-parallel training, the count, sum and sum of
-// squares of each minibatch's advantages over all ranks, three per
-// minibatch in the order they are trained: one exchange for the whole
-// update instead of one before each minibatch's gradients, so that the
-// ranks wait for each other once per minibatch, not twice. nil when
+// advantageSums is, in data-parallel training, this rank's count, sum
+// and sum of squares of each minibatch's advantages, three per minibatch
+// in the order they are trained. The first minibatch's update sums them
+// over all ranks while it runs its forward pass, and the later ones use
+// the sums: the ranks meet once for the whole update instead of before
+// each minibatch's gradients, and that meeting overlaps work. nil when
 // training alone (the model normalises each minibatch itself).
-func (t *trainer) advantageSums(perms [][]int, segmentsPerMinibatch int) ([]float64, error) {
+func (t *trainer) advantageSums(perms [][]int, segmentsPerMinibatch int) []float64 {
 	if t.ddp.group == nil {
-		return nil, nil
+		return nil
 	}
 	L := t.segmentSteps
 	var sums []float64
@@ -245,10 +241,7 @@ func (t *trainer) advantageSums(perms [][]int, segmentsPerMinibatch int) ([]floa
 			sums = append(sums, float64(segmentsPerMinibatch*L), s, sq)
 		}
 	}
-	if err := t.ddp.group.AllReduceSum64(sums); err != nil {
-		return nil, fmt.Errorf("exchanging advantage statistics: %w", err)
-	}
-	return sums, nil
+	return sums
 }
 
 // explainedVariance is 1 - Var(returns - values) / Var(returns) over the rollout.

@@ -210,9 +210,12 @@ type Batch struct {
 	B, T                                  int
 	// AdvantageSums, when set, holds the count, sum and sum of squares of
 	// this minibatch's advantages over every rank of the model's group,
-	// exchanged by the caller for a whole update at once; nil: Update
-	// takes them itself, exchanging them with the group (when there is one).
-	AdvantageSums *[3]float64
+	// followed by those of the update's later minibatches; nil: Update
+	// takes them itself, exchanging them with the group (when there is
+	// one). With ExchangeSums they are this rank's own and Update sums
+	// them all over the group, in place, while it runs the forward pass.
+	AdvantageSums []float64
+	ExchangeSums  bool
 
 	LR, Beta1, Beta2, Eps                      float32
 	Clip, VFClip, VFCoef, EntCoef, MaxGradNorm float32

@@ -98,22 +98,6 @@ func (g *Group) AllReduceSum(buf []float32) error {
 	return nil
 }
 
-// AllReduceSum64 replaces buf by the sum of every rank's buf, in double
-// precision.
-func (g *Group) AllReduceSum64(buf []float64) error {
-	if err := g.live(); err != nil {
-		return err
-	}
-	if len(buf) == 0 {
-		return nil
-	}
-	var e *C.char
-	if C.dt_group_allreduce_sum_double(g.p, (*C.double)(&buf[0]), C.int64_t(len(buf)), &e) != 0 {
-		return cerr("all-reduce", e)
-	}
-	return nil
-}
-
 // Broadcast replaces buf by rank root's buf.
 func (g *Group) Broadcast(buf []float32, root int) error {
 	if err := g.live(); err != nil {

@@ -15,6 +15,5 @@ func (g *Group) Rank() int                               { return g.rank }
 func (g *Group) World() int                              { return g.world }
 func (g *Group) Close() error                            { return nil }
 func (g *Group) AllReduceSum(buf []float32) error        { return ErrNoLibtorch }
-func (g *Group) AllReduceSum64(buf []float64) error      { return ErrNoLibtorch }
 func (g *Group) Broadcast(buf []float32, root int) error { return ErrNoLibtorch }
 func (m *Model) SetGroup(g *Group) error                 { return ErrNoLibtorch }

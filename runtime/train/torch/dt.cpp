@@ -33,10 +33,12 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 struct dt_model {
@@ -847,12 +849,44 @@ int dt_act_sample(dt_model *m, const uint8_t *obs, int n, float *h, float *c, co
 	});
 }
 
+// sums_exchange sums a host buffer of doubles over the group on a thread
+// of its own, from construction to wait() (or destruction, which waits
+// too, so that no exchange outlives the buffer).
+struct sums_exchange {
+	std::thread th;
+	std::exception_ptr err;
+	sums_exchange(dt_group *g, double *buf, int64_t n) {
+		th = std::thread([this, g, buf, n] {
+			try {
+				auto t = at::from_blob(buf, {n}, at::kDouble);
+				dist_sum(g, t);
+			} catch (...) {
+				err = std::current_exception();
+			}
+		});
+	}
+	void wait() {
+		if (th.joinable()) th.join();
+		if (err) std::rethrow_exception(std::exchange(err, nullptr));
+	}
+	~sums_exchange() {
+		if (th.joinable()) th.join();
+	}
+};
+
 int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 	return guard(err, [&] {
 		use_threads(m);
 		at::AutoGradMode grad(true);
 		const int64_t N = int64_t(b->B) * b->T;
+		std::unique_ptr<sums_exchange> sums;
+		if (b->adv_sums && b->adv_sums_exchange) {
+			if (!m->group) throw std::runtime_error("advantage sums to exchange, but the model trains alone");
+			if (b->adv_sums_n < 3) throw std::runtime_error("advantage sums: fewer than 3");
+			sums = std::make_unique<sums_exchange>(m->group, b->adv_sums, b->adv_sums_n);
+		}
 		auto out = forward_train(m, b->obs, b->B, b->T, b->starts, b->h0, b->c0);
+		if (sums) sums->wait();
 		auto logp_all = at::log_softmax(out.first, 1);
 		auto actions = at::from_blob(const_cast<int32_t *>(b->actions), {N}, at::kInt).to(m->dev).to(at::kLong);
 		auto newlogp = logp_all.gather(1, actions.unsqueeze(1)).squeeze(1);

@@ -22,11 +22,16 @@ typedef struct {
 	const int32_t *actions;
 	const float *logprobs, *values, *advantages, *returns, *starts;
 	const float *h0, *c0; // B*hidden each; NULL for a stateless policy
-	// adv_sums: count, sum and sum of squares of this minibatch's advantages
-	// over every rank of the group, exchanged beforehand for all the
-	// minibatches of an update at once; NULL: dt_update takes them itself
-	// (exchanging them with the group, when the model has one).
-	const double *adv_sums;
+	// adv_sums: the count, sum and sum of squares of this minibatch's
+	// advantages over every rank of the group, followed by those of the
+	// update's later minibatches (adv_sums_n doubles in all); NULL:
+	// dt_update takes them itself (exchanging them with the group, when
+	// the model has one). With adv_sums_exchange, they are still this
+	// rank's own: dt_update sums all adv_sums_n over the group, in place,
+	// on another thread while it runs the forward pass, so that the
+	// ranks meet for them while they work.
+	double *adv_sums;
+	int32_t adv_sums_n, adv_sums_exchange;
 	int32_t B, T;
 	float lr, beta1, beta2, eps;
 	float clip, vf_clip, vf_coef, ent_coef, max_grad_norm;
@@ -92,7 +97,6 @@ dt_group *dt_group_new(const char *host, int port, int rank, int world, int time
 void dt_group_free(dt_group *g);
 // In place: buf becomes the sum of every rank's buf.
 int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err);
-int dt_group_allreduce_sum_double(dt_group *g, double *buf, int64_t n, char **err);
 // In place: buf becomes root's buf.
 int dt_group_broadcast(dt_group *g, float *buf, int64_t n, int root, char **err);
 // dt_set_group makes dt_update train as one rank of g: advantages are

@@ -50,7 +50,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 namespace {
@@ -250,31 +249,6 @@ void dist_sum(dt_group *g, at::Tensor &t) {
 #endif
 }
 
-namespace {
-
-// group_sum is dt_group_allreduce_sum for floats or doubles.
-template <typename T> int group_sum(dt_group *g, T *buf, int64_t n, char **err) {
-	return dist_guard(err, [&] {
-#ifdef USE_C10D_GLOO
-		try {
-			if constexpr (std::is_same<T, double>::value)
-				exchange(g, buf, size_t(n), g->gathered64);
-			else
-				exchange(g, buf, size_t(n), g->gathered);
-		} catch (const std::exception &e) {
-			throw std::runtime_error(std::string("all-reduce failed (did another rank stop?): ") + what(e));
-		}
-#else
-		(void)g;
-		(void)buf;
-		(void)n;
-		throw std::runtime_error("this training backend was built without Gloo");
-#endif
-	});
-}
-
-} // namespace
-
 extern "C" {
 
 int dt_gloo_available(void) {
@@ -337,10 +311,21 @@ dt_group *dt_group_new(const char *host, int port, int rank, int world, int time
 
 void dt_group_free(dt_group *g) { delete g; }
 
-int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err) { return group_sum(g, buf, n, err); }
-
-int dt_group_allreduce_sum_double(dt_group *g, double *buf, int64_t n, char **err) {
-	return group_sum(g, buf, n, err);
+int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err) {
+	return dist_guard(err, [&] {
+#ifdef USE_C10D_GLOO
+		try {
+			exchange(g, buf, size_t(n), g->gathered);
+		} catch (const std::exception &e) {
+			throw std::runtime_error(std::string("all-reduce failed (did another rank stop?): ") + what(e));
+		}
+#else
+		(void)g;
+		(void)buf;
+		(void)n;
+		throw std::runtime_error("this training backend was built without Gloo");
+#endif
+	});
 }
 
 int dt_group_broadcast(dt_group *g, float *buf, int64_t n, int root, char **err) {

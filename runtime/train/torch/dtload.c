@@ -37,7 +37,6 @@
 	X(dt_group_new)         \
 	X(dt_group_free)        \
 	X(dt_group_allreduce_sum) \
-	X(dt_group_allreduce_sum_double) \
 	X(dt_group_broadcast)   \
 	X(dt_set_group)
 
@@ -146,10 +145,6 @@ void dt_group_free(dt_group *g) { p_dt_group_free(g); }
 
 int dt_group_allreduce_sum(dt_group *g, float *buf, int64_t n, char **err) {
 	return p_dt_group_allreduce_sum(g, buf, n, err);
-}
-
-int dt_group_allreduce_sum_double(dt_group *g, double *buf, int64_t n, char **err) {
-	return p_dt_group_allreduce_sum_double(g, buf, n, err);
 }
 
 int dt_group_broadcast(dt_group *g, float *buf, int64_t n, int root, char **err) {

@@ -275,32 +275,37 @@ func (m *Model) Update(b *Batch) (Stats, error) {
 	pin.Pin(&b.Obs[0])
 	pin.Pin(&b.Actions[0])
 	var advSums *C.double
-	if b.AdvantageSums != nil {
-		pin.Pin(b.AdvantageSums)
+	if len(b.AdvantageSums) > 0 {
+		if len(b.AdvantageSums) < 3 {
+			return Stats{}, fmt.Errorf("libtorch: update: %d advantage sums, want 3 or more", len(b.AdvantageSums))
+		}
+		pin.Pin(&b.AdvantageSums[0])
 		advSums = (*C.double)(&b.AdvantageSums[0])
 	}
 	cb := C.dt_batch{
-		obs:           (*C.uint8_t)(&b.Obs[0]),
-		actions:       (*C.int32_t)(&b.Actions[0]),
-		logprobs:      f(b.LogProbs),
-		values:        f(b.Values),
-		advantages:    f(b.Advantages),
-		returns:       f(b.Returns),
-		starts:        f(starts),
-		h0:            f(h0),
-		c0:            f(c0),
-		adv_sums:      advSums,
-		B:             C.int32_t(b.B),
-		T:             C.int32_t(b.T),
-		lr:            C.float(b.LR),
-		beta1:         C.float(b.Beta1),
-		beta2:         C.float(b.Beta2),
-		eps:           C.float(b.Eps),
-		clip:          C.float(b.Clip),
-		vf_clip:       C.float(b.VFClip),
-		vf_coef:       C.float(b.VFCoef),
-		ent_coef:      C.float(b.EntCoef),
-		max_grad_norm: C.float(b.MaxGradNorm),
+		obs:               (*C.uint8_t)(&b.Obs[0]),
+		actions:           (*C.int32_t)(&b.Actions[0]),
+		logprobs:          f(b.LogProbs),
+		values:            f(b.Values),
+		advantages:        f(b.Advantages),
+		returns:           f(b.Returns),
+		starts:            f(starts),
+		h0:                f(h0),
+		c0:                f(c0),
+		adv_sums:          advSums,
+		adv_sums_n:        C.int32_t(len(b.AdvantageSums)),
+		adv_sums_exchange: C.int32_t(boolInt(b.ExchangeSums)),
+		B:                 C.int32_t(b.B),
+		T:                 C.int32_t(b.T),
+		lr:                C.float(b.LR),
+		beta1:             C.float(b.Beta1),
+		beta2:             C.float(b.Beta2),
+		eps:               C.float(b.Eps),
+		clip:              C.float(b.Clip),
+		vf_clip:           C.float(b.VFClip),
+		vf_coef:           C.float(b.VFCoef),
+		ent_coef:          C.float(b.EntCoef),
+		max_grad_norm:     C.float(b.MaxGradNorm),
 	}
 	var st [C.DT_NSTATS]C.float
 	var e *C.char
@@ -332,4 +337,11 @@ func (m *Model) ForwardBackward(obs []uint8, B, T int) error {
 		return cerr("forward-backward", e)
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -377,15 +377,15 @@ func TestUpdateGivenAdvantageSums(t *testing.T) {
 		}
 		return b
 	}
-	own := func(b *Batch) *[3]float64 {
-		s := [3]float64{float64(n)}
+	own := func(b *Batch) []float64 {
+		s := []float64{float64(n), 0, 0}
 		for _, a := range b.Advantages {
 			s[1] += float64(a)
 			s[2] += float64(a) * float64(a)
 		}
-		return &s
+		return s
 	}
-	step := func(sums func(*Batch) *[3]float64) []float32 {
+	step := func(sums func(*Batch) []float64) []float32 {
 		m := testModel(t, "stateless", H)
 		b := batch()
 		if sums != nil {
@@ -401,7 +401,7 @@ func TestUpdateGivenAdvantageSums(t *testing.T) {
 		return p
 	}
 	itself, given := step(nil), step(own)
-	shifted := step(func(b *Batch) *[3]float64 { s := own(b); s[1] += 3 * float64(n); return s })
+	shifted := step(func(b *Batch) []float64 { s := own(b); s[1] += 3 * float64(n); return s })
 	diff := func(a, b []float32) float64 {
 		d := 0.0
 		for i := range a {
@@ -414,5 +414,12 @@ func TestUpdateGivenAdvantageSums(t *testing.T) {
 	}
 	if d := diff(itself, shifted); d < 1e-4 {
 		t.Errorf("sums of a different mean changed the step by %g only: they were not used", d)
+	}
+	// Sums to exchange need a group to exchange them with.
+	m := testModel(t, "stateless", H)
+	b := batch()
+	b.AdvantageSums, b.ExchangeSums = own(b), true
+	if _, err := m.Update(b); err == nil || !strings.Contains(err.Error(), "trains alone") {
+		t.Errorf("sums to exchange without a group: %v", err)
 	}
 }
