@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dafscript/dafscript/runtime/dist"
 	"github.com/dafscript/dafscript/runtime/dist/queue"
@@ -27,7 +29,8 @@ import (
 //   - nats-batch1: the same with one episode per job;
 //   - procs: an embedded server on a loopback port and worker processes
 //     (this test binary as `dafscript worker --jobs 1`), as
-//     `--nats embedded --nats-listen` with outside workers.
+//     `--nats embedded --nats-listen` with outside workers;
+//   - procs-vs-local: procs and local calls in turn (pairs, below).
 //
 // Every variant plays one call first (not measured), so that the figures
 // are those of a running executor. It reports episodes per second and
@@ -117,6 +120,46 @@ func BenchmarkThroughput(b *testing.B) {
 			o := opts
 			o.Executor = n
 			measure(b, o, func() float64 { return procCPUSeconds(b, pids) })
+		})
+		// The machine's speed moves by up to 20% between minutes, more
+		// than the overhead measured, so pairs compare a call through
+		// worker processes with a local call right after it, at the same
+		// number of workers, and report the median and the largest CPU
+		// overhead per episode of the pairs, and the median of their
+		// episodes/s ratio.
+		b.Run(fmt.Sprintf("procs-vs-local/workers=%d", workers), func(b *testing.B) {
+			n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+				Server: queue.ServerOptions{StoreDir: b.TempDir(), Listen: "127.0.0.1:0"}, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			pids := startWorkerProcs(b, n.Server(), workers)
+			remote, local := opts, opts
+			remote.Executor = n
+			local.Jobs = workers
+			call := func(o eval.Options, cpu func() float64) (seconds, cpuSeconds float64) {
+				c, start := cpu(), time.Now()
+				if _, err := eval.Run(context.Background(), o); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start).Seconds(), cpu() - c
+			}
+			withWorkers := func() float64 { return cpuSeconds() + procCPUSeconds(b, pids) }
+			call(remote, withWorkers)
+			call(local, cpuSeconds)
+			var overheads, speeds []float64
+			for b.Loop() {
+				rs, rc := call(remote, withWorkers)
+				ls, lc := call(local, cpuSeconds)
+				overheads = append(overheads, 100*(rc/lc-1))
+				speeds = append(speeds, ls/rs)
+			}
+			sort.Float64s(overheads)
+			sort.Float64s(speeds)
+			b.ReportMetric(overheads[len(overheads)/2], "median-cpu-overhead-%")
+			b.ReportMetric(overheads[len(overheads)-1], "max-cpu-overhead-%")
+			b.ReportMetric(speeds[len(speeds)/2], "median-episodes/s-procs/local")
 		})
 	}
 }
