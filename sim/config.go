@@ -60,6 +60,14 @@ type RewardConfig struct {
 	// chest.heart.withdrawn and inventory diversity instead of the
 	// team-shared hearts-in-chests reward.
 	HeartChorus bool
+	// RecipeNeed, when any amount is set, adds potential-based shaping
+	// toward one heart's inputs to whichever reward is on: each agent's
+	// potential is the mean, over the resources with a need, of
+	// min(held, need)/need (1 when it holds a whole recipe), and every
+	// step pays its change. A heart's inputs paid into the assembler
+	// take back what gathering them paid, so the shaping moves reward
+	// earlier without changing what a whole episode is worth for hearts.
+	RecipeNeed [NumResources]int
 }
 
 // Map is a grid of object names in row-major order. Names: "empty" (or

@@ -119,6 +119,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown station key", func(c *GameConfig) { c.Stations["altar"] = &StationConfig{} }, `unknown station "altar"`},
 		{"chest capacity", func(c *GameConfig) { c.Chest.Capacity = 256 }, "chest capacity"},
 		{"clip period", func(c *GameConfig) { c.Clip.Period = -1 }, "clip period"},
+		{"recipe need", func(c *GameConfig) { c.Reward.RecipeNeed[Silicon] = 300 }, "reward recipe need of silicon must be in [0, 255], got 300"},
 		{"no map", func(c *GameConfig) { c.Map = nil }, "no map"},
 	}
 	for _, tc := range tests {

@@ -141,6 +141,11 @@ type Env struct {
 	gs        gameStats
 	objCounts [numTypes]int
 	heartInv  float32 // 1/numAgents
+	// recipeW[r] is 1/(resources with a need x need of r) for the recipe
+	// shaping, 0 where r has no need; recipeNeed the amounts.
+	recipeW    [NumResources]float32
+	recipeNeed [NumResources]int32
+	recipeOn   bool
 }
 
 // visitCell is one cell of the observation window in visit order.
@@ -197,6 +202,19 @@ func (e *Env) setAgentRules(cfg *GameConfig) {
 	e.gift = int32(a.ChargerGift)
 	e.vibeCharge = int32(vibeMust("charger"))
 	e.heartInv = 1 / float32(cfg.NumAgents)
+	needs := 0
+	for _, n := range cfg.Reward.RecipeNeed {
+		if n > 0 {
+			needs++
+		}
+	}
+	for r, n := range cfg.Reward.RecipeNeed {
+		if n > 0 {
+			e.recipeOn = true
+			e.recipeNeed[r] = int32(n)
+			e.recipeW[r] = 1 / float32(needs*n)
+		}
+	}
 }
 
 // compileStationTypes compiles the station types in name order, so that
@@ -698,13 +716,30 @@ func (e *Env) useChest(i, ci int) bool {
 	return any
 }
 
+// recipePotential is agent a's progress toward one heart's inputs, 0 to 1.
+func (e *Env) recipePotential(a *agent) float32 {
+	var p float32
+	for r, w := range e.recipeW {
+		if w != 0 {
+			// The explicit conversion rounds the product, so no platform
+			// fuses a multiply-add.
+			p += float32(float32(min(a.inv[r], e.recipeNeed[r])) * w)
+		}
+	}
+	return p
+}
+
 func (e *Env) computeRewards() {
 	if !e.cfg.Reward.HeartChorus {
 		// Explicit conversions round each product, so no platform fuses
 		// a multiply-add and results are the same everywhere.
-		v := float32(float32(e.gs.chestAmount[Heart]) * e.heartInv)
+		team := float32(float32(e.gs.chestAmount[Heart]) * e.heartInv)
 		for i := range e.agents {
 			a := &e.agents[i]
+			v := team
+			if e.recipeOn {
+				v += e.recipePotential(a)
+			}
 			if d := v - a.statReward; d != 0 {
 				e.rewards[i] += d
 				a.statReward = v
@@ -719,6 +754,9 @@ func (e *Env) computeRewards() {
 		v := float32(a.st.gained[Heart]) + dep - wd +
 			float32(float32(a.st.diversityGE[0])*0.17) + float32(float32(a.st.diversityGE[1])*0.18) +
 			float32(float32(a.st.diversityGE[2])*0.60) + float32(float32(a.st.diversityGE[3])*0.97)
+		if e.recipeOn {
+			v += e.recipePotential(a)
+		}
 		if d := v - a.statReward; d != 0 {
 			e.rewards[i] += d
 			a.statReward = v

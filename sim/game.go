@@ -296,6 +296,11 @@ func (c *GameConfig) Validate() error {
 			return fmt.Errorf("%s: agent %s must be in [0, 255], got %d", name, f.n, f.v)
 		}
 	}
+	for r, n := range c.Reward.RecipeNeed {
+		if n < 0 || n > 255 {
+			return fmt.Errorf("%s: reward recipe need of %s must be in [0, 255], got %d", name, Resource(r), n)
+		}
+	}
 	keys := slices.Sorted(maps.Keys(c.Stations))
 	for _, k := range keys {
 		if !isStationName(k) {

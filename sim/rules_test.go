@@ -550,6 +550,45 @@ func TestRewardHeartChorus(t *testing.T) {
 	}
 }
 
+func TestRewardRecipeShaping(t *testing.T) {
+	// Agent 0 north of the assembler, the carbon extractor to its west.
+	cfg := quietConfig(t, ".c@..", "..&..")
+	cfg.Reward.RecipeNeed = [NumResources]int{Carbon: 10, Oxygen: 10, Germanium: 2, Silicon: 30}
+	e := newTestEnv(t, cfg, 1)
+	// A carbon use gives 2 of the 10 needed: a quarter of 2/10.
+	e.Step([]int32{west})
+	if r := e.Rewards()[0]; abs32(r-0.05) > 1e-6 {
+		t.Errorf("carbon 2/10 reward %v, want 0.05", r)
+	}
+	// Beyond the need nothing more is paid.
+	setInv(e, 0, Carbon, 40)
+	e.Step([]int32{noop})
+	if r := e.Rewards()[0]; abs32(r-0.2) > 1e-6 {
+		t.Errorf("carbon 10/10 reward %v, want 0.2 (0.25 less the 0.05 paid)", r)
+	}
+	e.Step([]int32{west})
+	if r := e.Rewards()[0]; r != 0 {
+		t.Errorf("carbon above the need paid %v, want 0", r)
+	}
+	// A heart made takes back what its inputs paid.
+	e.Step([]int32{vibeAct(t, "heart_a")})
+	setInv(e, 0, Carbon, 10)
+	setInv(e, 0, Oxygen, 10)
+	setInv(e, 0, Germanium, 2)
+	setInv(e, 0, Silicon, 30)
+	e.Step([]int32{noop})
+	if r := e.Rewards()[0]; abs32(r-0.75) > 1e-6 {
+		t.Errorf("the rest of the recipe paid %v, want 0.75", r)
+	}
+	e.Step([]int32{south})
+	if inv(e, 0, Heart) != 1 {
+		t.Fatal("no heart made")
+	}
+	if r := e.Rewards()[0]; abs32(r+1) > 1e-6 {
+		t.Errorf("heart made: reward %v, want -1 (the recipe's potential spent, no heart in a chest)", r)
+	}
+}
+
 func abs32(x float32) float32 {
 	if x < 0 {
 		return -x

@@ -206,6 +206,18 @@ func TestEasyHeartsCostOneEach(t *testing.T) {
 	if plain.Reward.HeartChorus || !build(t, "training_facility_1:shaped", 1).Reward.HeartChorus {
 		t.Error(":shaped should turn on HeartChorus, and only it")
 	}
+	// recipe_reward reads the recipe as the variants before it left it.
+	for name, want := range map[string][sim.NumResources]int{
+		"training_facility_1:shaped+recipe_reward": {sim.Carbon: 10, sim.Oxygen: 10, sim.Germanium: 2, sim.Silicon: 30},
+		"training_facility_1:easy+recipe_reward":   {sim.Carbon: 1, sim.Oxygen: 1, sim.Germanium: 1, sim.Silicon: 1},
+	} {
+		if got := build(t, name, 1).Reward.RecipeNeed; got != want {
+			t.Errorf("%s: recipe need %v, want %v", name, got, want)
+		}
+	}
+	if plain.Reward.RecipeNeed != [sim.NumResources]int{} {
+		t.Error("recipe shaping is on without recipe_reward")
+	}
 }
 
 func TestVariantsComposeInOrder(t *testing.T) {

@@ -67,6 +67,12 @@ var variantList = []*variant{
 	{name: "heart_chorus",
 		doc:   "Shaped reward: +1 per heart gained, +1 per heart deposited in a chest, -1 per heart withdrawn, and 0.17/0.18/0.60/0.97 for inventory diversity >= 2/3/4/5.",
 		apply: func(cfg *sim.GameConfig, _ int) error { cfg.Reward.HeartChorus = true; return nil }},
+	{name: "recipe_reward",
+		doc: "Ours: adds potential-based shaping toward one heart's inputs (the cheapest recipe, read from the " +
+			"assembler as configured so far) to the reward: each cog is paid, as it gathers, its progress toward " +
+			"the recipe's carbon, oxygen, germanium and silicon (a quarter each, nothing beyond the amount needed), " +
+			"and gives it back when the inputs go into a heart.",
+		apply: recipeReward},
 	{name: "extractor_heart_tune", param: "hearts", def: 1, min: 1, max: 100,
 		doc: "Limits the uses of each extractor to what makes N of the cheapest heart recipe (its cost read from " +
 			"the assembler as configured so far): carbon, oxygen and silicon uses = ceil(N x cost / amount per use), " +
@@ -214,6 +220,19 @@ func extractorHeartTune(cfg *sim.GameConfig, hearts int) error {
 		need := hearts * cost[r]
 		s.MaxUses = max(1, (need+perUse-1)/perUse)
 	}
+	return nil
+}
+
+func recipeReward(cfg *sim.GameConfig, _ int) error {
+	cost, err := cheapestHeart(cfg)
+	if err != nil {
+		return fmt.Errorf("recipe_reward: %w", err)
+	}
+	var need [sim.NumResources]int
+	for _, r := range []sim.Resource{sim.Carbon, sim.Oxygen, sim.Germanium, sim.Silicon} {
+		need[r] = min(cost[r], 255)
+	}
+	cfg.Reward.RecipeNeed = need
 	return nil
 }
 
