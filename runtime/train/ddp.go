@@ -46,6 +46,9 @@ func (p Parallel) Check() error {
 	if p.World < 0 {
 		return fmt.Errorf("world size must be >= 1, got %d", p.World)
 	}
+	if p.World == 0 && p.Master != "" {
+		return fmt.Errorf("master %q given without a world size: give the number of ranks in the run (world = N)", p.Master)
+	}
 	if p.World <= 1 {
 		if p.Rank != 0 {
 			return fmt.Errorf("rank %d needs a world size of at least %d", p.Rank, p.Rank+1)

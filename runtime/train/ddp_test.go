@@ -221,6 +221,7 @@ func TestParallelErrors(t *testing.T) {
 		{Parallel{World: 2, Master: "localhost:70000"}, nil, `port "70000" is not a number`},
 		{Parallel{World: 2, Rank: 2, Master: "localhost:1"}, nil, "rank 2 is not in a world of 2 (ranks are 0 to 1)"},
 		{Parallel{Rank: 1}, nil, "rank 1 needs a world size of at least 2"},
+		{Parallel{Master: "127.0.0.1:29500"}, nil, `master "127.0.0.1:29500" given without a world size`},
 		{Parallel{World: -1}, nil, "world size must be >= 1"},
 		{Parallel{World: 3, Master: "127.0.0.1:1"}, nil, "num_envs 2 must be a multiple of the world size 3"},
 		{Parallel{World: 2, Master: "127.0.0.1:1"}, func(o *Options) { o.Hyperparameters["minibatch_size"] = 16 },
