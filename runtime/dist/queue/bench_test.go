@@ -110,13 +110,7 @@ func BenchmarkThroughput(b *testing.B) {
 			})
 		}
 		b.Run(fmt.Sprintf("procs/workers=%d", workers), func(b *testing.B) {
-			n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
-				Server: queue.ServerOptions{StoreDir: b.TempDir(), Listen: "127.0.0.1:0"}, NATS: queue.NATSOptions{CodeVersion: testVersion}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer n.Close()
-			pids := startWorkerProcs(b, n.Server(), workers)
+			n, pids := workerProcs(b, workers)
 			o := opts
 			o.Executor = n
 			measure(b, o, func() float64 { return procCPUSeconds(b, pids) })
@@ -128,13 +122,7 @@ func BenchmarkThroughput(b *testing.B) {
 		// overhead per episode of the pairs, and the median of their
 		// episodes/s ratio.
 		b.Run(fmt.Sprintf("procs-vs-local/workers=%d", workers), func(b *testing.B) {
-			n, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
-				Server: queue.ServerOptions{StoreDir: b.TempDir(), Listen: "127.0.0.1:0"}, NATS: queue.NATSOptions{CodeVersion: testVersion}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer n.Close()
-			pids := startWorkerProcs(b, n.Server(), workers)
+			n, pids := workerProcs(b, workers)
 			remote, local := opts, opts
 			remote.Executor = n
 			local.Jobs = workers
@@ -162,6 +150,18 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(speeds[len(speeds)/2], "median-episodes/s-procs/local")
 		})
 	}
+}
+
+// workerProcs starts an embedded server on a loopback port and n worker
+// processes on it, both stopped when b ends.
+func workerProcs(b *testing.B, n int) (*queue.NATS, []int) {
+	e, err := queue.Embedded(context.Background(), queue.EmbeddedOptions{
+		Server: queue.ServerOptions{StoreDir: b.TempDir(), Listen: "127.0.0.1:0"}, NATS: queue.NATSOptions{CodeVersion: testVersion}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	return e, startWorkerProcs(b, e.Server(), n)
 }
 
 // startWorkerProcs starts n worker processes of one job each on s.
