@@ -882,7 +882,6 @@ int dt_update(dt_model *m, const dt_batch *b, float *stats, char **err) {
 		std::unique_ptr<sums_exchange> sums;
 		if (b->adv_sums && b->adv_sums_exchange) {
 			if (!m->group) throw std::runtime_error("advantage sums to exchange, but the model trains alone");
-			if (b->adv_sums_n < 3) throw std::runtime_error("advantage sums: fewer than 3");
 			sums = std::make_unique<sums_exchange>(m->group, b->adv_sums, b->adv_sums_n);
 		}
 		auto out = forward_train(m, b->obs, b->B, b->T, b->starts, b->h0, b->c0);
