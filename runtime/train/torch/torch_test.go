@@ -422,4 +422,8 @@ func TestUpdateGivenAdvantageSums(t *testing.T) {
 	if _, err := m.Update(b); err == nil || !strings.Contains(err.Error(), "trains alone") {
 		t.Errorf("sums to exchange without a group: %v", err)
 	}
+	b.AdvantageSums = own(b)[:2]
+	if _, err := m.Update(b); err == nil || !strings.Contains(err.Error(), "2 advantage sums, want 3 or more") {
+		t.Errorf("two advantage sums: %v", err)
+	}
 }
